@@ -1,0 +1,50 @@
+# Voisinage — the whole set-up is in these targets; see README.md.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON ?= python3
+export PATH := $(HOME)/.local/bin:$(PATH)
+UV := uv
+PG_MAJOR ?= 15
+
+.PHONY: help setup uv deps postgis browser demo test test-fast bench lint format clean
+
+help:
+	@echo "make demo   — base de démonstration (SQLite embarqué) et lancement"
+	@echo "make test   — installe ce qu'il faut, lance toute la suite (SQLite et PostGIS)"
+	@echo "make bench  — mesures de performance"
+	@echo "make lint   — ruff"
+
+uv:
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet --break-system-packages --user uv
+
+deps: uv
+	$(UV) sync --locked
+
+# PostgreSQL's PostGIS from Debian, when missing (the tests start a throwaway cluster with it).
+postgis:
+	@bash scripts/ensure_system_packages.sh postgis $(PG_MAJOR)
+
+setup: deps postgis
+
+demo: deps
+	$(UV) run python -m data.demo
+
+test: setup
+	$(UV) run pytest $(PYTEST_ARGS)
+
+test-fast: deps
+	$(UV) run pytest -x -q -m "not slow" $(PYTEST_ARGS)
+
+bench: setup
+	$(UV) run python -m bench $(BENCH_ARGS)
+
+lint: deps
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+
+format: deps
+	$(UV) run ruff format .
+	$(UV) run ruff check --fix .
+
+clean:
+	rm -rf .venv .pytest_cache .ruff_cache data/cache data/*.sqlite3*

@@ -1,0 +1,40 @@
+"""The ``voisinage`` command (Typer), thin over the domain packages.
+
+Each group of commands lives in its own module (``cli/_<group>.py``) exposing a Typer ``app``; it is
+registered below, once.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from cli import _db
+from cli._context import CliState
+
+app = typer.Typer(
+    name="voisinage",
+    help="Voisinage : participation citoyenne et voisinage solidaire, sur une carte.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    db: str | None = typer.Option(
+        None, "--db", metavar="URL", help="URL de la base (sinon le réglage VOISINAGE_DATABASE_URL)."
+    ),
+) -> None:
+    ctx.obj = CliState(db_url=db)
+
+
+app.add_typer(_db.app, name="db")
+
+
+def main() -> None:
+    """Entry point of the ``voisinage`` script."""
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,77 @@
+"""What every command shares: the database URL chosen with ``--db``, and French error reporting."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+import typer
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from gis import InputError
+from store import make_engine
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+EXIT_BAD_INPUT = 2
+
+
+@dataclass
+class CliState:
+    db_url: str | None = None
+    _engine: Engine | None = None
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.db_url)
+        return self._engine
+
+
+def state(ctx: typer.Context) -> CliState:
+    """The shared state of the running command."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, CliState):
+        root.obj = CliState()
+    return root.obj
+
+
+def fail(message: str) -> typer.Exit:
+    """Print ``message`` on stderr and return the exit for bad input (raise it)."""
+    typer.echo(f"Erreur : {message}", err=True)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn :class:`gis.InputError` into a French message on stderr and exit status 2."""
+    try:
+        yield
+    except InputError as exc:
+        raise fail(str(exc)) from exc
+    except OperationalError as exc:
+        raise fail(
+            "la base de données est inaccessible ou n'est pas initialisée "
+            f"({exc.orig}). Lancez « voisinage db init » ou vérifiez --db."
+        ) from exc
+
+
+def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorator form of :func:`user_errors` for a command."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with user_errors():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def out(line: str) -> None:
+    """Write one line of output on stdout."""
+    sys.stdout.write(line + "\n")

@@ -1,0 +1,68 @@
+"""The one typed settings object of Voisinage.
+
+Every setting is declared once here, with its default and its help text (the ``description``), and read
+from the environment with the ``VOISINAGE_`` prefix (or a ``.env`` file). ``.env.example`` documents all
+of them; ``tests/test_settings.py`` fails when one is missing there.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "voisinage.sqlite3"
+
+
+class Settings(BaseSettings):
+    """All settings, read from ``VOISINAGE_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="VOISINAGE_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_SQLITE_PATH}",
+        description=(
+            "Database URL. Default: an embedded SQLite file under data/. Production: "
+            "postgresql+psycopg://user:password@host/dbname (PostgreSQL with PostGIS)."
+        ),
+    )
+    max_upload_mb: float = Field(
+        default=50.0,
+        gt=0,
+        description="Largest geographic file (boundary, sectors) accepted, in megabytes; larger files are "
+        "refused before being read.",
+    )
+    within_tolerance_m: float = Field(
+        default=1.0,
+        ge=0,
+        description="How far (metres) a sector may stick out of its commune before it is refused.",
+    )
+    overlap_tolerance_m2: float = Field(
+        default=1.0,
+        ge=0,
+        description="Largest overlap (square metres) tolerated between two sectors of one set.",
+    )
+    repair_min_area_ratio: float = Field(
+        default=0.99,
+        gt=0,
+        le=1,
+        description="An invalid polygon is repaired only when the repair keeps at least this share of its area.",
+    )
+    lookup_grid_cells: int = Field(
+        default=1_000_000,
+        ge=1024,
+        description="Number of cells of the in-memory grid used to locate points in sectors (embedded backend "
+        "and batch lookups). More cells: faster lookups, more memory.",
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings (read once from the environment)."""
+    return Settings()
+
+
+__all__ = ["DEFAULT_SQLITE_PATH", "PROJECT_ROOT", "Settings", "get_settings"]

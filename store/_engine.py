@@ -1,0 +1,58 @@
+"""Engine and sessions from one URL, for both backends."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from settings import get_settings
+
+
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA busy_timeout = 5000")
+    cursor.close()
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """Create the engine for ``url`` (default: the ``VOISINAGE_DATABASE_URL`` setting).
+
+    SQLite files get their parent folder created and the pragmas Voisinage relies on (foreign keys, WAL).
+    """
+    url = url or get_settings().database_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True, **kwargs)
+    raise ValueError(
+        f"Base de données non prise en charge : « {parsed.get_backend_name()} ». "
+        "Utilisez sqlite:///chemin/fichier.sqlite3 ou postgresql+psycopg://…"
+    )
+
+
+def is_postgis(engine: Engine) -> bool:
+    """Whether ``engine`` talks to PostgreSQL/PostGIS (else: embedded SQLite)."""
+    return engine.dialect.name == "postgresql"
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """One session in one transaction: committed on success, rolled back on any error."""
+    maker = sessionmaker(engine, expire_on_commit=False)
+    with maker() as session, session.begin():
+        yield session

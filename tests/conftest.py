@@ -1,0 +1,157 @@
+"""Fixtures shared by every test.
+
+- ``engine``: a fresh, migrated database, once on embedded SQLite and once on PostGIS (contract tests).
+- ``sqlite_engine`` / ``postgis_engine``: one backend only.
+- ``shared_data``: the real reference data in ``../shared/data``.
+
+PostGIS comes from ``VOISINAGE_TEST_DATABASE_URL``, or from a throwaway cluster started here with the system
+binaries. With ``CI=true`` a missing PostGIS or a missing shared file fails the test instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from settings import PROJECT_ROOT
+from store import make_engine, upgrade
+from store.schema import Base
+from store.throwaway import ClusterError, ThrowawayCluster
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+SHARED_DATA = Path(os.environ.get("VOISINAGE_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip locally; in CI, a missing service or data file is a failure."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: this may not be skipped)")
+    pytest.skip(reason)
+
+
+# ---------------------------------------------------------------- no network in tests
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never touch the internet: only loopback connections are allowed."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else None
+        if isinstance(host, str) and not (
+            host.startswith("127.") or host in {"localhost", "::1"} or self.family == socket.AF_UNIX
+        ):
+            raise RuntimeError(f"network access blocked in tests: {address!r}")
+        return real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+# ---------------------------------------------------------------- shared data
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The folder of real reference data; see its README."""
+    if not SHARED_DATA.is_dir():
+        skip_or_fail(f"shared data folder missing: {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def shared_file(shared_data: Path):
+    """Return a function giving the path of one shared file, failing in CI when it is absent."""
+
+    def get(relative: str) -> Path:
+        path = shared_data / relative
+        if not path.is_file():
+            skip_or_fail(f"shared data file missing: {path}")
+        return path
+
+    return get
+
+
+# ---------------------------------------------------------------- databases
+@pytest.fixture(scope="session")
+def postgis_url() -> Iterator[str]:
+    """URL of a PostGIS database for the whole session, migrated once."""
+    given = os.environ.get("VOISINAGE_TEST_DATABASE_URL")
+    cluster: ThrowawayCluster | None = None
+    if given:
+        url = given
+    else:
+        try:
+            cluster = ThrowawayCluster().start()
+        except ClusterError as exc:
+            skip_or_fail(f"PostGIS unavailable: {exc}")
+        url = cluster.url
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    if cluster is not None:
+        cluster.stop()
+
+
+def _truncate_all(engine: Engine) -> None:
+    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def postgis_engine(postgis_url: str) -> Iterator[Engine]:
+    """A PostGIS database emptied for this test."""
+    engine = make_engine(postgis_url)
+    _truncate_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_url(_sqlite_template: Path, tmp_path: Path) -> str:
+    """URL of a fresh, migrated SQLite file for this test."""
+    path = tmp_path / "voisinage.sqlite3"
+    shutil.copy(_sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
+    """A fresh, migrated embedded database."""
+    engine = make_engine(sqlite_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgis"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """URL of a fresh database, once per backend (the contract suite uses this)."""
+    if request.param == "sqlite":
+        return str(request.getfixturevalue("sqlite_url"))
+    engine: Engine = request.getfixturevalue("postgis_engine")
+    return engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """A fresh database engine, once per backend."""
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
