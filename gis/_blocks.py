@@ -180,7 +180,7 @@ def _merge_slivers(geoms: np.ndarray, min_area_m2: float, min_width_m: float) ->
         keep = src != dst
         src, dst = src[keep], dst[keep]
         shared = shapely.length(shapely.intersection(shapely.boundary(geoms[src]), shapely.boundary(geoms[dst])))
-        ok = shared > 0.5
+        ok = shared > 0  # a real shared edge, not a touching point
         src, dst, shared = src[ok], dst[ok], shared[ok]
         if len(src) == 0:
             return geoms
@@ -205,7 +205,7 @@ def _merge_slivers(geoms: np.ndarray, min_area_m2: float, min_width_m: float) ->
     return geoms
 
 
-def block_adjacency(blocks: gpd.GeoDataFrame, min_shared_m: float = 0.5) -> pd.DataFrame:
+def block_adjacency(blocks: gpd.GeoDataFrame, min_shared_m: float = 0.01) -> pd.DataFrame:
     """Pairs of blocks sharing an edge, not only a point.
 
     Columns ``a``, ``b`` (a < b), ``length``, ``mid_x``, ``mid_y``.

@@ -33,8 +33,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, diags
 from scipy.sparse.csgraph import connected_components
+from scipy.sparse.linalg import spsolve
 from scipy.spatial import cKDTree
 
 Progress = Callable[[str, float], None]
@@ -212,6 +213,7 @@ class _Refiner:
         self.dst = np.concatenate([graph.edge_b, graph.edge_a])
         self.src_aff = np.concatenate([graph.affinity, graph.affinity])
         self.cut_ref = max(float(graph.affinity.mean()), 1e-12)
+        self._log: list[tuple[int, int]] | None = None
 
     # -- helpers
     def ratio(self) -> float:
@@ -262,6 +264,8 @@ class _Refiner:
 
     def move(self, node: int, to: int) -> None:
         r = int(self.assign[node])
+        if self._log is not None:
+            self._log.append((node, r))
         w = self.g.weights[node]
         self.members[r].discard(node)
         self.members[to].add(node)
@@ -269,29 +273,38 @@ class _Refiner:
         self.region_w[to] += w
         self.assign[node] = to
 
-    def _candidates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _candidates(self, active: set[int] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Border moves (node, from, to) with the affinity change ``dcut`` (> 0: the cut gets longer)."""
         a = self.assign
         rs, rd = a[self.src], a[self.dst]
-        border = rs != rd
+        cut = rs != rd
+        border = cut.copy()
+        if active is not None:
+            act = np.zeros(self.k, dtype=bool)
+            act[list(active)] = True
+            border &= act[rs] | act[rd]
         node, to, f = self.src[border], rd[border], self.src_aff[border]
         # Affinity of each node with each neighbouring region, and with its own region.
         key = node * self.k + to
         ukey, inv = np.unique(key, return_inverse=True)
         to_aff = np.bincount(inv, weights=f)
-        same = ~border
+        same = ~cut
         own = np.bincount(self.src[same], weights=self.src_aff[same], minlength=self.g.n)
         unode, uto = ukey // self.k, ukey % self.k
         dcut = own[unode] - to_aff
         return unode, a[unode], uto, dcut
 
     # -- phases
-    def balance(self, max_rounds: int = 10_000) -> None:
-        """Local search on the sum of squared deviations (cut length breaks ties)."""
+    def balance(self, max_rounds: int = 10_000, active: set[int] | None = None) -> None:
+        """Local search on the sum of squared deviations (cut length breaks ties).
+
+        With ``active``, only moves from or to those regions are considered (the set grows with the regions
+        that the moves reach), which keeps a repair local.
+        """
         w = self.g.weights
         t2 = self.target**2 or 1.0
         for _ in range(max_rounds):
-            node, frm, to, dcut = self._candidates()
+            node, frm, to, dcut = self._candidates(active)
             if len(node) == 0:
                 return
             wf, wt, wn = self.region_w[frm], self.region_w[to], w[node]
@@ -325,6 +338,149 @@ class _Refiner:
                 moved += 1
             if moved == 0:
                 return
+            if active is not None:
+                for r in touched:
+                    if r not in active:
+                        active.add(r)
+
+    def diffuse(self, max_rounds: int = 30, good_enough: float = 1.1) -> None:
+        """Diffusion load balancing: solve for the flow of weight between neighbouring regions, then move it.
+
+        The region graph's Laplacian L gives potentials φ with L φ = W - T; the flow φ_r - φ_s on each
+        border is the smallest (L2) set of transfers that balances every region. Border blocks are then
+        moved along each positive flow, the best-connected ones first, never disconnecting a region. This
+        carries weight across many regions at once, where single moves stall.
+        """
+        w = self.g.weights
+        last = float("inf")
+        for _ in range(max_rounds):
+            ratio = self.ratio()
+            if ratio <= good_enough or self.k < 2:
+                return
+            node, frm, to, dcut = self._candidates()
+            if len(node) == 0:
+                return
+            pairs = np.unique(frm * self.k + to)
+            ra, rb = pairs // self.k, pairs % self.k
+            lap = coo_matrix((-np.ones(len(ra)), (ra, rb)), shape=(self.k, self.k)).tocsr()
+            lap.sum_duplicates()
+            lap.data[:] = -1.0
+            degree = -np.asarray(lap.sum(axis=1)).ravel()
+            lap = lap + diags(degree)
+            # Ground one region per run (L is singular) with a tiny diagonal shift instead: well posed, and
+            # the flows (differences of potentials) are unaffected to first order.
+            phi = spsolve((lap + diags(np.full(self.k, 1e-9))).tocsc(), self.region_w - self.target)
+            flow = phi[frm] - phi[to]
+            order = np.lexsort((node, dcut, frm * self.k + to))
+            sent: dict[tuple[int, int], float] = {}
+            moved = 0
+            for i in order.tolist():
+                f, t, v = int(frm[i]), int(to[i]), int(node[i])
+                want = float(flow[i])
+                if want <= 0 or self.assign[v] != f:
+                    continue
+                done = sent.get((f, t), 0.0)
+                if done + w[v] / 2 > want:
+                    continue
+                # Earlier moves of this round may have taken away the blocks linking v to t.
+                if not any(self.assign[m] == t for m in self.nbrs[v]) or not self.stays_connected(v):
+                    continue
+                self.move(v, t)
+                sent[(f, t)] = done + w[v]
+                moved += 1
+            if moved == 0:
+                return
+            new = float(((self.region_w - self.target) ** 2).sum())
+            if new >= last * 0.999:
+                return
+            last = new
+
+    def _border(self, giver: int, taker: int, exclude: int) -> list[int]:
+        """Blocks of ``giver`` adjacent to ``taker`` (ignoring the block ``exclude`` of ``taker``), sorted."""
+        a = self.assign
+        out = {m for v in self.members[taker] if v != exclude for m in self.nbrs[v] if a[m] == giver}
+        return sorted(out)
+
+    def _find_chain(self, start: int, feed: bool, max_hops: int = 12) -> list[tuple[int, int]] | None:
+        """An ejection chain that lifts the lightest region (``feed``) or relieves the heaviest one.
+
+        Feed: blocks flow towards ``start`` (``start ← A1 ← A2 …``); drain: away from it. Every region on
+        the chain ends strictly between the current lightest and heaviest weights, so the number of regions
+        at an extreme drops. Returns the moves ``(block, to)`` or ``None``.
+        """
+        w = self.g.weights
+        rw = self.region_w
+        lo, hi = float(rw.min()), float(rw.max())
+        # State: a region that has just lost (feed) or gained (drain) the block ``last``, its weight so far,
+        # and the moves of the chain up to it.
+        frontier: list[tuple[int, int, float, list[tuple[int, int]]]] = [(start, -1, float(rw[start]), [])]
+        seen = {start}
+        for _ in range(max_hops):
+            nxt = []
+            for region, last, weight, moves in frontier:
+                for other in sorted(self.neighbour_regions(region)):
+                    if other in seen:
+                        continue
+                    if feed:  # other gives a block to region
+                        cands = self._border(other, region, last)
+                    else:  # region gives a block to other
+                        cands = [v for v in self._border(region, other, -1) if v != last]
+                    best = None
+                    for v in cands:
+                        wv = float(w[v])
+                        mine = weight + wv if feed else weight - wv
+                        theirs = float(rw[other]) - wv if feed else float(rw[other]) + wv
+                        if wv <= 0 or not (lo < mine < hi):
+                            continue
+                        if not self.stays_connected(v):
+                            continue
+                        move = (v, region if feed else other)
+                        if lo < theirs < hi:
+                            return [*moves, move]
+                        if best is None:
+                            best = (other, v, theirs, [*moves, move])
+                    if best is not None:
+                        seen.add(other)
+                        nxt.append(best)
+            if not nxt:
+                return None
+            frontier = nxt
+        return None
+
+    def relieve_extremes(self, max_ratio: float, max_steps: int | None = None) -> None:
+        """Ejection chains from the lightest and the heaviest regions while the ratio is above ``max_ratio``."""
+        steps = max_steps if max_steps is not None else 20 * self.k + 50
+        failed: set[tuple[int, bool]] = set()
+        for _ in range(steps):
+            if self.ratio() <= max_ratio:
+                return
+            before = self._objective()
+            order_lo = np.lexsort((np.arange(self.k), self.region_w)).tolist()
+            order_hi = order_lo[::-1]
+            candidates = [(r, True) for r in order_lo[:3]] + [(r, False) for r in order_hi[:3]]
+            candidates = [c for c in candidates if c not in failed]
+            if not candidates:
+                return
+            region, feed = candidates[0]
+            chain = self._find_chain(region, feed)
+            if chain is None:
+                failed.add((region, feed))
+                continue
+            self._begin()
+            for v, to in chain:
+                self.move(v, to)
+            if self._objective() < before and self._all_connected(chain):
+                self._commit()
+                failed.clear()
+            else:
+                self._rollback()
+                failed.add((region, feed))
+
+    def _all_connected(self, chain: list[tuple[int, int]]) -> bool:
+        """Whether the regions touched by ``chain`` are still connected (a chain may reuse a region's link)."""
+        regions = {int(self.assign[v]) for v, _ in chain}
+        regions |= {self._log[i][1] for i in range(len(self._log or []))}
+        return all(len(self._pieces(self.members[r], r)) <= 1 for r in regions if self.members[r])
 
     def region_graph(self) -> list[set[int]]:
         a = self.assign
@@ -414,15 +570,21 @@ class _Refiner:
     def _objective(self) -> tuple[float, float]:
         return (self.ratio(), float(((self.region_w - self.target) ** 2).sum()))
 
-    def _snapshot(self) -> np.ndarray:
-        return self.assign.copy()
+    def _begin(self) -> None:
+        self._log = []
 
-    def _restore(self, assign: np.ndarray) -> None:
-        self.assign[:] = assign
-        self.members = [set() for _ in range(self.k)]
-        for node, r in enumerate(assign.tolist()):
-            self.members[r].add(node)
-        self.region_w = np.bincount(assign, weights=self.g.weights, minlength=self.k).astype(float)
+    def _rollback(self) -> None:
+        log, self._log = self._log or [], None
+        for node, r in reversed(log):
+            self.move(node, r)
+
+    def _commit(self) -> None:
+        self._log = None
+
+    def neighbour_regions(self, region: int) -> set[int]:
+        """Regions sharing an edge with ``region``."""
+        a = self.assign
+        return {int(a[m]) for v in self.members[region] for m in self.nbrs[v] if a[m] != region}
 
     def _split(self, region: int, new: int) -> None:
         """Cut ``region`` in two connected parts of about equal weight; the second part becomes ``new``."""
@@ -459,8 +621,6 @@ class _Refiner:
         pieces.sort(key=lambda pc: (-sum(w[v] for v in pc), min(pc)))
         for pc in pieces[1:]:
             part.update(pc)
-        for v in sorted(part):
-            self.move(v, region)  # no-op weight-wise: kept for clarity
         for v in sorted(pieces[0]):
             self.move(v, new)
 
@@ -494,11 +654,10 @@ class _Refiner:
             if self.ratio() <= max_ratio or self.k < 2:
                 return
             before = self._objective()
-            adj = self.region_graph()
             order = np.lexsort((np.arange(self.k), self.region_w)).tolist()
             move = None
             for light in order:
-                for into in sorted(adj[light], key=lambda r: (self.region_w[r], r)):
+                for into in sorted(self.neighbour_regions(light), key=lambda r: (self.region_w[r], r)):
                     if (light, into) not in tried:
                         move = (light, into)
                         break
@@ -508,22 +667,26 @@ class _Refiner:
                 return
             tried.add(move)
             light, into = move
-            saved = self._snapshot()
+            self._begin()
             for v in sorted(self.members[light]):
                 self.move(v, into)
             heavy = int(np.lexsort((np.arange(self.k), -self.region_w))[0])
             if len(self.members[heavy]) < 2:
-                self._restore(saved)
+                self._rollback()
                 continue
             self._split(heavy, light)
             if not self.members[light] or not self.members[heavy]:
-                self._restore(saved)
+                self._rollback()
                 continue
-            self.balance()
+            active = {light, into, heavy}
+            for r in (light, into, heavy):
+                active |= self.neighbour_regions(r)
+            self.balance(active=active)
             if self._objective() < before:
+                self._commit()
                 tried.clear()
             else:
-                self._restore(saved)
+                self._rollback()
 
     def polish(self, band: float, max_rounds: int = 200) -> None:
         """Moves that shorten the (affinity-weighted) cut while every region stays within the balance band."""
@@ -559,6 +722,7 @@ def partition(
     n_regions: int,
     *,
     max_ratio: float = 1.5,
+    aim_ratio: float = 1.25,
     polish_band: float = 1.15,
     progress: Progress | None = None,
 ) -> np.ndarray:
@@ -571,7 +735,10 @@ def partition(
     n_regions
         Number of regions wanted (1 ≤ n_regions ≤ number of nodes, and at least one per connected component).
     max_ratio
-        The chain phase runs while the heaviest region weighs more than ``max_ratio`` times the lightest.
+        The guarantee: the costly repairs (merge-and-split, restarts) run while the heaviest region weighs
+        more than ``max_ratio`` times the lightest.
+    aim_ratio
+        The cheap repairs (ejection chains) keep going down to this ratio, for a margin.
     polish_band
         The cut polish keeps every region within ``[T / band, T * band]`` (T: mean weight), or within the
         range already reached when that is wider.
@@ -617,9 +784,14 @@ def partition(
         if (assign < 0).any():  # cannot happen (one seed per component), but never return a hole
             raise PartitionError("des îlots n'ont été rattachés à aucun secteur")
         ref = _Refiner(graph, nbrs, aff, assign)
+        ref.diffuse()
         ref.balance()
+        # Aim well below the guarantee (margin), with the cheap chains; the costly merge-and-split only
+        # runs when the guarantee itself is missed.
+        ref.relieve_extremes(aim_ratio)
         if ref.ratio() > max_ratio:
             ref.merge_split(max_ratio)
+            ref.relieve_extremes(aim_ratio)
         if ref.ratio() > max_ratio:
             ref.chain(max_ratio)
         key = ref._objective()
