@@ -93,10 +93,15 @@ def _edge_affinity(adjacency: pd.DataFrame, barriers: gpd.GeoDataFrame) -> np.nd
         [barrier_rank(k, h) for k, h in zip(barriers["kind"], barriers["highway"], strict=True)], dtype=np.int64
     )
     mids = shapely.points(adjacency["mid_x"].to_numpy(), adjacency["mid_y"].to_numpy())
-    tree = shapely.STRtree(np.asarray(barriers.geometry.array))
-    edge_idx, line_idx = tree.query_nearest(mids, max_distance=2.0, all_matches=True)
+    # Index single segments, not whole ways: a long way's box covers half the town and slows the search.
+    coords, line_of = shapely.get_coordinates(np.asarray(barriers.geometry.array), return_index=True)
+    same = line_of[1:] == line_of[:-1]
+    starts, ends = coords[:-1][same], coords[1:][same]
+    segments = shapely.linestrings(np.stack([starts, ends], axis=1))
+    tree = shapely.STRtree(segments)
+    edge_idx, seg_idx = tree.query_nearest(mids, max_distance=2.0, all_matches=True)
     rank = np.zeros(len(adjacency), dtype=np.int64)
-    np.maximum.at(rank, edge_idx, ranks[line_idx])
+    np.maximum.at(rank, edge_idx, ranks[line_of[:-1][same][seg_idx]])
     factor = np.vectorize(AFFINITY_BY_RANK.get)(rank).astype(float)
     return adjacency["length"].to_numpy() * factor
 
