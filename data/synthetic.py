@@ -32,8 +32,9 @@ def grid_sectors(boundary: shapely.Geometry, epsg: int, nx: int = 3, ny: int = 3
     return gpd.GeoDataFrame({"nom": names}, geometry=geoms, crs=4326)
 
 
-def voronoi_sectors(bounds: tuple[float, float, float, float], n: int, *, seed: int = 0,
-                    densify: float | None = None) -> gpd.GeoDataFrame:
+def voronoi_sectors(
+    bounds: tuple[float, float, float, float], n: int, *, seed: int = 0, densify: float | None = None
+) -> gpd.GeoDataFrame:
     """``n`` Voronoi sectors tiling the box ``bounds`` (EPSG:4326), optionally densified (more vertices)."""
     rng = np.random.default_rng(seed)
     minx, miny, maxx, maxy = bounds

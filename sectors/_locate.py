@@ -85,6 +85,11 @@ class Locator:
                     self.sector_set_id = set_id
             self._checked, self._generation = now, generation.current()
 
+    def active_set_id(self) -> int | None:
+        """Id of the active sector set the answers come from (None: the commune has no active set)."""
+        self._fresh()
+        return self.sector_set_id
+
     def _grid_locator(self) -> GridLocator:
         if self._grid is None:
             rows = self._rows
