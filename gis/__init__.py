@@ -7,7 +7,7 @@ from gis._coords import FRENCH_TERRITORIES, check_lonlat_bounds
 from gis._crs import LAMBERT_93, OVERSEAS_CRS, check_insee, metric_crs, require_metric
 from gis._errors import InputError
 from gis._io import check_file, read_vector_file, write_vector_file
-from gis._project import transform_geom, transform_xy
+from gis._project import to_metric, transform_geom, transform_xy
 from gis._validate import RepairReport, as_multipolygon, polygonal_part, repair_all, repair_polygonal
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "repair_all",
     "repair_polygonal",
     "require_metric",
+    "to_metric",
     "transform_geom",
     "transform_xy",
     "write_vector_file",
