@@ -20,7 +20,9 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from gis._coords import check_lonlat_bounds
 from gis._errors import InputError
+from gis._project import to_metric, transform_geom
 
 #: The OSM keys whose ways are read: streets, and the railways and waterways used as barriers.
 LINEAR_KEYS: tuple[str, ...] = ("highway", "railway", "waterway")
@@ -189,17 +191,11 @@ def read_street_file(path: str | Path, max_mb: float | None = None) -> gpd.GeoDa
 
 
 def _check_coordinates(streets: gpd.GeoDataFrame, label: str) -> None:
-    """Refuse a frame whose coordinates cannot be in its declared CRS (a projected file declared as WGS84)."""
-    if streets.empty or streets.crs is None or not streets.crs.is_geographic:
+    """Refuse coordinates that contradict the declared CRS (Lambert-93 metres declared as WGS84, swapped axes)."""
+    if streets.empty or streets.crs is None:
         return
-    minx, miny, maxx, maxy = streets.total_bounds
-    if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
-        raise InputError(
-            f"Les coordonnées du fichier de rues « {label} » ne sont pas des longitudes/latitudes alors que le "
-            f"fichier déclare {streets.crs.to_string()} (valeurs jusqu'à {max(abs(minx), abs(maxx)):,.0f}). "
-            "Le fichier est sans doute en projection (Lambert-93 ?) : déclarez son système de coordonnées ou "
-            "reprojetez-le en WGS84 (EPSG:4326)."
-        )
+    bounds = streets.total_bounds if streets.crs.is_geographic else streets.to_crs(_WGS84).total_bounds
+    check_lonlat_bounds(tuple(bounds), f"Le fichier de rues « {label} »")
 
 
 def load_streets(
@@ -242,7 +238,7 @@ def load_streets(
     InputError
         Unreadable file, coordinates that contradict the declared CRS, or no way inside the commune.
     """
-    boundary_wgs84 = gpd.GeoSeries([boundary], crs=boundary_crs).to_crs(_WGS84).iloc[0]
+    boundary_wgs84 = transform_geom(boundary, boundary_crs, _WGS84)
     if isinstance(source, gpd.GeoDataFrame):
         raw, label = source, "donné"
     elif isinstance(source, StreetSource):
@@ -259,7 +255,7 @@ def load_streets(
     metric = raw.to_crs(crs)
     metric = metric.explode(index_parts=False)
     metric = metric[metric.geom_type == "LineString"]
-    commune = gpd.GeoSeries([boundary], crs=boundary_crs).to_crs(crs).iloc[0]
+    commune = to_metric(boundary_wgs84, crs)
     inside = metric.intersects(commune).to_numpy()
     if not inside.any():
         minx, miny, maxx, maxy = raw.total_bounds

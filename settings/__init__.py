@@ -63,6 +63,18 @@ class Settings(BaseSettings):
         description="How long a process may answer point lookups from its in-memory copy of the active sector set "
         "before checking whether another set was activated.",
     )
+    streets_cache_dir: Path = Field(
+        default=Path("data/cache/osm"),
+        description="Folder where streets downloaded from OpenStreetMap (voisinage sectors generate --streets osm) "
+        "are cached, one GeoJSON per commune; relative paths start at the project folder. Delete a file to "
+        "download it again.",
+    )
+    max_streets_mb: float = Field(
+        default=300.0,
+        gt=0,
+        description="Largest street file (.osm, .osm.pbf, Overpass .geojson) accepted by sector generation, in "
+        "megabytes; cut larger extracts around the commune first (osmium extract).",
+    )
 
 
 @lru_cache(maxsize=1)
