@@ -59,8 +59,8 @@ class SyntheticCity:
         path = Path(path)
         wgs = self.streets.to_crs(4326)
         features = []
-        for tags, geom in zip(wgs["tags"], wgs.geometry, strict=True):
-            props = dict(tags)
+        for osm_id, tags, geom in zip(wgs["osm_id"], wgs["tags"], wgs.geometry, strict=True):
+            props = {"@id": osm_id, **tags}
             features.append({"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geom)})
         path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
         return path
@@ -77,7 +77,7 @@ def _street_frame(lines: list[LineString], tags: list[dict[str, str]]) -> gpd.Ge
             "waterway": [t.get("waterway") for t in tags],
             "name": [t.get("name") for t in tags],
             "tunnel": [t.get("tunnel") for t in tags],
-            "tags": [{k: v for k, v in t.items() if k != "@id"} | {"@id": t["@id"]} for t in tags],
+            "tags": [{k: v for k, v in t.items() if k != "@id"} for t in tags],
         },
         geometry=gpd.GeoSeries(lines, crs=CRS),
         crs=CRS,

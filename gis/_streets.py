@@ -5,7 +5,7 @@ Many entry points, one canonical function (:func:`load_streets`), as osmnx does:
 source (:class:`gis._osm_online.OsmnxStreetSource`) that writes such a GeoJSON into a disk cache first.
 
 Every reader returns the same columns: ``osm_id`` (``way/<id>``), ``highway``, ``railway``, ``waterway``,
-``name``, ``tunnel``, ``tags`` (a dict with every OSM tag) and the line geometry.
+``name``, ``tunnel``, ``tags`` (a dict with every OSM tag of the way) and the line geometry.
 """
 
 from __future__ import annotations
