@@ -222,7 +222,7 @@ def generate_sectors(
     try:
         assign = partition(graph, n, max_ratio=BALANCE_RATIO, progress=lambda s, f: tick(s, 0.3 + 0.5 * f))
     except PartitionError as exc:
-        raise InputError(f"Découpage impossible : {exc}. Demandez moins de secteurs.") from exc
+        raise InputError(f"Découpage impossible : {exc}.") from exc
     tick("contours", 0.8)
     geoms = []
     for r in range(n):

@@ -97,9 +97,13 @@ def _allocate(comp_weights: np.ndarray, comp_sizes: np.ndarray, n_regions: int) 
     """Regions per component: proportional to weight (largest remainder), at least one, at most its size."""
     k = len(comp_weights)
     if n_regions < k:
-        raise PartitionError(f"{k} morceaux séparés demandent au moins {k} secteurs")
+        raise PartitionError(
+            f"la commune est en {k} morceaux sans rue commune entre eux : demandez au moins {k} secteurs"
+        )
     if n_regions > comp_sizes.sum():
-        raise PartitionError(f"{n_regions} secteurs demandés pour {int(comp_sizes.sum())} îlots")
+        raise PartitionError(
+            f"{n_regions} secteurs demandés pour {int(comp_sizes.sum())} îlots : demandez moins de secteurs"
+        )
     alloc = np.ones(k, dtype=np.int64)
     total = comp_weights.sum()
     share = comp_weights / total if total > 0 else comp_sizes / comp_sizes.sum()
@@ -679,9 +683,9 @@ def partition(
 
     n = graph.n
     if n_regions < 1:
-        raise PartitionError("il faut au moins un secteur")
+        raise PartitionError("demandez au moins un secteur")
     if n_regions > n:
-        raise PartitionError(f"{n_regions} secteurs demandés pour {n} îlots")
+        raise PartitionError(f"{n_regions} secteurs demandés pour {n} îlots : demandez moins de secteurs")
     nbrs, aff = _neighbours(graph)
     comp = _components(graph)
     n_comp = int(comp.max()) + 1 if n else 0

@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+import shapely.affinity
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
@@ -229,3 +230,20 @@ def test_referents_two_or_three_for_large_or_elongated() -> None:
     )
     weights = np.asarray([10, 10, 40, 10])
     assert suggested_referents(sectors, weights) == [2, 2, 3, 3]  # heavy one, elongated one
+
+
+def test_commune_in_two_pieces() -> None:
+    city = synthetic_city(60, seed=2)
+    far = shapely.affinity.translate(city.boundary, xoff=5_000)
+    moved = city.streets.copy()
+    moved["geometry"] = moved.geometry.translate(xoff=5_000)
+    moved["osm_id"] = moved["osm_id"] + "b"
+    streets = gpd.GeoDataFrame(
+        gpd.pd.concat([city.streets, moved], ignore_index=True), geometry="geometry", crs=city.streets.crs
+    )
+    boundary = shapely.MultiPolygon([city.boundary, far])
+    with pytest.raises(InputError, match="2 morceaux sans rue commune entre eux : demandez au moins 2 secteurs"):
+        generate_sectors(streets, boundary, n_sectors=1)
+    result = generate_sectors(streets, boundary, n_sectors=6)
+    assert_valid_set(result, boundary, 6)
+    assert result.balance <= BALANCE_RATIO
