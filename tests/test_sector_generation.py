@@ -247,3 +247,34 @@ def test_commune_in_two_pieces() -> None:
     result = generate_sectors(streets, boundary, n_sectors=6)
     assert_valid_set(result, boundary, 6)
     assert result.balance <= BALANCE_RATIO
+
+
+@pytest.mark.slow
+def test_deterministic_across_processes() -> None:
+    # Set and dict orders must never leak into the result: two interpreters with different hash seeds agree.
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib\n"
+        "from data.synthetic_city import synthetic_city\n"
+        "from sectors import generate_sectors\n"
+        "c = synthetic_city(300, seed=4)\n"
+        "g = generate_sectors(c.streets, c.boundary, n_sectors=20)\n"
+        "print(hashlib.sha1(''.join(r.code + r.name + r.geometry.wkt for r in g.sectors.itertuples()).encode())"
+        ".hexdigest())\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1
