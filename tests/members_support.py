@@ -8,7 +8,6 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Polygon, box
-from shapely.ops import transform
 from sqlalchemy.orm import Session
 
 from store.schema import Commune, Sector, SectorSet, SetStatus
@@ -16,6 +15,10 @@ from store.schema import Commune, Sector, SectorSet, SetStatus
 BAN_FILE = "ban/ban_adresses_paris13_butte-aux-cailles.csv"
 _TO_L93 = Transformer.from_crs(4326, 2154, always_xy=True).transform
 _TO_WGS = Transformer.from_crs(2154, 4326, always_xy=True).transform
+
+
+def transform(func, geom):
+    return shapely.transform(geom, lambda x, y: func(x, y), interleaved=False)
 
 
 def ban_rows(path: Path) -> pd.DataFrame:
@@ -63,3 +66,62 @@ def split_sectors(session: Session, commune: Commune, parts: int = 2, referent_p
         sectors.append(sector)
     session.flush()
     return sectors
+
+
+GOOD_PASSWORD = "Butte-aux-Cailles-2026!"
+CHARTER_TEXT = "Charte de la participation citoyenne : je signale, je ne juge pas, je respecte la vie privée."
+
+
+def build_world(engine, ban_path: Path, *, referent_places: int = 2) -> dict[str, int]:
+    """BAN rows imported, commune 75113 around them, two active sectors (S1 west, S2 east), a charter."""
+    from community import Actor, publish_charter
+    from store import import_ban, transaction
+
+    import_ban(engine, ban_path)
+    with transaction(engine) as session:
+        commune = add_commune(session, "75113", "Paris 13e Arrondissement", hull_boundary(ban_path))
+        split_sectors(session, commune, parts=2, referent_places=referent_places)
+        publish_charter(session, Actor.operator(), commune.id, CHARTER_TEXT)
+        return {"commune_id": commune.id}
+
+
+def add_staff(engine, email: str, role, *, password: str | None = GOOD_PASSWORD):
+    """A staff account of commune 75113 registered by the operator (verified at once)."""
+    from community import Actor, get_commune, register_member
+    from store import transaction
+
+    with transaction(engine) as session:
+        commune = get_commune(session, "75113")
+        reg = register_member(
+            session,
+            Actor.operator(),
+            commune,
+            email=email,
+            name="Agent Test",
+            role=role,
+            password=password,
+            channel="operator",
+        )
+        return reg.member.id
+
+
+def add_resident(engine, email: str, address: str, *, verified: bool = True, password: str | None = GOOD_PASSWORD):
+    """A resident signed up on the web (then verified by the operator when ``verified``)."""
+    from community import Actor, get_commune, register_member, verify_member
+    from store import transaction
+
+    with transaction(engine) as session:
+        commune = get_commune(session, "75113")
+        reg = register_member(
+            session,
+            None,
+            commune,
+            email=email,
+            name="Habitant Test",
+            password=password,
+            address=address,
+            charter_version=1,
+        )
+        if verified:
+            verify_member(session, Actor.operator(), reg.member, method="document")
+        return reg.member.id
