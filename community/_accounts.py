@@ -102,7 +102,7 @@ def login(
     with transaction(engine) as session:
         failures, oldest = _recent_failures(session, key, now - window)
     if failures >= max_failures:
-        wait = max(1, int(((oldest or now) + window - now).total_seconds() // 60) + 1)
+        wait = max(1, int(((_aware(oldest) if oldest else now) + window - now).total_seconds() // 60) + 1)
         raise TooManyAttemptsError(f"Trop de tentatives de connexion pour ce compte : réessayez dans {wait} minute(s).")
     error: AuthenticationError | None = None
     result: LoginResult | None = None
