@@ -9,6 +9,7 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import sectors
 from gis import Geocoder, GeocodeResult, InputError
 from store import LocalGeocoder
 from store.schema import Commune, Sector, SectorSet, SetStatus
@@ -37,13 +38,8 @@ class Placement:
 
 
 def get_commune(session: Session, insee: str) -> Commune:
-    """The registered commune ``insee``; raises :class:`InputError` for an unknown code."""
-    commune = session.scalar(select(Commune).where(Commune.insee == (insee or "").strip().upper()))
-    if commune is None:
-        raise InputError(
-            f"Commune inconnue : « {insee} ». Indiquez le code INSEE (5 caractères) d'une commune déjà enregistrée."
-        )
-    return commune
+    """The registered commune ``insee``; raises :class:`InputError` for an unknown code (the foundation's)."""
+    return sectors.get_commune(session, insee)
 
 
 def active_sectors(session: Session, commune: Commune) -> list[Sector]:
@@ -71,8 +67,17 @@ def locate_in_session(session: Session, commune: Commune, lon: float, lat: float
     return None
 
 
+def locate_with_foundation(session: Session, commune: Commune, lon: float, lat: float) -> SectorRef | None:
+    """The foundation's indexed lookup (:func:`sectors.locate`; it reads committed sector sets)."""
+    hit = sectors.locate(session.get_bind(), commune.insee, lon, lat)  # type: ignore[arg-type]
+    if hit is None:
+        return None
+    sector = session.get(Sector, hit.id)
+    return _ref(sector) if sector is not None else None
+
+
 SectorLocator = Callable[[Session, Commune, float, float], SectorRef | None]
-_locator: list[SectorLocator] = [locate_in_session]
+_locator: list[SectorLocator] = [locate_with_foundation]
 
 
 def set_sector_locator(locator: SectorLocator) -> None:

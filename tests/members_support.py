@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import shapely
 from pyproj import Transformer
-from shapely.geometry import MultiPolygon, Polygon, box
+from shapely.geometry import MultiPolygon, box
 from sqlalchemy.orm import Session
 
-from store.schema import Commune, Sector, SectorSet, SetStatus
+from sectors import import_sector_set, register_commune
+from store.schema import Commune, Sector
 
 BAN_FILE = "ban/ban_adresses_paris13_butte-aux-cailles.csv"
 _TO_L93 = Transformer.from_crs(4326, 2154, always_xy=True).transform
@@ -34,38 +36,29 @@ def hull_boundary(path: Path, buffer_m: float = 60.0) -> MultiPolygon:
 
 
 def add_commune(session: Session, insee: str, name: str, boundary: MultiPolygon) -> Commune:
-    commune = Commune(
-        insee=insee, name=name, crs_epsg=2154, boundary=boundary, area_m2=transform(_TO_L93, boundary).area
-    )
-    session.add(commune)
-    session.flush()
-    return commune
+    """Register the commune through the foundation's API."""
+    return register_commune(session, insee, name, boundary)
 
 
 def split_sectors(session: Session, commune: Commune, parts: int = 2, referent_places: int = 2) -> list[Sector]:
-    """An active sector set cutting the commune into ``parts`` vertical strips (codes S1, S2…)."""
+    """An active sector set cutting the commune into ``parts`` vertical strips (codes S1, S2…, west to east)."""
     minx, miny, maxx, maxy = commune.boundary.bounds
     width = (maxx - minx) / parts
-    sector_set = SectorSet(commune_id=commune.id, version=1, label="test", source="test", status=SetStatus.ACTIVE)
-    session.add(sector_set)
-    session.flush()
-    sectors = []
-    for i in range(parts):
-        strip = box(minx + i * width, miny - 1e-6, minx + (i + 1) * width, maxy + 1e-6)
-        part = commune.boundary.intersection(strip)
-        geom = part if isinstance(part, MultiPolygon) else MultiPolygon([p for p in [part] if isinstance(p, Polygon)])
-        sector = Sector(
-            sector_set_id=sector_set.id,
-            code=f"S{i + 1}",
-            name=f"Secteur {i + 1}",
-            referent_places=referent_places,
-            area_m2=transform(_TO_L93, geom).area,
-            geom=geom,
-        )
-        session.add(sector)
-        sectors.append(sector)
-    session.flush()
-    return sectors
+    strips = [
+        commune.boundary.intersection(box(minx + i * width, miny - 1e-6, minx + (i + 1) * width, maxy + 1e-6))
+        for i in range(parts)
+    ]
+    gdf = gpd.GeoDataFrame(
+        {
+            "code": [f"S{i + 1}" for i in range(parts)],
+            "nom": [f"Secteur {i + 1}" for i in range(parts)],
+            "referents": [referent_places] * parts,
+        },
+        geometry=strips,
+        crs=4326,
+    )
+    outcome = import_sector_set(session, commune, gdf, activate=True, label="test")
+    return list(outcome.sector_set.sectors)
 
 
 GOOD_PASSWORD = "Butte-aux-Cailles-2026!"

@@ -242,7 +242,7 @@ def test_members_add_bad_input(world, engine, args, message):
 
 
 def test_unknown_commune_member_and_bad_date(world):
-    assert "Commune inconnue" in run(world, "members", "list", "--commune", "99999").stderr
+    assert "n'est pas enregistrée" in run(world, "members", "list", "--commune", "99999").stderr
     missing = run(world, "members", "verify", "--commune", "75113", "nobody@example.fr")
     assert missing.exit_code == 2 and "Aucun membre" in missing.stderr
     run(
