@@ -6,7 +6,7 @@ import typer
 
 from cli._context import out, reports_errors, state
 from cli._operator import operator
-from community import gendarmerie_access_history, gendarmerie_access_open, get_commune, set_gendarmerie_access
+from community import gendarmerie_access_history, gendarmerie_access_open, get_commune, record, set_gendarmerie_access
 from store import transaction
 
 app = typer.Typer(help="Accès de la gendarmerie aux alertes d'une commune.", no_args_is_help=True)
@@ -45,6 +45,7 @@ def status(ctx: typer.Context, commune: str = COMMUNE) -> None:
     """Affiche l'état de l'accès et son historique (date;ouvert|fermé;par)."""
     with transaction(state(ctx).engine()) as session:
         found = get_commune(session, commune)
+        record(session, operator(), "viewed", "gendarmerie_access", found.id, commune_id=found.id)
         out("ouvert" if gendarmerie_access_open(session, found.id) else "fermé")
         for change in gendarmerie_access_history(session, found.id):
             by = change.changed_by_id if change.changed_by_id is not None else "opérateur"

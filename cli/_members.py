@@ -23,6 +23,7 @@ from community import (
     list_members,
     refuse_member,
     register_member,
+    relocate_members,
     suspend,
     verify_member,
     warn,
@@ -234,3 +235,13 @@ def list_command(ctx: typer.Context, commune: str = COMMUNE) -> None:
     out("email;role;sector;status")
     for row in rows:
         out(row)
+
+
+@app.command("relocate")
+@reports_errors
+def relocate(ctx: typer.Context, commune: str = COMMUNE) -> None:
+    """Replace chaque membre dans son secteur après l'activation d'un nouveau découpage."""
+    with transaction(state(ctx).engine()) as session:
+        found = get_commune(session, commune)
+        changed = relocate_members(session, operator(), found)
+    typer.echo(f"{changed} membre(s) ont changé de secteur.", err=True)

@@ -35,6 +35,7 @@ from community._members import (
     recipients,
     refuse_member,
     register_member,
+    relocate_members,
     verify_member,
     view_member,
 )
@@ -150,6 +151,7 @@ __all__ = [
     "register_anonymiser",
     "register_exporter",
     "register_member",
+    "relocate_members",
     "require",
     "requires_totp",
     "revoke_sessions",

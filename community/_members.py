@@ -299,3 +299,32 @@ def recipients(
     if sector_codes is not None:
         query = query.where(Member.sector_code.in_(sorted(sector_codes)))
     return [m for m in session.scalars(query.order_by(Member.id)) if can_receive(m, now)]
+
+
+def relocate_members(session: Session, actor: Actor, commune: Commune) -> int:
+    """Place every member of ``commune`` again in the active sector set (after a new set is activated).
+
+    Returns how many members changed sector. Sector codes are stable across versions, so only members whose
+    home now falls in a differently coded sector (or in none) change.
+    """
+    from community._placement import locate_sector
+
+    require(actor, Action.EDIT_SECTORS, commune_id=commune.id)
+    members = session.scalars(
+        select(Member).where(
+            Member.commune_id == commune.id,
+            Member.status != MemberStatus.DELETED,
+            Member.lon.is_not(None),
+            Member.lat.is_not(None),
+        )
+    ).all()
+    changed = 0
+    for member in members:
+        sector = locate_sector(session, commune, member.lon, member.lat)  # type: ignore[arg-type]
+        code = sector.code if sector else None
+        if code != member.sector_code:
+            member.sector_code = code
+            member.updated_at = utcnow()
+            changed += 1
+    record(session, actor, "changed", "member_sectors", commune.id, commune_id=commune.id, relocated=changed)
+    return changed

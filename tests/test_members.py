@@ -396,3 +396,23 @@ def test_gendarmerie_access_closed_by_default_and_every_change_logged(world):
             select(AuditEntry.actor_id).where(AuditEntry.object_type == "gendarmerie_access")
         ).all()
         assert logged == [admin_id, admin_id]
+
+
+def test_members_follow_a_new_sector_set(world):
+    import geopandas as gpd
+
+    from community import relocate_members
+    from sectors import import_sector_set
+
+    west_id = add_resident(world, "west@example.fr", "34 rue Gérard")
+    east_id = add_resident(world, "east@example.fr", "6 rue du Père Guérin")
+    with transaction(world) as session:
+        commune = get_commune(session, "75113")
+        whole = gpd.GeoDataFrame({"code": ["S1"], "nom": ["Secteur unique"]}, geometry=[commune.boundary], crs=4326)
+        import_sector_set(session, commune, whole, activate=True)
+    with transaction(world) as session:
+        commune = get_commune(session, "75113")
+        with pytest.raises(PermissionDeniedError):
+            relocate_members(session, _actor(session, west_id), commune)
+        assert relocate_members(session, Actor.operator(), commune) == 1
+        assert (_member(session, west_id).sector_code, _member(session, east_id).sector_code) == ("S1", "S1")

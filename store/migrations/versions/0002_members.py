@@ -64,7 +64,6 @@ def upgrade() -> None:
         sa.Column("import_id", sa.Integer, sa.ForeignKey("address_imports.id"), nullable=False),
     )
     op.create_index("ix_addresses_insee_lat", "addresses", ["insee", "lat"])
-    op.create_index("ix_addresses_insee_lon", "addresses", ["insee", "lon"])
 
     op.create_table(
         "members",
