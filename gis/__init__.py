@@ -12,7 +12,7 @@ from gis._errors import InputError
 from gis._geocode import AddressIndex, Geocoder, GeocodeResult, ParsedQuery, check_query, distance_m, parse_query
 from gis._io import check_file, read_vector_file, write_vector_file
 from gis._normalize import fold, street_key
-from gis._project import transform_geom, transform_xy
+from gis._project import to_metric, transform_geom, transform_xy
 from gis._validate import RepairReport, as_multipolygon, polygonal_part, repair_all, repair_polygonal
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "repair_polygonal",
     "require_metric",
     "street_key",
+    "to_metric",
     "transform_geom",
     "transform_xy",
     "write_vector_file",

@@ -22,7 +22,7 @@ from tests.helpers import BOURAY, BOURAY_OSM, ESSONNE_IGN, write_geojson
 runner = CliRunner()
 
 
-def run(db_url: str, *args: str, input: str | None = None):  # noqa: A002, ANN201
+def run(db_url: str, *args: str, input: str | None = None):
     return runner.invoke(app, ["--db", db_url, *args], input=input)
 
 

