@@ -52,6 +52,24 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
+def _accept_totp(member: Member, code: str | None, now: datetime) -> bool:
+    """Check ``code`` against the member's secret (one step of clock drift either way), never twice.
+
+    The accepted time step is remembered, so a code seen over someone's shoulder cannot be replayed.
+    """
+    if not member.totp_secret or not code:
+        return False
+    totp = pyotp.TOTP(member.totp_secret)
+    current = int(now.timestamp()) // totp.interval
+    for step in (current - 1, current, current + 1):
+        if member.totp_last_step is not None and step <= member.totp_last_step:
+            continue
+        if secrets.compare_digest(totp.at(step * totp.interval), code.strip()):
+            member.totp_last_step = step
+            return True
+    return False
+
+
 def requires_totp(role: Role) -> bool:
     """Whether accounts of ``role`` must sign in with a TOTP second factor."""
     return role in TOTP_ROLES
@@ -117,8 +135,8 @@ def login(
                 error = SecondFactorRequiredError(
                     "Saisissez le code à 6 chiffres de votre application d'authentification."
                 )
-            elif not pyotp.TOTP(member.totp_secret).verify(totp_code.strip(), for_time=now, valid_window=1):
-                error = AuthenticationError("Code d'authentification incorrect.")
+            elif not _accept_totp(member, totp_code, now):
+                error = AuthenticationError("Code d'authentification incorrect (ou déjà utilisé).")
         if error is None and member is not None:
             token = secrets.token_urlsafe(32)
             mfa_ok = member.totp_enabled or not requires_totp(member.role)
@@ -227,6 +245,7 @@ def start_totp(member: Member) -> str:
     """Create a TOTP secret for ``member`` and return its ``otpauth://`` URI (shown as a QR code)."""
     member.totp_secret = pyotp.random_base32()
     member.totp_enabled = False
+    member.totp_last_step = None
     return pyotp.TOTP(member.totp_secret).provisioning_uri(name=member.email or str(member.id), issuer_name=TOTP_ISSUER)
 
 
@@ -235,7 +254,7 @@ def confirm_totp(session: Session, member: Member, code: str, *, now: datetime |
     now = now or utcnow()
     if not member.totp_secret:
         raise InputError("Commencez par générer le code QR de double authentification.")
-    if not pyotp.TOTP(member.totp_secret).verify((code or "").strip(), for_time=now, valid_window=1):
+    if not _accept_totp(member, code, now):
         raise AuthenticationError("Code d'authentification incorrect : vérifiez l'heure de votre téléphone.")
     member.totp_enabled = True
     session.execute(

@@ -201,6 +201,7 @@ def delete_account(session: Session, actor: Actor, member: Member, *, now: datet
     member.password_hash = None
     member.totp_secret = None
     member.totp_enabled = False
+    member.totp_last_step = None
     member.invitation_hash = None
     member.invitation_expires_at = None
     member.address_label = ""

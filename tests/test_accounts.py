@@ -148,8 +148,14 @@ def test_staff_must_enrol_and_use_totp(world, role):
         login(world, "staff@example.fr", GOOD_PASSWORD, now=now)
     with pytest.raises(AuthenticationError, match="Code d'authentification incorrect"):
         login(world, "staff@example.fr", GOOD_PASSWORD, now=now, totp_code="12345")
-    ok = login(world, "staff@example.fr", GOOD_PASSWORD, now=now, totp_code=pyotp.TOTP(secret).at(now))
+    with pytest.raises(AuthenticationError, match="déjà utilisé"):  # the code used to enrol cannot be replayed
+        login(world, "staff@example.fr", GOOD_PASSWORD, now=now, totp_code=pyotp.TOTP(secret).at(now))
+    later = now + timedelta(seconds=30)
+    code = pyotp.TOTP(secret).at(later)
+    ok = login(world, "staff@example.fr", GOOD_PASSWORD, now=later, totp_code=code)
     assert ok.mfa_ok
+    with pytest.raises(AuthenticationError, match="déjà utilisé"):
+        login(world, "staff@example.fr", GOOD_PASSWORD, now=later + timedelta(seconds=5), totp_code=code)
 
 
 def test_referent_needs_totp_too(world):

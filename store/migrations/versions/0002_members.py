@@ -76,6 +76,7 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(255)),
         sa.Column("totp_secret", sa.String(64)),
         sa.Column("totp_enabled", sa.Boolean, nullable=False),
+        sa.Column("totp_last_step", sa.Integer),
         sa.Column("invitation_hash", sa.String(64), unique=True),
         sa.Column("invitation_expires_at", TS),
         sa.Column("address_label", sa.String(300), nullable=False),
