@@ -274,3 +274,17 @@ def test_unknown_commune_member_and_bad_date(world):
         "33 rue Gérard",
     )
     assert duplicate.exit_code == 2 and "déjà utilisée" in duplicate.stderr
+
+
+def test_charter_publish_and_show(world, tmp_path):
+    text = tmp_path / "charte.txt"
+    text.write_text("Charte, version 2 : entraide, discrétion, respect de la vie privée de chacun.", encoding="utf-8")
+    published = run(world, "charter", "publish", "--commune", "75113", str(text))
+    assert published.exit_code == 0 and "version 2" in published.stderr
+    shown = run(world, "charter", "show", "--commune", "75113").stdout.splitlines()
+    assert shown[0] == "version 2" and "entraide" in shown[1]
+    empty = tmp_path / "vide.txt"
+    empty.write_text("  ", encoding="utf-8")
+    refused = run(world, "charter", "publish", "--commune", "75113", str(empty))
+    assert refused.exit_code == 2 and "trop courte" in refused.stderr
+    assert run(world, "charter", "show", "--commune", "75113").stdout.splitlines()[0] == "version 2"
