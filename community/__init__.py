@@ -24,6 +24,7 @@ from community._accounts import (
     start_totp,
 )
 from community._audit import audit_log, record
+from community._authorize import allowed, authorize
 from community._charter import accept_charter, charter_to_accept, current_charter, publish_charter
 from community._gendarmerie import gendarmerie_access_history, gendarmerie_access_open, set_gendarmerie_access
 from community._members import (
@@ -42,6 +43,7 @@ from community._members import (
 from community._passwords import WeakPasswordError, check_password, entropy_bits, hash_password, verify_password
 from community._permissions import (
     ACTION_LABELS,
+    GENDARMERIE_GATED,
     MATRIX,
     ROLE_LABELS,
     Action,
@@ -86,6 +88,7 @@ from store.schema import Member, MemberStatus, Role, Sanction, SanctionKind
 
 __all__ = [
     "ACTION_LABELS",
+    "GENDARMERIE_GATED",
     "MATRIX",
     "ROLE_LABELS",
     "TOTP_ROLES",
@@ -112,9 +115,11 @@ __all__ = [
     "accept_invitation",
     "active_sectors",
     "active_suspension",
+    "allowed",
     "assign_referent",
     "audit_log",
     "authenticate",
+    "authorize",
     "can",
     "can_post",
     "can_receive",

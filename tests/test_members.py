@@ -416,3 +416,20 @@ def test_members_follow_a_new_sector_set(world):
             relocate_members(session, _actor(session, west_id), commune)
         assert relocate_members(session, Actor.operator(), commune) == 1
         assert (_member(session, west_id).sector_code, _member(session, east_id).sector_code) == ("S1", "S1")
+
+
+def test_gendarmerie_sees_alerts_only_while_the_mairie_opens_access(world):
+    from community import allowed, authorize
+    from community._permissions import Action
+
+    gendarme_id = add_staff(world, "gend@example.fr", Role.GENDARMERIE)
+    with transaction(world) as session:
+        commune = get_commune(session, "75113")
+        gendarme = _actor(session, gendarme_id)
+        assert not allowed(session, gendarme, Action.VIEW_ALERTS, commune_id=commune.id)
+        with pytest.raises(PermissionDeniedError):
+            authorize(session, gendarme, Action.VIEW_ALERTS, commune_id=commune.id)
+        set_gendarmerie_access(session, Actor.operator(), commune, True)
+        assert allowed(session, gendarme, Action.VIEW_ALERTS, commune_id=commune.id)
+        authorize(session, gendarme, Action.RECEIVE_ALERTS, commune_id=commune.id)
+        assert not allowed(session, gendarme, Action.POST_ALERT, commune_id=commune.id)
