@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import _commune, _db, _sectors
+from cli import _addresses, _charter, _commune, _db, _gendarmerie, _members, _referents, _sectors
 from cli._context import CliState
 
 app = typer.Typer(
@@ -32,6 +32,12 @@ def _root(
 app.add_typer(_db.app, name="db")
 app.add_typer(_commune.app, name="commune")
 app.add_typer(_sectors.app, name="sectors")
+app.add_typer(_addresses.app, name="addresses")
+app.add_typer(_members.app, name="members")
+app.add_typer(_charter.app, name="charter")
+app.add_typer(_referents.app, name="referents")
+app.add_typer(_gendarmerie.app, name="gendarmerie")
+app.command("geocode")(_addresses.geocode_command)
 
 
 def main() -> None:

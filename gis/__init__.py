@@ -1,10 +1,12 @@
 """Pure spatial toolkit: CRS choice, coordinate checks, validation and repair, file reading, point location,
-streets and street blocks.
+BAN addresses and geocoding, OSM streets and street blocks.
 
 This package imports nothing else of Voisinage.
 """
 
 from gis._address_points import parse_certification, read_address_points
+from gis._ban import BAN_COLUMNS, count_data_lines, read_ban_chunks
+from gis._ban_api import BanApiGeocoder, GeocoderUnavailableError
 from gis._blocks import (
     BARRIER_RAILWAYS,
     BARRIER_WATERWAYS,
@@ -16,21 +18,30 @@ from gis._blocks import (
 from gis._coords import FRENCH_TERRITORIES, check_lonlat_bounds
 from gis._crs import LAMBERT_93, OVERSEAS_CRS, check_insee, metric_crs, require_metric
 from gis._errors import InputError
+from gis._geocode import AddressIndex, Geocoder, GeocodeResult, ParsedQuery, check_query, distance_m, parse_query
 from gis._io import check_file, read_vector_file, write_vector_file
+from gis._normalize import fold, street_key
 from gis._osm_online import OsmnxStreetSource
 from gis._project import to_metric, transform_geom, transform_xy
 from gis._streets import StreetSource, load_streets, read_street_file
 from gis._validate import RepairReport, as_multipolygon, polygonal_part, repair_all, repair_polygonal
 
 __all__ = [
+    "BAN_COLUMNS",
     "BARRIER_RAILWAYS",
     "BARRIER_WATERWAYS",
     "DRIVABLE_HIGHWAYS",
     "FRENCH_TERRITORIES",
     "LAMBERT_93",
     "OVERSEAS_CRS",
+    "AddressIndex",
+    "BanApiGeocoder",
+    "GeocodeResult",
+    "Geocoder",
+    "GeocoderUnavailableError",
     "InputError",
     "OsmnxStreetSource",
+    "ParsedQuery",
     "RepairReport",
     "StreetSource",
     "as_multipolygon",
@@ -40,16 +51,23 @@ __all__ = [
     "check_file",
     "check_insee",
     "check_lonlat_bounds",
+    "check_query",
+    "count_data_lines",
+    "distance_m",
+    "fold",
     "load_streets",
     "metric_crs",
     "parse_certification",
+    "parse_query",
     "polygonal_part",
     "read_address_points",
+    "read_ban_chunks",
     "read_street_file",
     "read_vector_file",
     "repair_all",
     "repair_polygonal",
     "require_metric",
+    "street_key",
     "to_metric",
     "transform_geom",
     "transform_xy",
