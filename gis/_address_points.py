@@ -1,6 +1,6 @@
 """A minimal reader of BAN address points (lon/lat only), used to weight blocks by households.
 
-The full BAN importer lives with the members' domain; this reader needs only the ``lon`` and ``lat``
+The full BAN importer is :func:`gis.read_ban_chunks` (geocoding); this reader needs only the ``lon`` and ``lat``
 columns (WGS84) of the official 23-column, ``;``-separated format, and parses ``certification_commune``
 loosely (``1``/``0`` in some exports, ``vrai``/``faux`` in others) for callers that keep certified
 addresses only.
@@ -13,16 +13,16 @@ from pathlib import Path
 
 import numpy as np
 
+from gis._ban import TRUE_WORDS
 from gis._errors import InputError
 
-_TRUE = {"1", "vrai", "true", "oui", "yes", "t", "v"}
-_FALSE = {"0", "faux", "false", "non", "no", "f", ""}
+_FALSE = frozenset({"0", "faux", "false", "non", "no", "f", "n", ""})
 
 
 def parse_certification(value: str | None) -> bool:
     """``certification_commune`` as a boolean, whichever encoding the export uses (``1``/``0``, ``vrai``/``faux``)."""
     text = (value or "").strip().lower()
-    if text in _TRUE:
+    if text in TRUE_WORDS:
         return True
     if text in _FALSE:
         return False
