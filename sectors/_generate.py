@@ -255,8 +255,16 @@ def generate_sectors(
     rank_of = np.empty(n, dtype=np.int64)
     rank_of[order] = np.arange(n)
     blocks = blocks.assign(weight=weights, sector=[codes[i] for i in rank_of[assign]])
+    result = GeneratedSectors(sectors=sectors, blocks=blocks, weight_kind=kind, warnings=warnings)
+    if result.balance > BALANCE_RATIO:
+        heaviest = float(weights.max())
+        warnings.append(
+            f"Le secteur le plus chargé pèse {result.balance:.2f} fois le plus léger (objectif : "
+            f"{BALANCE_RATIO:g}). Le plus gros îlot compte à lui seul {heaviest:,.0f} sur une cible de "
+            f"{total / n:,.0f} par secteur : demandez moins de secteurs, ou retouchez le brouillon."
+        )
     tick("fini", 1.0)
-    return GeneratedSectors(sectors=sectors, blocks=blocks, weight_kind=kind, warnings=warnings)
+    return result
 
 
 __all__ = ["AFFINITY_BY_RANK", "BALANCE_RATIO", "GeneratedSectors", "barrier_rank", "generate_sectors"]

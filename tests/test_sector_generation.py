@@ -278,3 +278,14 @@ def test_deterministic_across_processes() -> None:
         for seed in ("1", "2")
     }
     assert len(digests) == 1
+
+
+def test_an_unbalanceable_request_warns() -> None:
+    # Nearly every address in one block: no split can balance it, and the user is told why.
+    city = synthetic_city(120, seed=9)
+    centre = gpd.GeoSeries([city.boundary.centroid], crs=2154).to_crs(4326).iloc[0]
+    points = np.vstack([np.tile([centre.x, centre.y], (500, 1)), city.address_lonlat(per_km2=50)])
+    result = generate_sectors(city.streets, city.boundary, n_sectors=5, address_lonlat=points)
+    assert_valid_set(result, city.boundary, 5)
+    assert result.balance > BALANCE_RATIO
+    assert any("le plus chargé" in w and "demandez moins de secteurs" in w for w in result.warnings)
