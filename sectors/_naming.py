@@ -173,14 +173,16 @@ def suggested_referents(
     sectors: gpd.GeoSeries,
     weights: np.ndarray,
     *,
-    large_factor: float = 1.5,
-    elongated: float = 2.5,
+    large_area: float = 2.0,
+    large_weight: float = 1.5,
+    elongated: float = 3.0,
 ) -> list[int]:
     """Suggested referent places: 2 per sector, 3 for a large or elongated one.
 
-    A sector is *large* when its area exceeds ``large_factor`` times the median sector area, or its weight
-    exceeds ``large_factor`` times the median weight; *elongated* when its minimum rotated rectangle is more
-    than ``elongated`` times longer than wide (one pair of referents cannot walk it easily).
+    A sector is *large* when its area exceeds ``large_area`` times the median sector area, or its weight
+    exceeds ``large_weight`` times the median weight (households); *elongated* when its minimum rotated
+    rectangle is more than ``elongated`` times longer than wide. In both cases one pair of referents cannot
+    easily cover it on foot.
     """
     areas = shapely.area(np.asarray(sectors.array))
     w = np.asarray(weights, dtype=float)
@@ -188,7 +190,7 @@ def suggested_referents(
     med_w = float(np.median(w)) if len(w) else 0.0
     out = []
     for geom, area, weight in zip(sectors.array, areas, w, strict=True):
-        big = area > large_factor * med_area or (med_w > 0 and weight > large_factor * med_w)
+        big = area > large_area * med_area or (med_w > 0 and weight > large_weight * med_w)
         out.append(3 if big or elongation(geom) > elongated else 2)
     return out
 

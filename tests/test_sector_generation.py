@@ -226,10 +226,18 @@ def test_street_labels_and_unique_names() -> None:
 
 def test_referents_two_or_three_for_large_or_elongated() -> None:
     sectors = gpd.GeoSeries(
-        [box(0, 0, 100, 100), box(100, 0, 200, 100), box(200, 0, 300, 100), box(0, 100, 1000, 150)], crs=2154
+        [
+            box(0, 0, 100, 100),
+            box(100, 0, 200, 100),
+            box(200, 0, 300, 100),
+            box(0, 100, 1000, 150),
+            box(300, 0, 700, 100),
+        ],
+        crs=2154,
     )
-    weights = np.asarray([10, 10, 40, 10])
-    assert suggested_referents(sectors, weights) == [2, 2, 3, 3]  # heavy one, elongated one
+    weights = np.asarray([10, 10, 40, 10, 10])
+    # The heavy one, the elongated one (20 x 1), the large one (4 times the median area, 4 x 1 is not elongated).
+    assert suggested_referents(sectors, weights) == [2, 2, 3, 3, 3]
 
 
 def test_commune_in_two_pieces() -> None:
