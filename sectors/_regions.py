@@ -550,6 +550,10 @@ class _Refiner:
         for v in sorted(pieces[0]):
             self.move(v, new)
 
+    def _connected(self, *regions: int) -> bool:
+        """Whether each of ``regions`` is in one piece."""
+        return all(len(self._pieces(self.members[r], r)) == 1 for r in regions if self.members[r])
+
     def _pieces(self, nodes: set[int], region: int) -> list[set[int]]:
         seen: set[int] = set()
         out = []
@@ -601,7 +605,7 @@ class _Refiner:
                 self._rollback()
                 continue
             self._split(heavy, light)
-            if not self.members[light] or not self.members[heavy]:
+            if not self.members[light] or not self.members[heavy] or not self._connected(heavy, light, into):
                 self._rollback()
                 continue
             active = {light, into, heavy}
@@ -727,5 +731,8 @@ def partition(
     ref = best
     tick("lissage", 0.8)
     ref.polish(polish_band)
+    # Every move above keeps regions connected; check once more rather than ever return a sector in pieces.
+    if not ref._connected(*range(ref.k)) or any(not m for m in ref.members):
+        raise PartitionError("le découpage obtenu a un secteur vide ou en plusieurs morceaux (anomalie à signaler)")
     tick("fini", 1.0)
     return ref.assign
