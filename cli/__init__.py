@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import _db
+from cli import _db, _stats
 from cli._context import CliState
 
 app = typer.Typer(
@@ -30,6 +30,7 @@ def _root(
 
 
 app.add_typer(_db.app, name="db")
+app.add_typer(_stats.app, name="stats")
 
 
 def main() -> None:

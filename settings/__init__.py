@@ -58,6 +58,23 @@ class Settings(BaseSettings):
         "and batch lookups). More cells: faster lookups, more memory.",
     )
 
+    stats_min_count: int = Field(
+        default=5,
+        ge=1,
+        description="Statistics: alert figures below this count are hidden from residents and referents "
+        "(shown as '< N'); staff (mairie, gendarmerie, platform admin) see every figure.",
+    )
+    heat_cell_m: float = Field(
+        default=250.0,
+        gt=0,
+        description="Heat map: cell size in metres (square side, or hexagon circumradius) in the commune's metric CRS.",
+    )
+    heat_min_count: int = Field(
+        default=5,
+        ge=1,
+        description="Heat map: cells holding fewer alerts than this are dropped for non-staff roles.",
+    )
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -1,0 +1,89 @@
+"""``voisinage stats``: SSMSI crime figures (import, commune beside its département)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from tqdm import tqdm
+
+from cli._context import out, reports_errors, state
+from gis import InputError
+from stats import HEADERS, commune_views, import_ssmsi, text_table, view_rows
+from store import transaction
+from store.schema import Commune
+
+app = typer.Typer(help="Statistiques : chiffres de la délinquance (SSMSI) et indicateurs.", no_args_is_help=True)
+
+
+def require_commune(session: Session, insee: str) -> Commune:
+    """The registered commune of code ``insee`` (French error when it is not registered)."""
+    try:
+        from sectors import get_commune  # the foundation's canonical lookup
+    except ImportError:  # pragma: no cover - until the foundation is merged
+        get_commune = None
+    if get_commune is not None:
+        return get_commune(session, insee)
+    commune = session.scalar(select(Commune).where(Commune.insee == insee))
+    if commune is None:
+        raise InputError(f"Commune inconnue : {insee}. Enregistrez-la d'abord (code INSEE à 5 caractères).")
+    return commune
+
+
+@app.command("import")
+@reports_errors
+def import_command(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="Fichier CSV du SSMSI (base communale, départementale) ou tableau de référence.")
+    ],
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only", metavar="CODE", help="Ne garder que ces codes (commune INSEE ou département) ; répétable."
+        ),
+    ] = None,
+    place: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--lieu",
+            metavar="NOM=CODE",
+            help="Tableau de référence : code INSEE d'un lieu nommé dans les colonnes (ex. bouray_sur_juine=91095).",
+        ),
+    ] = None,
+) -> None:
+    """Importe un fichier SSMSI ; le format est reconnu à son en-tête. Réimporter ne duplique rien."""
+    places: dict[str, str] = {}
+    for item in place or []:
+        if "=" not in item:
+            raise InputError(f"--lieu attend NOM=CODE, reçu « {item} ».")
+        name, code = item.split("=", 1)
+        places[name.strip()] = code.strip()
+    engine = state(ctx).engine()
+    with tqdm(unit=" lignes", desc="Import SSMSI", leave=False) as bar, transaction(engine) as session:
+        summary = import_ssmsi(session, file, only_codes=only or None, places=places, progress=bar.update)
+    out(summary.describe())
+
+
+@app.command("show")
+@reports_errors
+def show_command(
+    ctx: typer.Context,
+    commune: str = typer.Option(..., "--commune", metavar="CODE", help="Code INSEE de la commune."),
+    year: int = typer.Option(..., "--year", metavar="AAAA", help="Année des chiffres."),
+    source: str | None = typer.Option(None, "--source", help="ssmsi ou reference (par défaut : toutes)."),
+) -> None:
+    """Affiche les indicateurs de la commune à côté de ceux de son département."""
+    if source not in (None, "ssmsi", "reference"):
+        raise InputError(f"--source : « {source} » inconnu ; choisissez ssmsi ou reference.")
+    with transaction(state(ctx).engine()) as session:
+        require_commune(session, commune)
+        views = commune_views(session, commune, year, source)
+    for i, view in enumerate(views):
+        if i:
+            out("")
+        out(view.title)
+        out(text_table(HEADERS, view_rows(view)))
