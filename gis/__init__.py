@@ -4,5 +4,16 @@ This package imports nothing else of Voisinage.
 """
 
 from gis._errors import InputError
+from gis._heat import HEX, HEX_CONSTANTS, SQUARE, HeatBins, bin_lonlat, bin_xy, cell_polygons, hex_axial
 
-__all__ = ["InputError"]
+__all__ = [
+    "HEX",
+    "HEX_CONSTANTS",
+    "SQUARE",
+    "HeatBins",
+    "InputError",
+    "bin_lonlat",
+    "bin_xy",
+    "cell_polygons",
+    "hex_axial",
+]

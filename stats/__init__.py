@@ -5,6 +5,7 @@ Imports only ``gis`` and ``store``.
 
 from stats._catalogue import BY_KEY, DEPARTEMENTS, Indicator, departement_of, indicator_for
 from stats._format import WITHHELD, fr_number, fr_rate
+from stats._heat import bin_table, heat_sql, read_points
 from stats._indicators import (
     HEADERS,
     CommuneView,
@@ -31,6 +32,7 @@ __all__ = [
     "IndicatorLine",
     "Layout",
     "available_years",
+    "bin_table",
     "commune_trend",
     "commune_views",
     "departement_of",
@@ -39,9 +41,11 @@ __all__ = [
     "figure_count",
     "fr_number",
     "fr_rate",
+    "heat_sql",
     "import_ssmsi",
     "indicator_for",
     "line_cells",
+    "read_points",
     "read_ssmsi",
     "text_table",
     "view_rows",
