@@ -3,6 +3,23 @@
 Imports only ``gis`` and ``store``.
 """
 
+from stats._alert_figures import (
+    ALERT_FIELDS,
+    CATEGORY_INDICATORS,
+    MEMBER_FIELDS,
+    SECTOR_FIELDS,
+    Monitoring,
+    alerts_frame,
+    categories_beside_ssmsi,
+    counts_by,
+    hide_small,
+    in_period,
+    members_frame,
+    monitoring,
+    parse_quarter,
+    rates_by_sector,
+    sectors_frame,
+)
 from stats._catalogue import BY_KEY, DEPARTEMENTS, Indicator, departement_of, indicator_for
 from stats._format import WITHHELD, fr_number, fr_rate
 from stats._heat import bin_table, heat_sql, read_points
@@ -16,25 +33,35 @@ from stats._indicators import (
     line_cells,
     view_rows,
 )
+from stats._roles import STAFF_ROLES, is_staff
 from stats._ssmsi_read import LAYOUT_LABELS, Layout, detect_layout, expected_rate, read_ssmsi
 from stats._ssmsi_store import ImportSummary, figure_count, import_ssmsi
 from stats._text import text_table
 
 __all__ = [
+    "ALERT_FIELDS",
     "BY_KEY",
+    "CATEGORY_INDICATORS",
     "DEPARTEMENTS",
     "HEADERS",
     "LAYOUT_LABELS",
+    "MEMBER_FIELDS",
+    "SECTOR_FIELDS",
+    "STAFF_ROLES",
     "WITHHELD",
     "CommuneView",
     "ImportSummary",
     "Indicator",
     "IndicatorLine",
     "Layout",
+    "Monitoring",
+    "alerts_frame",
     "available_years",
     "bin_table",
+    "categories_beside_ssmsi",
     "commune_trend",
     "commune_views",
+    "counts_by",
     "departement_of",
     "detect_layout",
     "expected_rate",
@@ -42,11 +69,19 @@ __all__ = [
     "fr_number",
     "fr_rate",
     "heat_sql",
+    "hide_small",
     "import_ssmsi",
+    "in_period",
     "indicator_for",
+    "is_staff",
     "line_cells",
+    "members_frame",
+    "monitoring",
+    "parse_quarter",
+    "rates_by_sector",
     "read_points",
     "read_ssmsi",
+    "sectors_frame",
     "text_table",
     "view_rows",
 ]
