@@ -12,7 +12,9 @@ from tqdm import tqdm
 
 from cli._context import out, reports_errors, state
 from gis import InputError
-from stats import HEADERS, commune_views, import_ssmsi, text_table, view_rows
+from settings import get_settings
+from stats import HEADERS, build_tables, commune_views, import_ssmsi, text_table, view_rows, write_csv, write_excel
+from stats._roles import ROLES, normalise_role
 from store import transaction
 from store.schema import Commune
 
@@ -87,3 +89,32 @@ def show_command(
             out("")
         out(view.title)
         out(text_table(HEADERS, view_rows(view)))
+
+
+@app.command("export")
+@reports_errors
+def export_command(
+    ctx: typer.Context,
+    commune: Annotated[str, typer.Option("--commune", metavar="CODE", help="Code INSEE de la commune.")],
+    out_path: Annotated[
+        Path, typer.Option("--out", metavar="CHEMIN", help="Classeur .xlsx, ou dossier recevant un CSV par tableau.")
+    ],
+    year: Annotated[int | None, typer.Option("--year", metavar="AAAA", help="Année des indicateurs SSMSI.")] = None,
+    role: Annotated[
+        str, typer.Option("--role", help="Destinataire : les non-agents n'ont pas les petits effectifs.")
+    ] = ("resident"),
+) -> None:
+    """Exporte tous les tableaux statistiques (CSV ou Excel), selon les droits du destinataire."""
+    if normalise_role(role) not in ROLES:
+        raise InputError(f"--role : « {role} » inconnu ; choisissez parmi {', '.join(sorted(ROLES))}.")
+    with transaction(state(ctx).engine()) as session:
+        require_commune(session, commune)
+        tables = build_tables(
+            session, commune, role=normalise_role(role), min_count=get_settings().stats_min_count, year=year
+        )
+    if out_path.suffix.lower() == ".xlsx":
+        write_excel(tables, out_path)
+        out(f"{len(tables.tables)} tableau(x) écrit(s) dans {out_path}.")
+    else:
+        paths = write_csv(tables, out_path)
+        out(f"{len(paths)} fichier(s) CSV écrit(s) dans {out_path}.")

@@ -21,6 +21,7 @@ from stats._alert_figures import (
     sectors_frame,
 )
 from stats._catalogue import BY_KEY, DEPARTEMENTS, Indicator, departement_of, indicator_for
+from stats._exports import StatsTables, build_tables, write_csv, write_excel
 from stats._format import WITHHELD, fr_number, fr_rate
 from stats._heat import bin_table, heat_sql, read_points
 from stats._indicators import (
@@ -33,6 +34,8 @@ from stats._indicators import (
     line_cells,
     view_rows,
 )
+from stats._report import MapData, QuarterlyReport, build_map, build_quarterly_report
+from stats._report_render import render_html, render_pdf, sections
 from stats._roles import STAFF_ROLES, is_staff
 from stats._ssmsi_read import LAYOUT_LABELS, Layout, detect_layout, expected_rate, read_ssmsi
 from stats._ssmsi_store import ImportSummary, figure_count, import_ssmsi
@@ -54,10 +57,16 @@ __all__ = [
     "Indicator",
     "IndicatorLine",
     "Layout",
+    "MapData",
     "Monitoring",
+    "QuarterlyReport",
+    "StatsTables",
     "alerts_frame",
     "available_years",
     "bin_table",
+    "build_map",
+    "build_quarterly_report",
+    "build_tables",
     "categories_beside_ssmsi",
     "commune_trend",
     "commune_views",
@@ -81,7 +90,12 @@ __all__ = [
     "rates_by_sector",
     "read_points",
     "read_ssmsi",
+    "render_html",
+    "render_pdf",
+    "sections",
     "sectors_frame",
     "text_table",
     "view_rows",
+    "write_csv",
+    "write_excel",
 ]
