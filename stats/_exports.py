@@ -191,7 +191,13 @@ def _safe(value: Any) -> Any:
 
 
 def _safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.apply(lambda col: col.map(_safe) if col.dtype == object else col)
+    texts = [
+        c for c in frame.columns if pd.api.types.is_object_dtype(frame[c]) or pd.api.types.is_string_dtype(frame[c])
+    ]
+    out = frame.copy()
+    for col in texts:
+        out[col] = out[col].astype(object).map(_safe)
+    return out
 
 
 def write_csv(tables: StatsTables, folder: Path | str) -> list[Path]:
