@@ -153,7 +153,8 @@ def read_points(
     select = f"ST_AsBinary({column})" if is_postgis(engine) else column
     sql = f"SELECT {select} FROM {_ident(table, 'table')}" + (f" WHERE {where}" if where else "")
     with engine.connect() as conn:
-        blobs = conn.execute(text(sql), params or {}).scalars().all()
+        result = conn.execute(text(sql), params or {})
+        blobs = [row[0] for row in result.cursor.fetchall()]  # plain DB-API rows: no Row objects per point
     if not blobs:
         return np.zeros(0), np.zeros(0)
     points = shapely.from_wkb(np.array([bytes(b) for b in blobs], dtype=object))
