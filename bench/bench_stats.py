@@ -22,11 +22,11 @@ from sqlalchemy import Column, Engine, Float, Integer, MetaData, Table, text
 from bench._harness import BenchContext, timed
 from data.synthetic_alerts import grid_sectors, quarter_bounds, synthetic_alerts, synthetic_members
 from gis import HEX, SQUARE, bin_lonlat, bin_xy
+from sectors import register_commune
 from settings import PROJECT_ROOT
 from stats import bin_table, build_quarterly_report, import_ssmsi, render_html, render_pdf
 from store import make_engine, transaction, upgrade
 from store._types import GeometryColumn
-from store.schema import Commune
 
 CELL = 250.0
 BOURAY = (2.30, 48.52)
@@ -247,15 +247,7 @@ def run_report(ctx: BenchContext) -> None:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'report.sqlite3'}")
         upgrade(engine)
         with transaction(engine) as session:
-            session.add(
-                Commune(
-                    insee="91095",
-                    name="Bouray-sur-Juine",
-                    crs_epsg=2154,
-                    boundary=shapely.MultiPolygon([boundary]),
-                    area_m2=7.25e6,
-                )
-            )
+            register_commune(session, "91095", "Bouray-sur-Juine", boundary)
         brief = shared / "ssmsi" / "essonne_bouray_2024_from_project_brief.csv"
         with transaction(engine) as session:
             import_ssmsi(session, brief)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import _db, _report, _stats
+from cli import _commune, _db, _report, _sectors, _stats
 from cli._context import CliState
 
 app = typer.Typer(
@@ -30,6 +30,8 @@ def _root(
 
 
 app.add_typer(_db.app, name="db")
+app.add_typer(_commune.app, name="commune")
+app.add_typer(_sectors.app, name="sectors")
 app.add_typer(_stats.app, name="stats")
 app.add_typer(_report.app, name="report")
 

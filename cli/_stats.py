@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from cli._context import out, reports_errors, state
 from gis import InputError
+from sectors import get_commune
 from settings import get_settings
 from stats import HEADERS, build_tables, commune_views, import_ssmsi, text_table, view_rows, write_csv, write_excel
 from stats._roles import ROLES, normalise_role
@@ -22,17 +22,8 @@ app = typer.Typer(help="Statistiques : chiffres de la délinquance (SSMSI) et in
 
 
 def require_commune(session: Session, insee: str) -> Commune:
-    """The registered commune of code ``insee`` (French error when it is not registered)."""
-    try:
-        from sectors import get_commune  # the foundation's canonical lookup
-    except ImportError:  # pragma: no cover - until the foundation is merged
-        get_commune = None
-    if get_commune is not None:
-        return get_commune(session, insee)
-    commune = session.scalar(select(Commune).where(Commune.insee == insee))
-    if commune is None:
-        raise InputError(f"Commune inconnue : {insee}. Enregistrez-la d'abord (code INSEE à 5 caractères).")
-    return commune
+    """The registered commune of code ``insee`` (French error saying how to register it otherwise)."""
+    return get_commune(session, insee)
 
 
 @app.command("import")

@@ -21,6 +21,7 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
+from gis._crs import require_metric
 from gis._errors import InputError
 
 SQUARE = "square"
@@ -153,12 +154,8 @@ def bin_lonlat(
     ``min_count`` drops the cells holding fewer points (use the heat minimum for non-staff roles).
     Refuses a geographic ``crs``: cells must be in metres.
     """
+    require_metric(crs, "La carte de chaleur")
     transformer = _transformer(4326, crs)
-    if transformer.target_crs is not None and transformer.target_crs.is_geographic:
-        raise InputError(
-            f"EPSG:{crs} est en degrés : la carte de chaleur se calcule dans la projection métrique de la commune "
-            "(gis.metric_crs)."
-        )
     x, y = transformer.transform(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))
     bins = bin_xy(x, y, cell_m, shape, crs)
     return bins.at_least(min_count) if min_count > 1 else bins

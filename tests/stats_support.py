@@ -7,31 +7,21 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import shapely
-from shapely.geometry import MultiPolygon, box
+from shapely.geometry import box
 from sqlalchemy import Engine, select
 
+from sectors import register_commune
 from store import transaction
 from store.schema import Commune
 
 ESSONNE = "boundaries/communes-91-essonne_france-geojson_ign-2018.geojson"
 
 
-def register(engine: Engine, insee: str, name: str, boundary: shapely.Geometry, crs: int = 2154) -> None:
-    """Register a commune (through the foundation when it is there, else straight into the table)."""
-    if not isinstance(boundary, MultiPolygon):
-        boundary = MultiPolygon([boundary])
-    try:
-        from sectors import register_commune
-    except ImportError:
-        register_commune = None
+def register(engine: Engine, insee: str, name: str, boundary: shapely.Geometry) -> None:
+    """Register a commune through the foundation (once)."""
     with transaction(engine) as session:
-        if session.scalar(select(Commune).where(Commune.insee == insee)) is not None:
-            return
-        if register_commune is not None:
+        if session.scalar(select(Commune).where(Commune.insee == insee)) is None:
             register_commune(session, insee, name, boundary)
-            return
-        area = float(gpd.GeoSeries([boundary], crs=4326).to_crs(crs).area.iloc[0])
-        session.add(Commune(insee=insee, name=name, crs_epsg=crs, boundary=boundary, area_m2=area))
 
 
 def register_bouray(engine: Engine, essonne_path: Path) -> shapely.Geometry:

@@ -50,7 +50,7 @@ def test_min_count_and_bad_input():
     assert (shown.count >= 5).all() and len(shown) == int((full.count >= 5).sum())
     with pytest.raises(InputError, match="forme"):
         bin_xy(np.zeros(1), np.zeros(1), 100, "triangle")
-    with pytest.raises(InputError, match="en degrés"):
+    with pytest.raises(InputError, match="en mètres"):
         bin_lonlat(lon, lat, 4326, 100)
 
 
