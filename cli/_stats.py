@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from sqlalchemy.orm import Session
 from tqdm import tqdm
@@ -13,7 +14,20 @@ from cli._context import out, reports_errors, state
 from gis import InputError
 from sectors import get_commune
 from settings import get_settings
-from stats import HEADERS, build_tables, commune_views, import_ssmsi, text_table, view_rows, write_csv, write_excel
+from stats import (
+    HEADERS,
+    WITHHELD,
+    build_tables,
+    commune_trend,
+    commune_views,
+    fr_number,
+    fr_rate,
+    import_ssmsi,
+    text_table,
+    view_rows,
+    write_csv,
+    write_excel,
+)
 from stats._roles import ROLES, normalise_role
 from store import transaction
 from store.schema import Commune
@@ -109,3 +123,24 @@ def export_command(
     else:
         paths = write_csv(tables, out_path)
         out(f"{len(paths)} fichier(s) CSV écrit(s) dans {out_path}.")
+
+
+@app.command("trend")
+@reports_errors
+def trend_command(
+    ctx: typer.Context,
+    commune: Annotated[str, typer.Option("--commune", metavar="CODE", help="Code INSEE de la commune.")],
+) -> None:
+    """Affiche l'évolution des taux SSMSI de la commune, année par année, à côté du département."""
+    with transaction(state(ctx).engine()) as session:
+        require_commune(session, commune)
+        trend = commune_trend(session, commune)
+    if trend.empty:
+        raise InputError(f"Aucun chiffre SSMSI pour la commune {commune} : importez d'abord un fichier SSMSI.")
+    rows = []
+    for rec in trend.itertuples(index=False):
+        rate = fr_rate(rec.rate) if rec.published else WITHHELD
+        dep = fr_rate(rec.dep_rate) if pd.notna(rec.dep_rate) else "—"
+        change = fr_number(rec.rate_change, 2) if pd.notna(rec.rate_change) else "—"
+        rows.append([rec.label, str(rec.year), rate, change, dep])
+    out(text_table(["Indicateur", "Année", "Taux", "Évolution", "Taux département"], rows))

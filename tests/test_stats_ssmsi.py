@@ -262,3 +262,19 @@ def test_cli_bad_input(sqlite_url, sqlite_engine, tmp_path, shared_file):
     assert result.exit_code == 2 and "années disponibles : 2023, 2024, 2025" in result.stderr
     with transaction(sqlite_engine) as session:
         assert figure_count(session) == 45
+
+
+def test_cli_trend(sqlite_url, sqlite_engine, shared_file):
+    runner = CliRunner()
+    register_cessy(sqlite_engine)
+    result = runner.invoke(app, ["--db", sqlite_url, "stats", "trend", "--commune", "01071"])
+    assert result.exit_code == 2 and "importez d'abord" in result.stderr
+    runner.invoke(app, ["--db", sqlite_url, "stats", "import", str(shared_file(CESSY))])
+    result = runner.invoke(app, ["--db", sqlite_url, "stats", "trend", "--commune", "01071"])
+    assert result.exit_code == 0, result.output
+    burglary = [line.split("  ") for line in result.stdout.splitlines() if line.startswith("Cambriolages")]
+    cells = [[c.strip() for c in parts if c.strip()] for parts in burglary]
+    assert [c[1:3] for c in cells] == [["2023", "3,14 ‰"], ["2024", "10,58 ‰"], ["2025", "4,70 ‰"]]
+    assert cells[1][3] == "7,45"  # 10.58 - 3.14
+    vehicles = [line for line in result.stdout.splitlines() if line.startswith("Vols de véhicules")]
+    assert WITHHELD in vehicles[1] and WITHHELD in vehicles[2]
