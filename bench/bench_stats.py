@@ -15,6 +15,7 @@ from pathlib import Path
 import geopandas as gpd
 import h3
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import Transformer
 from sqlalchemy import Column, Engine, Float, Integer, MetaData, Table, text
@@ -84,6 +85,105 @@ def _grid_polygons(x: np.ndarray, y: np.ndarray) -> gpd.GeoDataFrame:
 def run(ctx: BenchContext) -> None:
     run_binning(ctx)
     run_report(ctx)
+    run_import(ctx)
+
+
+_CURRENT_HEADER = (
+    '"CODGEO_2026";"annee";"indicateur";"unite_de_compte";"nombre";"taux_pour_mille";"est_diffuse";"insee_pop";'
+    '"insee_pop_millesime";"insee_log";"insee_log_millesime";"complement_info_nombre";"complement_info_taux"'
+)
+_LABELS = (
+    "Violences physiques intrafamiliales",
+    "Violences sexuelles",
+    "Vols sans violence contre des personnes",
+    "Cambriolages de logement",
+    "Vols de véhicule",
+    "Destructions et dégradations volontaires",
+    "Escroqueries et fraudes aux moyens de paiement",
+    "Usage de stupéfiants",
+)
+
+
+def _synthetic_communal_base(path: Path, rows: int, seed: int = 5) -> None:
+    """A communal base in the current layout (quoted, decimal comma, NA, ndiff), ``rows`` rows."""
+    rng = np.random.default_rng(seed)
+    years = range(2016, 2026)
+    per_commune = len(years) * len(_LABELS)
+    lines = [_CURRENT_HEADER]
+    for k in range(rows // per_commune + 1):
+        code = f"{1001 + k:05d}"
+        pop, log = int(rng.integers(200, 20_000)), int(rng.integers(100, 9_000))
+        for year in years:
+            for label in _LABELS:
+                n = int(rng.integers(0, 50))
+                if rng.random() < 0.3:
+                    cells = [
+                        "NA",
+                        "NA",
+                        '"ndiff"',
+                        f'"{pop}"',
+                        f'"{year}"',
+                        f'"{log}"',
+                        f'"{year - 1}"',
+                        '"1,2"',
+                        '"0,8"',
+                    ]
+                else:
+                    rate = n * 1000 / (log if label.startswith("Cambriolages") else pop)
+                    cells = [
+                        f'"{n}"',
+                        f'"{rate:.7f}"'.replace(".", ","),
+                        '"diff"',
+                        f'"{pop}"',
+                        f'"{year}"',
+                        f'"{log}"',
+                        f'"{year - 1}"',
+                        "NA",
+                        "NA",
+                    ]
+                lines.append(";".join([f'"{code}"', f'"{year}"', f'"{label}"', '"Infraction"', *cells]))
+    path.write_text("\n".join(lines[: rows + 1]) + "\n", encoding="utf-8")
+
+
+def run_import(ctx: BenchContext) -> None:
+    """SSMSI import throughput (upsert, idempotent) against a plain pandas ``to_sql`` of the same file."""
+    rows = 20_000 if ctx.quick else 200_000
+    ctx.section(f"SSMSI import, {rows:,} rows (current layout)")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "communes.csv"
+        _synthetic_communal_base(path, rows)
+        urls = [("SQLite", f"sqlite:///{Path(tmp) / 'import.sqlite3'}")]
+        if ctx.postgis_url:
+            urls.append(("PostGIS", ctx.postgis_url))
+        for name, url in urls:
+            engine = make_engine(url)
+            upgrade(engine)
+            with engine.begin() as conn:
+                conn.execute(text("DELETE FROM ssmsi_figures"))
+
+            def ours(e: Engine = engine) -> None:
+                with transaction(e) as session:
+                    import_ssmsi(session, path)
+
+            def naive(e: Engine = engine) -> None:
+                frame = pd.read_csv(path, sep=";", decimal=",", na_values=["NA"], dtype={"CODGEO_2026": str})
+                frame.to_sql("bench_ssmsi_naive", e, if_exists="replace", index=False, chunksize=5_000)
+
+            t_ours = timed(ours, repeat=1)
+            t_again = timed(ours, repeat=1)  # re-import: same rows, nothing duplicated
+            t_naive = timed(naive, repeat=1)
+            ctx.report(
+                f"{name}: import_ssmsi (parse, normalise, upsert)",
+                rows / t_ours,
+                "rows/s",
+                baseline=rows / t_naive,
+                baseline_name="pandas read_csv + to_sql",
+            )
+            ctx.report(f"{name}: re-import of the same file (idempotent)", rows / t_again, "rows/s")
+            with engine.begin() as conn:
+                conn.execute(text("DROP TABLE IF EXISTS bench_ssmsi_naive"))
+                conn.execute(text("DELETE FROM ssmsi_figures"))
+            engine.dispose()
 
 
 def run_binning(ctx: BenchContext) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,26 +40,18 @@ class ImportSummary:
         )
 
 
-def _clean(value: Any) -> Any:
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if hasattr(value, "item"):  # numpy scalar -> Python
-        return value.item()
-    return value
+def _python_list(series: pd.Series) -> list[Any]:
+    """A column as plain Python values, missing values as None (column-wise: much faster than per cell)."""
+    values = series.astype(object).where(series.notna(), None).tolist()
+    return [v.item() if hasattr(v, "item") else v for v in values] if series.dtype == object else values
 
 
 def _records(frame: pd.DataFrame, file_name: str) -> list[dict[str, Any]]:
-    now = utcnow()
-    rows = []
-    for values in frame[COLUMNS].itertuples(index=False, name=None):
-        row = {col: _clean(v) for col, v in zip(COLUMNS, values, strict=True)}
-        row["published"] = bool(row["published"])
-        row["file_name"] = file_name[:300]
-        row["imported_at"] = now
-        rows.append(row)
-    return rows
+    columns = [_python_list(frame[col]) for col in COLUMNS]
+    columns[COLUMNS.index("published")] = [bool(v) for v in columns[COLUMNS.index("published")]]
+    keys = [*COLUMNS, "file_name", "imported_at"]
+    extra = (file_name[:300], utcnow())
+    return [dict(zip(keys, (*values, *extra), strict=True)) for values in zip(*columns, strict=True)]
 
 
 def _upsert(session: Session, rows: list[dict[str, Any]]) -> None:
