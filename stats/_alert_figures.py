@@ -168,10 +168,14 @@ def hide_small(
     min_count: int,
     count_columns: tuple[str, ...] = ("count",),
     derived: tuple[str, ...] = ("rate_per_1000_households",),
+    *,
+    secondary: bool = True,
 ) -> pd.DataFrame:
     """For non-staff roles, counts below ``min_count`` (and the figures derived from them) become missing.
 
-    Zero is not hidden (an absence of alerts reveals no one); 1 to ``min_count - 1`` is. A ``hidden`` column
+    Zero is not hidden (an absence of alerts reveals no one); 1 to ``min_count - 1`` is. When exactly one row
+    would be hidden, the total (shown elsewhere) minus the others would give it back: the next smallest
+    non-zero count is hidden too (``secondary``; meant for tables with one row per key). A ``hidden`` column
     says which rows were masked, so a page or an export can print ``< min_count``.
     """
     out = table.copy()
@@ -183,6 +187,11 @@ def hide_small(
         if col in out:
             values = out[col].astype("Float64")
             small |= ((values > 0) & (values < min_count)).fillna(False).to_numpy(dtype=bool)
+    if secondary and small.sum() == 1 and count_columns[0] in out:
+        values = out[count_columns[0]].astype("Float64").fillna(0).to_numpy(dtype=float)
+        candidates = np.flatnonzero(~small & (values > 0))
+        if len(candidates):
+            small[candidates[np.argmin(values[candidates])]] = True
     for col in (*count_columns, *derived):
         if col in out:
             out[col] = out[col].astype("Float64" if col in derived else "Int64").mask(small)

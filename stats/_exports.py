@@ -121,7 +121,8 @@ def build_tables(
         ("alertes_par_mois", ("month",)),
         ("alertes_par_categorie_et_mois", ("category", "month")),
     ):
-        table = hide_small(counts_by(a, *keys), role, min_count)
+        # Secondary suppression only for one-key tables (see hide_small).
+        table = hide_small(counts_by(a, *keys), role, min_count, secondary=len(keys) == 1)
         out.tables[name] = _shown(table, min_count, ["count"]).rename(
             columns={"category": "categorie", "month": "mois", "count": "alertes"}
         )
@@ -138,7 +139,11 @@ def build_tables(
     # Compare with the official figures when there are some, else with the reference table.
     preferred = [v for v in views if v.source == "ssmsi"] or views
     lines = preferred[0].lines if preferred else []
-    beside = hide_small(categories_beside_ssmsi(a, lines), role, min_count, count_columns=("alerts",), derived=())
+    # The categories hidden in the per-category table (primary and secondary) are hidden here too.
+    by_category = hide_small(counts_by(a, "category"), role, min_count)
+    hidden_categories = set(by_category.loc[by_category["hidden"], "category"])
+    beside = categories_beside_ssmsi(a, lines)
+    beside["hidden"] = beside["category"].isin(hidden_categories)
     beside = _shown(beside, min_count, ["alerts"])
     beside["ssmsi_count"] = beside["ssmsi_count"].astype(object).where(beside["published"] != False, WITHHELD)  # noqa: E712
     beside["ssmsi_rate"] = beside["ssmsi_rate"].astype(object).where(beside["published"] != False, WITHHELD)  # noqa: E712

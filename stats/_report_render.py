@@ -14,6 +14,7 @@ import pandas as pd
 from stats._format import MISSING, fr_number
 from stats._indicators import HEADERS, view_rows
 from stats._report import MapData, QuarterlyReport
+from stats._roles import is_staff
 
 if TYPE_CHECKING:
     from reportlab.graphics.shapes import Drawing
@@ -70,7 +71,12 @@ def _summary(report: QuarterlyReport) -> list[str]:
     return [
         f"Commune : {report.commune} ({report.insee})",
         f"Période : {report.period} ({report.quarter})",
-        f"Alertes publiées sur la période : {fr_number(report.alerts_in_quarter, 0)}",
+        "Alertes publiées sur la période : "
+        + (
+            fr_number(report.alerts_in_quarter, 0)
+            if is_staff(report.role) or not 0 < report.alerts_in_quarter < report.tables.min_count
+            else f"< {report.tables.min_count}"
+        ),
         f"Édition : {ROLE_LABELS.get(report.role, report.role)}, le {report.generated_at:%d/%m/%Y à %H:%M} UTC",
     ]
 

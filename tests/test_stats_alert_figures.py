@@ -148,3 +148,14 @@ def test_incomplete_records_refused():
     with pytest.raises(InputError, match="champs manquants"):
         alerts_frame([{"id": 1, "category": "vol"}])
     assert alerts_frame([]).empty
+
+
+def test_secondary_suppression():
+    table = pd.DataFrame({"category": ["a", "b", "c", "d"], "count": pd.array([7, 3, 9, 0], dtype="Int64")})
+    resident = hide_small(table, "resident", 5).set_index("category")
+    # "b" alone hidden would be total - 7 - 9: the next smallest ("a") goes too; zero stays shown.
+    assert resident["hidden"].to_dict() == {"a": True, "b": True, "c": False, "d": False}
+    assert resident.loc["c", "count"] == 9 and resident.loc["d", "count"] == 0
+    two = pd.DataFrame({"category": ["a", "b", "c"], "count": pd.array([2, 3, 9], dtype="Int64")})
+    assert hide_small(two, "resident", 5)["hidden"].tolist() == [True, True, False]
+    assert not hide_small(table, "gendarmerie", 5)["hidden"].any()
