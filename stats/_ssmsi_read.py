@@ -319,7 +319,7 @@ def _reference(
         if code is None:
             problems.append(
                 f"« {place} » n'est ni un département ni une commune enregistrée : enregistrez la commune "
-                "(ou donnez son code avec --commune)"
+                "(ou donnez son code : --lieu NOM=CODE)"
             )
             continue
         count = _numbers(raw[cols["nombre"]], cols["nombre"], problems, 2) if "nombre" in cols else np.nan

@@ -278,3 +278,17 @@ def test_cli_trend(sqlite_url, sqlite_engine, shared_file):
     assert cells[1][3] == "7,45"  # 10.58 - 3.14
     vehicles = [line for line in result.stdout.splitlines() if line.startswith("Vols de véhicules")]
     assert WITHHELD in vehicles[1] and WITHHELD in vehicles[2]
+
+
+def test_cli_reference_table_needs_its_places(sqlite_url, sqlite_engine, shared_file):
+    runner = CliRunner()
+    brief = str(shared_file(BRIEF))
+    result = runner.invoke(app, ["--db", sqlite_url, "stats", "import", brief])
+    assert result.exit_code == 2 and "bouray_sur_juine" in result.stderr and "--lieu" in result.stderr
+    with transaction(sqlite_engine) as session:
+        assert figure_count(session) == 0
+    # Naming the place is enough (the commune need not be registered to store its figures).
+    result = runner.invoke(app, ["--db", sqlite_url, "stats", "import", brief, "--lieu", "bouray_sur_juine=91095"])
+    assert result.exit_code == 0, result.output
+    with transaction(sqlite_engine) as session:
+        assert figure_count(session) == 36
