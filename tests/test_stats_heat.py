@@ -104,3 +104,38 @@ def test_database_binning_agrees_with_numpy(engine, points_table, shape):
 def test_bad_identifiers_refused(engine):
     with pytest.raises(InputError):
         bin_table(engine, "alerts; DROP TABLE communes", crs=2154, cell_m=100)
+
+
+@pytest.mark.parametrize("shape", [SQUARE, HEX])
+def test_points_on_cell_edges_fall_alike(engine, shape):
+    """Points exactly on cell edges and corners (metric columns): SQL and numpy apply the same rounding."""
+    meta = MetaData()
+    table = Table(
+        "heat_edges_test",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("geom", GeometryColumn("POINT"), nullable=False),
+        Column("x_m", Float, nullable=False),
+        Column("y_m", Float, nullable=False),
+    )
+    meta.drop_all(engine)
+    meta.create_all(engine)
+    cell = 100.0
+    k = np.arange(-6, 7) * cell / 2  # multiples of half a cell: edges, corners, hexagon vertices and centres
+    hx = np.concatenate([[1.5 * cell * q + cell * np.cos(a) for a in np.deg2rad(range(0, 360, 30))] for q in (0, 1)])
+    hy = np.concatenate(
+        [[np.sqrt(3) * cell * q / 2 + cell * np.sin(a) for a in np.deg2rad(range(0, 360, 30))] for q in (0, 1)]
+    )
+    xx, yy = np.meshgrid(k + 700_000.0, k + 6_600_000.0)
+    x = np.concatenate([xx.ravel(), hx + 700_000.0])
+    y = np.concatenate([yy.ravel(), hy + 6_600_000.0])
+    with engine.begin() as conn:
+        conn.execute(
+            table.insert(),
+            [{"geom": shapely.Point(3.0, 46.5), "x_m": float(a), "y_m": float(b)} for a, b in zip(x, y, strict=True)],
+        )
+    try:
+        got = bin_table(engine, "heat_edges_test", crs=2154, cell_m=cell, shape=shape, metric_columns=("x_m", "y_m"))
+        assert got.as_dict() == bin_xy(x, y, cell, shape).as_dict()
+    finally:
+        meta.drop_all(engine)
