@@ -1,6 +1,8 @@
 """Statistics: SSMSI crime figures, indicators beside the département, alert figures, exports, reports.
 
-Imports only ``gis`` and ``store``.
+Imports only ``gis`` and ``store``. Alert figures, monitoring, exports and the quarterly report take plain
+alert / sector / member records; their expected shape is documented in ``stats._alert_figures``
+(:data:`ALERT_FIELDS`, :data:`SECTOR_FIELDS`, :data:`MEMBER_FIELDS`).
 """
 
 from stats._alert_figures import (
