@@ -112,6 +112,7 @@ class Layout:
     sep: str
     edition: int
     header: list[str]
+    encoding: str = "utf-8-sig"
 
     @property
     def label(self) -> str:
@@ -132,8 +133,15 @@ def detect_layout(path: Path) -> Layout:
     """
     if not path.is_file():
         raise InputError(f"Fichier introuvable : {path}. Vérifiez le chemin.")
-    with path.open(encoding="utf-8-sig", errors="replace") as handle:
-        first = handle.readline()
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    try:
+        head.decode("utf-8")
+        encoding = "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        # Some re-exports of the SSMSI bases are in Windows-1252 (accents of "unité.de.compte", labels).
+        encoding = "cp1252" if exc.start < len(head) - 4 else "utf-8-sig"
+    first = head.decode(encoding, errors="replace").splitlines()[0] if head else ""
     if not first.strip():
         raise InputError(f"Le fichier {path.name} est vide : il faut au moins la ligne d'en-tête.")
     sep = ";" if first.count(";") >= first.count(",") else ","
@@ -141,13 +149,13 @@ def detect_layout(path: Path) -> Layout:
     names = set(header)
     codgeo = re.fullmatch(r"CODGEO_(\d{4})", header[0])
     if codgeo and set(_CURRENT_COLS) <= names:
-        return Layout(CURRENT, sep, int(codgeo.group(1)), header)
+        return Layout(CURRENT, sep, int(codgeo.group(1)), header, encoding)
     if codgeo and set(_OLD_COLS) <= names:
-        return Layout(OLD, sep, int(codgeo.group(1)), header)
+        return Layout(OLD, sep, int(codgeo.group(1)), header, encoding)
     if set(_DEP_COLS) <= names:
-        return Layout(DEPARTEMENTS, sep, 0, header)
+        return Layout(DEPARTEMENTS, sep, 0, header, encoding)
     if "indicateur" in names and any(_REF_COLUMN.match(h) for h in header):
-        return Layout(REFERENCE, sep, 0, header)
+        return Layout(REFERENCE, sep, 0, header, encoding)
     raise InputError(
         f"Format de fichier non reconnu : {path.name}. En-tête lu : « {';'.join(header[:6])}… ».",
         problems=[
@@ -390,7 +398,7 @@ def read_ssmsi(
         "sep": layout.sep,
         "dtype": str,
         "keep_default_na": False,
-        "encoding": "utf-8-sig",
+        "encoding": layout.encoding,
         "quotechar": '"',
     }
 

@@ -292,3 +292,14 @@ def test_cli_reference_table_needs_its_places(sqlite_url, sqlite_engine, shared_
     assert result.exit_code == 0, result.output
     with transaction(sqlite_engine) as session:
         assert figure_count(session) == 36
+
+
+def test_windows_1252_file(engine, tmp_path, shared_file):
+    text = shared_file(CESSY).read_text(encoding="utf-8")
+    path = tmp_path / "cp1252.csv"
+    path.write_bytes(text.encode("cp1252"))
+    assert detect_layout(path).encoding == "cp1252"
+    with transaction(engine) as session:
+        assert import_ssmsi(session, path).rows == 45
+    frame = _read(path)
+    assert "Destructions et dégradations volontaires" in set(frame["label"])
