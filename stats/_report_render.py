@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape as xml_escape
 
 import numpy as np
@@ -167,6 +167,12 @@ def render_html(report: QuarterlyReport) -> str:
 
 
 # ---------------------------------------------------------------- PDF
+def _pdf_text(text: str) -> str:
+    """Escaped for reportlab's Paragraph markup, in the characters of its standard fonts (WinAnsi): the narrow
+    no-break space of French number grouping becomes a no-break space."""
+    return xml_escape(text.replace("\u202f", "\u00a0"))
+
+
 def map_drawing(data: MapData, width: float, height: float) -> Drawing:
     """The density map as a reportlab Drawing: cells coloured by class, sector outlines, commune boundary."""
     from reportlab.graphics.shapes import Drawing, Polygon
@@ -209,7 +215,7 @@ def render_pdf(report: QuarterlyReport, path: Path | str) -> Path:
 
     def para(text: str, style: str = "BodyText") -> Paragraph:
         # Paragraph parses a markup language: escape every text.
-        return Paragraph(xml_escape(text), styles[style])
+        return Paragraph(_pdf_text(text), styles[style])
 
     story = [para(f"Rapport trimestriel — {report.commune}", "Title")]
     story += [para(line) for line in _summary(report)]
@@ -227,8 +233,8 @@ def render_pdf(report: QuarterlyReport, path: Path | str) -> Path:
     story.append(para(_cells_caption(report)))
     for title, headers, rows in sections(report):
         story.append(para(title, "Heading3"))
-        data = [[Paragraph(xml_escape(h), small) for h in headers]]
-        data += [[Paragraph(xml_escape(c), small) for c in row] for row in rows]
+        data = [[Paragraph(_pdf_text(h), small) for h in headers]]
+        data += [[Paragraph(_pdf_text(c), small) for c in row] for row in rows]
         table = LongTable(data, repeatRows=1, hAlign="LEFT")
         table.setStyle(
             TableStyle(
@@ -243,5 +249,18 @@ def render_pdf(report: QuarterlyReport, path: Path | str) -> Path:
     doc = SimpleDocTemplate(
         str(path), pagesize=A4, title=f"Rapport trimestriel {report.quarter} — {report.commune}", author="Voisinage"
     )
-    doc.build(story)
+    audience = (
+        "Document de travail : mairie, référents et gendarmerie — ne pas diffuser"
+        if is_staff(report.role)
+        else "Version grand public : petits effectifs masqués"
+    )
+
+    def footer(canvas: Any, document: Any) -> None:
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7)
+        canvas.drawString(document.leftMargin, 1.2 * cm, f"{report.commune} — {report.quarter} — {audience}")
+        canvas.drawRightString(A4[0] - document.rightMargin, 1.2 * cm, f"page {document.page}")
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return path

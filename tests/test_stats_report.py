@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import html
+import re
+import zlib
 from datetime import UTC, datetime
 
 import openpyxl
@@ -26,6 +30,20 @@ from stats import (
 )
 from store import transaction
 from tests.stats_support import ESSONNE, register_bouray, register_cessy
+
+
+def _pdf_text(path) -> str:
+    """The uncompressed content streams of a reportlab PDF (enough to find the strings it draws)."""
+    raw = path.read_bytes()
+    out = []
+    for match in re.finditer(rb"(?<!end)stream\r?\n(.*?)\s*endstream", raw, flags=re.S):
+        data = match.group(1).strip()
+        # reportlab writes /ASCII85Decode /FlateDecode streams.
+        with contextlib.suppress(ValueError, zlib.error):
+            data = zlib.decompress(base64.a85decode(data.removesuffix(b"~>")))
+        out.append(data.decode("latin-1"))
+    return "\n".join(out)
+
 
 CESSY = "ssmsi/ssmsi-communes_CODGEO_2026_excerpt_01071-cessy.csv"
 BRIEF = "ssmsi/essonne_bouray_2024_from_project_brief.csv"
@@ -115,6 +133,11 @@ def test_quarterly_report(engine, bouray, tmp_path):
     assert "<td>35,36 ‰</td>" in page and "<td>51,56 ‰</td>" in page  # Bouray beside Essonne
     pdf = render_pdf(staff, tmp_path / "r.pdf")
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5_000
+    text = _pdf_text(pdf)
+    assert "Rapport trimestriel" in text and "Cambriolages" in text and "ne pas diffuser" in text
+    assert "(Crimes et d\\351lits)" in text  # WinAnsi octal escapes: accents kept
+    assert text.count(" h\nB*\n") >= len(staff.heat)  # one filled and stroked polygon per map cell
+    assert "page 2" in text
 
 
 def test_report_needs_a_registered_commune_and_a_valid_quarter(engine):
