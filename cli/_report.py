@@ -41,7 +41,7 @@ def read_alert_records(path: Path) -> pd.DataFrame:
 def quarterly(
     ctx: typer.Context,
     commune: Annotated[str, typer.Option("--commune", metavar="CODE", help="Code INSEE de la commune.")],
-    quarter: Annotated[str, typer.Option("--quarter", metavar="AAAA-Tn", help="Trimestre, ex. 2026-Q3.")],
+    quarter: Annotated[str, typer.Option("--quarter", metavar="AAAA-Qn", help="Trimestre, ex. 2026-Q3 (ou 2026-T3).")],
     out_file: Annotated[Path, typer.Option("--out", metavar="FICHIER", help="Fichier produit : .pdf ou .html.")],
     role: Annotated[
         str, typer.Option("--role", help="Lecteur du rapport (les non-agents ne voient pas les petits effectifs).")

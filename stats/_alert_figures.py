@@ -116,15 +116,17 @@ def members_frame(records: Iterable[Any] | pd.DataFrame) -> pd.DataFrame:
 
 
 def parse_quarter(quarter: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """``2026-Q3`` -> (start, end) as aware timestamps of the mairie's calendar (end excluded)."""
-    text = quarter.strip().upper()
+    """``2026-Q3`` (or ``2026-T3``) -> (start, end), aware timestamps of the mairie's calendar (end excluded)."""
+    text = quarter.strip().upper().replace("-T", "-Q")
     try:
         year, q = text.split("-Q")
         start = pd.Timestamp(year=int(year), month=3 * (int(q) - 1) + 1, day=1, tz=TIMEZONE)
         if not 1 <= int(q) <= 4:
             raise ValueError
     except ValueError as exc:
-        raise InputError(f"Trimestre « {quarter} » invalide : écrivez AAAA-Tn, par exemple 2026-Q3.") from exc
+        raise InputError(
+            f"Trimestre « {quarter} » invalide : écrivez AAAA-Qn (ou AAAA-Tn), par exemple 2026-Q3."
+        ) from exc
     return start, start + pd.DateOffset(months=3)
 
 

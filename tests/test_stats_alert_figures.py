@@ -139,6 +139,10 @@ def test_categories_beside_ssmsi(alerts):
 def test_quarter_parsing():
     start, end = parse_quarter("2026-Q3")
     assert start.month == 7 and end.month == 10 and str(start.tz) == "Europe/Paris"
+    assert parse_quarter("2026-t4") == (
+        pd.Timestamp("2026-10-01", tz="Europe/Paris"),
+        pd.Timestamp("2027-01-01", tz="Europe/Paris"),
+    )
     for bad in ("2026-Q5", "2026Q3", "T3-2026"):
         with pytest.raises(InputError, match="Trimestre"):
             parse_quarter(bad)

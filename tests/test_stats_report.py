@@ -145,7 +145,7 @@ def test_report_needs_a_registered_commune_and_a_valid_quarter(engine):
         build_quarterly_report(session, "01071", "2026-Q3")
     register_cessy(engine)
     with transaction(engine) as session, pytest.raises(InputError, match="Trimestre"):
-        build_quarterly_report(session, "01071", "2026-T3")
+        build_quarterly_report(session, "01071", "2026-Q7")
 
 
 def test_cli_report(sqlite_url, sqlite_engine, shared_file, tmp_path):
