@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import _addresses, _charter, _commune, _db, _gendarmerie, _members, _referents, _sectors
+from cli import _addresses, _charter, _commune, _db, _gendarmerie, _members, _referents, _report, _sectors, _stats
 from cli._context import CliState
 
 app = typer.Typer(
@@ -38,6 +38,8 @@ app.add_typer(_charter.app, name="charter")
 app.add_typer(_referents.app, name="referents")
 app.add_typer(_gendarmerie.app, name="gendarmerie")
 app.command("geocode")(_addresses.geocode_command)
+app.add_typer(_stats.app, name="stats")
+app.add_typer(_report.app, name="report")
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 """Pure spatial toolkit: CRS choice, coordinate checks, validation and repair, file reading, point location,
-BAN addresses and geocoding, OSM streets and street blocks.
+BAN addresses and geocoding, heat binning, OSM streets and street blocks.
 
 This package imports nothing else of Voisinage.
 """
@@ -19,6 +19,7 @@ from gis._coords import FRENCH_TERRITORIES, check_lonlat_bounds
 from gis._crs import LAMBERT_93, OVERSEAS_CRS, check_insee, metric_crs, require_metric
 from gis._errors import InputError
 from gis._geocode import AddressIndex, Geocoder, GeocodeResult, ParsedQuery, check_query, distance_m, parse_query
+from gis._heat import HEX, HEX_CONSTANTS, SQUARE, HeatBins, bin_lonlat, bin_xy, cell_polygons, hex_axial
 from gis._io import check_file, read_vector_file, write_vector_file
 from gis._normalize import fold, street_key
 from gis._osm_online import OsmnxStreetSource
@@ -32,13 +33,17 @@ __all__ = [
     "BARRIER_WATERWAYS",
     "DRIVABLE_HIGHWAYS",
     "FRENCH_TERRITORIES",
+    "HEX",
+    "HEX_CONSTANTS",
     "LAMBERT_93",
     "OVERSEAS_CRS",
+    "SQUARE",
     "AddressIndex",
     "BanApiGeocoder",
     "GeocodeResult",
     "Geocoder",
     "GeocoderUnavailableError",
+    "HeatBins",
     "InputError",
     "OsmnxStreetSource",
     "ParsedQuery",
@@ -46,8 +51,11 @@ __all__ = [
     "StreetSource",
     "as_multipolygon",
     "barrier_lines",
+    "bin_lonlat",
+    "bin_xy",
     "block_adjacency",
     "build_blocks",
+    "cell_polygons",
     "check_file",
     "check_insee",
     "check_lonlat_bounds",
@@ -55,6 +63,7 @@ __all__ = [
     "count_data_lines",
     "distance_m",
     "fold",
+    "hex_axial",
     "load_streets",
     "metric_crs",
     "parse_certification",

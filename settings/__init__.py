@@ -113,6 +113,22 @@ class Settings(BaseSettings):
         gt=0,
         description="How long an invitation token (account created without a password) stays valid, in days.",
     )
+    stats_min_count: int = Field(
+        default=5,
+        ge=1,
+        description="Statistics: alert figures below this count are hidden from residents and referents "
+        "(shown as '< N'); staff (mairie, gendarmerie, platform admin) see every figure.",
+    )
+    heat_cell_m: float = Field(
+        default=250.0,
+        gt=0,
+        description="Heat map: cell size in metres (square side, or hexagon circumradius) in the commune's metric CRS.",
+    )
+    heat_min_count: int = Field(
+        default=5,
+        ge=1,
+        description="Heat map: cells holding fewer alerts than this are dropped for non-staff roles.",
+    )
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,7 @@ from store._schema_members import (
     Sanction,
     SanctionKind,
 )
+from store._schema_stats import SsmsiFigure
 
 __all__ = [
     "Address",
@@ -37,5 +38,6 @@ __all__ = [
     "Sector",
     "SectorSet",
     "SetStatus",
+    "SsmsiFigure",
     "utcnow",
 ]
