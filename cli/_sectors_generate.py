@@ -6,14 +6,12 @@ module because it is the only one that reads street and address files.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import geopandas as gpd
 import typer
-from tqdm import tqdm
 
-from cli._context import out, reports_errors, state
+from cli._context import out, progress_bar, reports_errors, state
 from gis import (
     DRIVABLE_HIGHWAYS,
     InputError,
@@ -124,7 +122,7 @@ def generate(
     with transaction(engine) as session:
         com = get_commune(session, commune)
         insee, name, epsg, boundary = com.insee, com.name, com.crs_epsg, com.boundary
-    with tqdm(total=100, desc="Génération", unit="%", file=sys.stderr, leave=False) as bar:
+    with progress_bar(total=100, desc="Génération", unit="%") as bar:
 
         def progress(step: str, fraction: float) -> None:
             bar.set_postfix_str(step)
