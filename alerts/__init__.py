@@ -1,1 +1,53 @@
-"""alerts."""
+"""Alerts: categories, pre-publication checks, moderation, diffusion perimeter, location privacy, retention."""
+
+from alerts._categories import (
+    DEFAULT_CATEGORIES,
+    Category,
+    CategoryOverrides,
+    Family,
+    effective_categories,
+    resolve_category,
+    validate_overrides,
+)
+from alerts._checks import (
+    DEFAULT_POLICY,
+    EMERGENCY_MESSAGE,
+    Action,
+    AlertRefusedError,
+    CheckPolicy,
+    CheckResult,
+    Duplicate,
+    Finding,
+    Outcome,
+    RateLimitError,
+    RecentAlert,
+    Rule,
+    check_rate,
+    check_text,
+    probable_duplicates,
+)
+
+__all__ = [
+    "DEFAULT_CATEGORIES",
+    "DEFAULT_POLICY",
+    "EMERGENCY_MESSAGE",
+    "Action",
+    "AlertRefusedError",
+    "Category",
+    "CategoryOverrides",
+    "CheckPolicy",
+    "CheckResult",
+    "Duplicate",
+    "Family",
+    "Finding",
+    "Outcome",
+    "RateLimitError",
+    "RecentAlert",
+    "Rule",
+    "check_rate",
+    "check_text",
+    "effective_categories",
+    "probable_duplicates",
+    "resolve_category",
+    "validate_overrides",
+]
