@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import _db
+from cli import _commune, _db, _sectors
 from cli._context import CliState
 
 app = typer.Typer(
@@ -30,6 +30,8 @@ def _root(
 
 
 app.add_typer(_db.app, name="db")
+app.add_typer(_commune.app, name="commune")
+app.add_typer(_sectors.app, name="sectors")
 
 
 def main() -> None:

@@ -1,1 +1,59 @@
-"""sectors."""
+"""Communes and their versioned sector sets; point -> sector lookup.
+
+Public API
+----------
+- communes: :func:`load_boundary`, :func:`register_commune`, :func:`get_commune`, :func:`list_communes`
+- sector sets: :func:`import_sector_set` (:func:`save_sector_set`), :func:`activate_set` (:func:`activate`),
+  :func:`active_set`, :func:`get_set`, :func:`sets_of`, :func:`to_geodataframe`, :class:`SectorRules`
+- rules: :func:`check_rules`, :class:`RuleReport`
+- lookup: :class:`Locator`, :func:`locate`, :func:`locate_many`, :class:`SectorHit`, :class:`GridLocator`
+"""
+
+from sectors._communes import INSEE_FIELDS, get_commune, list_communes, load_boundary, pick_commune, register_commune
+from sectors._grid import OUTSIDE, GridLocator
+from sectors._locate import Locator, SectorHit, locate, locate_many, locator
+from sectors._rules import Overlap, RuleReport, check_rules
+from sectors._sets import (
+    ImportOutcome,
+    SectorRules,
+    activate_set,
+    active_set,
+    get_set,
+    import_sector_set,
+    prepare_sectors,
+    save_sector_set,
+    sets_of,
+    to_geodataframe,
+)
+
+activate = activate_set
+
+__all__ = [
+    "INSEE_FIELDS",
+    "OUTSIDE",
+    "GridLocator",
+    "ImportOutcome",
+    "Locator",
+    "Overlap",
+    "RuleReport",
+    "SectorHit",
+    "SectorRules",
+    "activate",
+    "activate_set",
+    "active_set",
+    "check_rules",
+    "get_commune",
+    "get_set",
+    "import_sector_set",
+    "list_communes",
+    "load_boundary",
+    "locate",
+    "locate_many",
+    "locator",
+    "pick_commune",
+    "prepare_sectors",
+    "register_commune",
+    "save_sector_set",
+    "sets_of",
+    "to_geodataframe",
+]

@@ -51,11 +51,17 @@ class Settings(BaseSettings):
         le=1,
         description="An invalid polygon is repaired only when the repair keeps at least this share of its area.",
     )
-    lookup_grid_cells: int = Field(
-        default=1_000_000,
-        ge=1024,
-        description="Number of cells of the in-memory grid used to locate points in sectors (embedded backend "
-        "and batch lookups). More cells: faster lookups, more memory.",
+    lookup_cells_per_sector: int = Field(
+        default=400,
+        ge=16,
+        description="Cells per sector of the in-memory grid that locates points in sectors (embedded backend and "
+        "batch lookups): more cells, faster lookups and more memory (10,000 sectors x 400 = 4 million cells, 16 MB).",
+    )
+    lookup_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long a process may answer point lookups from its in-memory copy of the active sector set "
+        "before checking whether another set was activated.",
     )
 
 

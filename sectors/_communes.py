@@ -1,0 +1,94 @@
+"""Communes: registration from a boundary file, look-up by INSEE code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gis import (
+    InputError,
+    as_multipolygon,
+    check_insee,
+    metric_crs,
+    read_vector_file,
+    repair_polygonal,
+    transform_geom,
+)
+from store.schema import Commune
+
+# Properties holding the INSEE code in the files communes hand over (IGN, OSM, cosmogony, Admin Express).
+INSEE_FIELDS = ("code", "ref:INSEE", "insee", "INSEE_COM", "code_insee", "CODE_INSEE", "INSEE")
+
+
+def pick_commune(gdf: gpd.GeoDataFrame, insee: str, source: str) -> shapely.Geometry:
+    """The boundary of commune ``insee`` in ``gdf``: the only feature, or the one whose INSEE field matches."""
+    fields = [f for f in INSEE_FIELDS if f in gdf.columns]
+    if fields:
+        match = gdf[gdf[fields].astype(str).apply(lambda col: col.str.strip().str.upper()).eq(insee).any(axis=1)]
+        if len(match) == 1:
+            return match.geometry.iloc[0]
+        if len(match) > 1:
+            raise InputError(f"{source} contient {len(match)} communes de code {insee} : gardez-en une seule.")
+        raise InputError(
+            f"Code INSEE inconnu dans {source} : aucune commune n'a {insee} dans "
+            f"{' / '.join(fields)} ({len(gdf)} objets lus). Vérifiez le code ou le fichier."
+        )
+    if len(gdf) > 1:
+        raise InputError(
+            f"{source} contient {len(gdf)} objets mais aucun champ de code INSEE "
+            f"({', '.join(INSEE_FIELDS)}) : impossible de choisir la commune {insee}."
+        )
+    return gdf.geometry.iloc[0]
+
+
+def load_boundary(path: str | Path, insee: str, *, max_mb: float, min_area_ratio: float = 0.99) -> shapely.MultiPolygon:
+    """Read, pick and validate the boundary of commune ``insee`` from a GeoJSON / GeoPackage / Shapefile."""
+    code = check_insee(insee)
+    gdf = read_vector_file(path, max_mb=max_mb)
+    geom = pick_commune(gdf, code, Path(path).name)
+    return as_multipolygon(
+        repair_polygonal(geom, min_area_ratio=min_area_ratio, label=f"Le contour de la commune {code}")
+    )
+
+
+def register_commune(session: Session, insee: str, name: str, boundary: shapely.Geometry) -> Commune:
+    """Register a commune (boundary in EPSG:4326). Refuses a code already registered."""
+    code = check_insee(insee)
+    name = name.strip()
+    if not name:
+        raise InputError("Le nom de la commune est vide.")
+    if session.scalar(select(Commune.id).where(Commune.insee == code)) is not None:
+        raise InputError(f"La commune {code} est déjà enregistrée.")
+    boundary = as_multipolygon(repair_polygonal(boundary, label=f"Le contour de la commune {code}"))
+    epsg = metric_crs(code)
+    commune = Commune(
+        insee=code,
+        name=name,
+        crs_epsg=epsg,
+        boundary=boundary,
+        area_m2=float(transform_geom(boundary, 4326, epsg).area),
+    )
+    session.add(commune)
+    session.flush()
+    return commune
+
+
+def get_commune(session: Session, insee: str) -> Commune:
+    """The registered commune ``insee``, or :class:`InputError` saying how to register it."""
+    code = check_insee(insee)
+    commune = session.scalar(select(Commune).where(Commune.insee == code))
+    if commune is None:
+        raise InputError(
+            f"La commune {code} n'est pas enregistrée. Ajoutez-la d'abord : "
+            f"voisinage commune add --insee {code} --name NOM --boundary FICHIER"
+        )
+    return commune
+
+
+def list_communes(session: Session) -> list[Commune]:
+    """Every registered commune, by INSEE code."""
+    return list(session.scalars(select(Commune).order_by(Commune.insee)))
