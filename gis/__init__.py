@@ -1,31 +1,50 @@
-"""Pure spatial toolkit: CRS choice, coordinate checks, validation and repair, file reading, point location.
+"""Pure spatial toolkit: CRS choice, coordinate checks, validation and repair, file reading, point location,
+BAN addresses and geocoding.
 
 This package imports nothing else of Voisinage.
 """
 
+from gis._ban import BAN_COLUMNS, count_data_lines, read_ban_chunks
+from gis._ban_api import BanApiGeocoder, GeocoderUnavailableError
 from gis._coords import FRENCH_TERRITORIES, check_lonlat_bounds
 from gis._crs import LAMBERT_93, OVERSEAS_CRS, check_insee, metric_crs, require_metric
 from gis._errors import InputError
+from gis._geocode import AddressIndex, Geocoder, GeocodeResult, ParsedQuery, check_query, distance_m, parse_query
 from gis._io import check_file, read_vector_file, write_vector_file
+from gis._normalize import fold, street_key
 from gis._project import transform_geom, transform_xy
 from gis._validate import RepairReport, as_multipolygon, polygonal_part, repair_all, repair_polygonal
 
 __all__ = [
+    "BAN_COLUMNS",
     "FRENCH_TERRITORIES",
     "LAMBERT_93",
     "OVERSEAS_CRS",
+    "AddressIndex",
+    "BanApiGeocoder",
+    "GeocodeResult",
+    "Geocoder",
+    "GeocoderUnavailableError",
     "InputError",
+    "ParsedQuery",
     "RepairReport",
     "as_multipolygon",
     "check_file",
     "check_insee",
     "check_lonlat_bounds",
+    "check_query",
+    "count_data_lines",
+    "distance_m",
+    "fold",
     "metric_crs",
+    "parse_query",
     "polygonal_part",
+    "read_ban_chunks",
     "read_vector_file",
     "repair_all",
     "repair_polygonal",
     "require_metric",
+    "street_key",
     "transform_geom",
     "transform_xy",
     "write_vector_file",

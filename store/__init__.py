@@ -1,10 +1,32 @@
 """Storage: engine and sessions from one URL, one schema, migrations, two spatial backends.
 
-Public API: :func:`make_engine`, :func:`transaction`, :func:`is_postgis`, :func:`upgrade`, and the
+Public API: :func:`make_engine`, :func:`transaction`, :func:`is_postgis`, :func:`upgrade`, the BAN address
+base (:func:`import_ban`, :func:`geocode`, :func:`reverse_geocode`, :class:`LocalGeocoder`), and the
 tables in :mod:`store.schema`.
 """
 
+from store._addresses import (
+    ImportReport,
+    LocalGeocoder,
+    address_index,
+    clear_address_cache,
+    geocode,
+    import_ban,
+    reverse_geocode,
+)
 from store._engine import is_postgis, make_engine, transaction
 from store._migrate import upgrade
 
-__all__ = ["is_postgis", "make_engine", "transaction", "upgrade"]
+__all__ = [
+    "ImportReport",
+    "LocalGeocoder",
+    "address_index",
+    "clear_address_cache",
+    "geocode",
+    "import_ban",
+    "is_postgis",
+    "make_engine",
+    "reverse_geocode",
+    "transaction",
+    "upgrade",
+]

@@ -1,5 +1,41 @@
 """Every table of Voisinage, on one metadata (imported by Alembic's environment)."""
 
 from store._schema import Base, Commune, Sector, SectorSet, SetStatus, utcnow
+from store._schema_addresses import Address, AddressImport
+from store._schema_members import (
+    AuditEntry,
+    AuthSession,
+    Charter,
+    CharterAcceptance,
+    GendarmerieAccessChange,
+    LoginAttempt,
+    Member,
+    MemberStatus,
+    ReferentAssignment,
+    Role,
+    Sanction,
+    SanctionKind,
+)
 
-__all__ = ["Base", "Commune", "Sector", "SectorSet", "SetStatus", "utcnow"]
+__all__ = [
+    "Address",
+    "AddressImport",
+    "AuditEntry",
+    "AuthSession",
+    "Base",
+    "Charter",
+    "CharterAcceptance",
+    "Commune",
+    "GendarmerieAccessChange",
+    "LoginAttempt",
+    "Member",
+    "MemberStatus",
+    "ReferentAssignment",
+    "Role",
+    "Sanction",
+    "SanctionKind",
+    "Sector",
+    "SectorSet",
+    "SetStatus",
+    "utcnow",
+]
