@@ -48,6 +48,7 @@ from alerts._moderation import (
     release,
     submit,
 )
+from alerts._perimeter import Perimeter, Scope, SectorIndex, SectorRef, diffusion_perimeter, whole_commune, widen
 
 __all__ = [
     "AUTHORITY_ROLES",
@@ -71,9 +72,13 @@ __all__ = [
     "ModerationState",
     "Move",
     "Outcome",
+    "Perimeter",
     "RateLimitError",
     "RecentAlert",
     "Rule",
+    "Scope",
+    "SectorIndex",
+    "SectorRef",
     "Status",
     "TransitionError",
     "acknowledge",
@@ -83,6 +88,7 @@ __all__ = [
     "check_text",
     "claim",
     "close",
+    "diffusion_perimeter",
     "edit",
     "effective_categories",
     "probable_duplicates",
@@ -92,4 +98,6 @@ __all__ = [
     "resolve_category",
     "submit",
     "validate_overrides",
+    "whole_commune",
+    "widen",
 ]

@@ -25,8 +25,8 @@ class Family(enum.StrEnum):
 
 
 # Who may post an alert of a family. Official messages come from the mairie or the gendarmerie only.
-RESIDENT_ROLES = frozenset({"resident", "referent", "mairie-agent", "mairie-admin"})
-MAIRIE_ROLES = frozenset({"mairie-agent", "mairie-admin"})
+RESIDENT_ROLES = frozenset({"resident", "referent", "mairie_agent", "mairie_admin"})
+MAIRIE_ROLES = frozenset({"mairie_agent", "mairie_admin"})
 GENDARMERIE_ROLES = frozenset({"gendarmerie"})
 
 

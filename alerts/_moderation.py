@@ -75,8 +75,8 @@ class Move(enum.StrEnum):
     CLOSE = "close"
 
 
-MODERATOR_ROLES = frozenset({"referent", "mairie-agent", "mairie-admin", "platform-admin"})
-AUTHORITY_ROLES = frozenset({"mairie-agent", "mairie-admin", "gendarmerie"})
+MODERATOR_ROLES = frozenset({"referent", "mairie_agent", "mairie_admin", "platform_admin"})
+AUTHORITY_ROLES = frozenset({"mairie_agent", "mairie_admin", "gendarmerie"})
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ TTL = timedelta(minutes=15)
 AUTHOR = Actor(1, "resident", "Alice")
 OTHER = Actor(2, "resident", "Bob")
 REFERENT = Actor(10, "referent", "Référent Nord")
-AGENT = Actor(11, "mairie-agent", "Agent Mairie")
+AGENT = Actor(11, "mairie_agent", "Agent Mairie")
 GENDARME = Actor(12, "gendarmerie", "Brigade")
 
 
