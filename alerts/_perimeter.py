@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 import shapely
 
-from gis import InputError, as_multipolygon
-from gis._nearby import AreaIndex
+from gis import AreaIndex, InputError, as_multipolygon
 
 
 class Scope(enum.StrEnum):

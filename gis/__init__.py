@@ -6,11 +6,13 @@ This package imports nothing else of Voisinage.
 
 from gis._ban import BAN_COLUMNS, count_data_lines, read_ban_chunks
 from gis._ban_api import BanApiGeocoder, GeocoderUnavailableError
+from gis._blur import DisplayedLocation, LocationBlurrer, exact_location
 from gis._coords import FRENCH_TERRITORIES, check_lonlat_bounds
 from gis._crs import LAMBERT_93, OVERSEAS_CRS, check_insee, metric_crs, require_metric
 from gis._errors import InputError
 from gis._geocode import AddressIndex, Geocoder, GeocodeResult, ParsedQuery, check_query, distance_m, parse_query
 from gis._io import check_file, read_vector_file, write_vector_file
+from gis._nearby import AreaIndex
 from gis._normalize import fold, street_key
 from gis._project import transform_geom, transform_xy
 from gis._validate import RepairReport, as_multipolygon, polygonal_part, repair_all, repair_polygonal
@@ -21,11 +23,14 @@ __all__ = [
     "LAMBERT_93",
     "OVERSEAS_CRS",
     "AddressIndex",
+    "AreaIndex",
     "BanApiGeocoder",
+    "DisplayedLocation",
     "GeocodeResult",
     "Geocoder",
     "GeocoderUnavailableError",
     "InputError",
+    "LocationBlurrer",
     "ParsedQuery",
     "RepairReport",
     "as_multipolygon",
@@ -35,6 +40,7 @@ __all__ = [
     "check_query",
     "count_data_lines",
     "distance_m",
+    "exact_location",
     "fold",
     "metric_crs",
     "parse_query",
