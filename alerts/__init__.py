@@ -49,8 +49,10 @@ from alerts._moderation import (
     submit,
 )
 from alerts._perimeter import Perimeter, Scope, SectorIndex, SectorRef, diffusion_perimeter, whole_commune, widen
+from alerts._retention import ANONYMISED_TEXT, add_months, anonymisation_due, retention_cutoff
 
 __all__ = [
+    "ANONYMISED_TEXT",
     "AUTHORITY_ROLES",
     "DEFAULT_CATEGORIES",
     "DEFAULT_POLICY",
@@ -82,6 +84,8 @@ __all__ = [
     "Status",
     "TransitionError",
     "acknowledge",
+    "add_months",
+    "anonymisation_due",
     "appeal",
     "approve",
     "check_rate",
@@ -96,6 +100,7 @@ __all__ = [
     "reject",
     "release",
     "resolve_category",
+    "retention_cutoff",
     "submit",
     "validate_overrides",
     "whole_commune",
