@@ -26,25 +26,39 @@ def bouray_boundary(path: Path) -> shapely.MultiPolygon:
 def grid_sectors(boundary: shapely.Geometry, nx: int = 3, ny: int = 3) -> gpd.GeoDataFrame:
     """The commune cut by an ``nx`` x ``ny`` grid in Lambert-93; cells that miss it are dropped.
 
-    Names are "Secteur <row><col>" (A1, A2… from the south-west), geometries in EPSG:4326.
+    Codes are "<row><col>" (A1, A2… from the south-west), names "Secteur A1"…, geometries in EPSG:4326.
     """
     metric = transform_geom(boundary, 4326, L93)
     minx, miny, maxx, maxy = metric.bounds
     xs, ys = np.linspace(minx, maxx, nx + 1), np.linspace(miny, maxy, ny + 1)
-    names, geoms = [], []
+    names, codes, geoms = [], [], []
     for r in range(ny):
         for c in range(nx):
             part = metric.intersection(box(xs[c], ys[r], xs[c + 1], ys[r + 1]))
             polys = [p for p in shapely.get_parts(part) if p.geom_type == "Polygon" and p.area > 1.0]
             if polys:
                 names.append(f"Secteur {chr(ord('A') + r)}{c + 1}")
+                codes.append(f"{chr(ord('A') + r)}{c + 1}")
                 geoms.append(as_multipolygon(transform_geom(shapely.MultiPolygon(polys), L93, 4326)))
-    return gpd.GeoDataFrame({"nom": names}, geometry=geoms, crs=4326)
+    return gpd.GeoDataFrame({"nom": names, "code": codes}, geometry=geoms, crs=4326)
 
 
-def register_bouray(session: Session, path: Path, nx: int = 3, ny: int = 3) -> Commune:
-    """Bouray-sur-Juine registered with an active grid sector set."""
-    boundary = bouray_boundary(path)
-    commune = register_commune(session, BOURAY, "Bouray-sur-Juine", boundary)
+def register_gridded(
+    session: Session, insee: str, name: str, boundary: shapely.Geometry, nx: int = 3, ny: int = 3
+) -> Commune:
+    """A commune registered with an active grid sector set (codes A1…)."""
+    commune = register_commune(session, insee, name, boundary)
     import_sector_set(session, commune, grid_sectors(boundary, nx, ny), name_field="nom", activate=True)
     return commune
+
+
+def inner_point(geom: shapely.Geometry, margin_m: float = 250.0) -> tuple[float, float]:
+    """A (lon, lat) ``margin_m`` inside ``geom`` (EPSG:4326), or less for a sector too thin for it."""
+    metric = transform_geom(geom, 4326, L93)
+    margin = margin_m
+    core = metric.buffer(-margin)
+    while core.is_empty:  # a thin sector: come closer to its border
+        margin /= 2
+        core = metric.buffer(-margin)
+    p = transform_geom(core.representative_point(), L93, 4326)
+    return (p.x, p.y)
