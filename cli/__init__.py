@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import _commune, _db, _sectors
+from cli import _alerts, _commune, _db, _sectors
 from cli._context import CliState
 
 app = typer.Typer(
@@ -32,6 +32,7 @@ def _root(
 app.add_typer(_db.app, name="db")
 app.add_typer(_commune.app, name="commune")
 app.add_typer(_sectors.app, name="sectors")
+app.add_typer(_alerts.app, name="alerts")
 
 
 def main() -> None:

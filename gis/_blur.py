@@ -57,7 +57,10 @@ class DisplayedLocation:
     @property
     def anchor(self) -> tuple[float, float]:
         """A representative (lon, lat) inside the displayed location, to place a marker."""
-        p = self.geometry.point_on_surface() if self.kind == "cell" else self.geometry.interpolate(0.5, True)
+        if self.geometry.geom_type == "LineString":
+            p = self.geometry.interpolate(0.5, normalized=True)
+        else:
+            p = self.geometry.point_on_surface()
         return (round(p.x, 6), round(p.y, 6))
 
 

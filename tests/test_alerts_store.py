@@ -3,10 +3,10 @@ idempotency, checks, retention. Real geometry: Bouray-sur-Juine cut into a 3 x 3
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from alerts_support import BOURAY, BOURAY_FILE, bouray_boundary, inner_point, register_gridded
+from alerts_support import BOURAY, LARDY, T0, add_member, build_world, inner_point
 from sqlalchemy import func, select, text
 
 from alerts import (
@@ -17,7 +17,6 @@ from alerts import (
     alert_counts,
     anonymise_closed,
     appeal_alert,
-    clear_caches,
     close_alert,
     feed,
     get_alert,
@@ -27,68 +26,20 @@ from alerts import (
     set_commune_options,
 )
 from gis import InputError
-from sectors import load_boundary
 from store import is_postgis, transaction
 from store.schema import (
     Alert,
     AlertEvent,
     Commune,
     GendarmerieAccessChange,
-    Member,
-    MemberStatus,
-    ReferentAssignment,
-    Role,
-    Sanction,
-    SanctionKind,
-    Sector,
 )
 
-NEIGHBOURS_FILE = "boundaries/bouray-sur-juine_and_neighbours_osm.geojson"
-LARDY = "91330"
-T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 CONFIG = AlertConfig()
-
-
-def _member(session, commune, email, role="resident", sector=None, status=MemberStatus.VERIFIED) -> Member:
-    m = Member(
-        commune_id=commune.id,
-        email=email,
-        name=email.split("@")[0].capitalize(),
-        role=Role(role),
-        status=status,
-        sector_code=sector,
-    )
-    session.add(m)
-    session.flush()
-    return m
 
 
 @pytest.fixture
 def world(engine, shared_file):
-    """Bouray (sectors A1…C3) with members in A1 and C3, a referent of A1, the mairie, the gendarmerie;
-    Lardy with one resident."""
-    clear_caches()
-    with transaction(engine) as s:
-        bouray = register_gridded(s, BOURAY, "Bouray-sur-Juine", bouray_boundary(shared_file(BOURAY_FILE)))
-        lardy_boundary = load_boundary(shared_file(NEIGHBOURS_FILE), LARDY, max_mb=50)
-        lardy = register_gridded(s, LARDY, "Lardy", lardy_boundary, 2, 2)
-        _member(s, bouray, "alice@a.fr", sector="A1")
-        _member(s, bouray, "bob@a.fr", sector="C3")
-        _member(s, bouray, "claire@a.fr", sector="A1", status=MemberStatus.PENDING)
-        ref = _member(s, bouray, "ref@a.fr", role="referent", sector="B2")
-        s.add(ReferentAssignment(commune_id=bouray.id, member_id=ref.id, sector_code="A1"))
-        _member(s, bouray, "mairie@a.fr", role="mairie_agent")
-        _member(s, bouray, "gend@a.fr", role="gendarmerie")
-        susp = _member(s, bouray, "susp@a.fr", sector="A1")
-        s.add(Sanction(member_id=susp.id, kind=SanctionKind.SUSPENSION, reason="test", starts_at=T0 - timedelta(days=1),
-                       ends_at=T0 + timedelta(days=30)))  # fmt: skip
-        _member(s, lardy, "lea@lardy.fr", sector="A1")
-        geoms = {
-            (c.insee, sec.code): sec.geom
-            for c in (bouray, lardy)
-            for sec in s.scalars(select(Sector).join(Sector.sector_set).where(Sector.sector_set.has(commune_id=c.id)))
-        }
-    return {"engine": engine, "geoms": geoms, "bouray_id": bouray.id, "lardy_id": lardy.id}
+    return build_world(engine, shared_file)
 
 
 def _post(world, email="alice@a.fr", sector="A1", insee=BOURAY, **kw):
@@ -132,7 +83,7 @@ def test_residents_never_receive_the_exact_point(world) -> None:
     result = _post(world, email="alice@a.fr", lon=lon, lat=lat)
     # Another resident of A1 (alice's neighbour): make one, and read.
     with transaction(world["engine"]) as s:
-        _member(s, s.get(Commune, world["bouray_id"]), "dan@a.fr", sector="A1")
+        add_member(s, s.get(Commune, world["bouray_id"]), "dan@a.fr", sector="A1")
     seen = feed(world["engine"], "dan@a.fr", now=T0)[0]
     assert seen["id"] == result.alert_id
     assert seen["location"]["kind"] in {"segment", "cell"}
@@ -155,7 +106,7 @@ def test_a_point_near_a_border_reaches_the_neighbouring_sector(world) -> None:
     result = _post(world, lon=p.x, lat=p.y)
     assert result.sectors == ("A1", "A2")
     with transaction(world["engine"]) as s:
-        _member(s, s.get(Commune, world["bouray_id"]), "eve@a.fr", sector="A2")
+        add_member(s, s.get(Commune, world["bouray_id"]), "eve@a.fr", sector="A2")
     assert _ids(world, "eve@a.fr") == [result.alert_id]
 
 
