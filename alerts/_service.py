@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -16,12 +17,12 @@ from typing import Any
 import numpy as np
 import shapely
 from shapely.geometry import mapping
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from alerts import _moderation as mod
-from alerts._access import Viewer, bind_commune, load_viewer, visible_alerts
+from alerts._access import Viewer, bind_commune, load_viewer, visible_alerts, visible_id_branches
 from alerts._categories import (
     DEFAULT_CATEGORIES,
     Category,
@@ -72,6 +73,7 @@ class AlertConfig:
     premoderation: bool = False
     claim_ttl: timedelta = timedelta(minutes=15)
     retention_months: int = 12
+    cache_seconds: float = 5.0
 
     @classmethod
     def from_settings(cls, s: Any) -> AlertConfig:
@@ -87,6 +89,7 @@ class AlertConfig:
             premoderation=s.alert_premoderation,
             claim_ttl=timedelta(minutes=s.alert_claim_minutes),
             retention_months=s.alert_retention_months,
+            cache_seconds=s.lookup_cache_seconds,
         )
 
 
@@ -191,10 +194,11 @@ def blurrer(session: Session, commune: Commune, k: int) -> LocationBlurrer:
 
 
 def clear_caches() -> None:
-    """Forget the cached sector indexes and blurrers (tests, after a sector set is replaced)."""
+    """Forget the cached sector indexes, blurrers and commune contexts (tests; after a change of settings)."""
     with _LOCK:
         _INDEXES.clear()
         _BLURRERS.clear()
+        _CONTEXTS.clear()
 
 
 # ------------------------------------------------------------------ commune settings and categories
@@ -240,6 +244,64 @@ def set_commune_options(
             row.check_policy = check_policy
         row.updated_at = datetime.now(UTC)
         session.add(row)
+    with _LOCK:
+        for key in [k for k in _CONTEXTS if k[1] == commune.id]:
+            del _CONTEXTS[key]
+
+
+@dataclass
+class CommuneContext:
+    """What posting and reading need of a commune, loaded once and reused for ``cache_seconds``.
+
+    Configuration only (categories, policy, active sector set, addresses): never who may read what.
+    """
+
+    commune_id: int
+    insee: str
+    epsg: int
+    categories: list[Category]
+    labels: dict[str, str]
+    policy: CheckPolicy
+    premoderation: bool
+    set_id: int | None
+    index: SectorIndex | None
+    blur: LocationBlurrer
+    loaded_at: float
+
+
+_CONTEXTS: dict[tuple[str, int, int, str, bool], CommuneContext] = {}
+
+
+def commune_context(session: Session, commune_id: int, config: AlertConfig) -> CommuneContext:
+    """The cached :class:`CommuneContext` of ``commune_id`` (reloaded after ``config.cache_seconds``)."""
+    key = (_engine_key(session), commune_id, config.privacy_k, config.check_policy, config.premoderation)
+    now = time.monotonic()
+    with _LOCK:
+        found = _CONTEXTS.get(key)
+    if found is not None and now - found.loaded_at < config.cache_seconds:
+        return found
+    commune = session.get(Commune, commune_id)
+    if commune is None:
+        raise InputError("Commune inconnue.")
+    categories = commune_categories(session, commune_id)
+    policy, premoderation = _commune_policy(session, commune_id, config)
+    current = active_set(session, commune)
+    made = CommuneContext(
+        commune_id=commune_id,
+        insee=commune.insee,
+        epsg=commune.crs_epsg,
+        categories=categories,
+        labels={c.code: c.label for c in categories},
+        policy=policy,
+        premoderation=premoderation,
+        set_id=current.id if current is not None else None,
+        index=sector_index(session, current.id, commune.crs_epsg) if current is not None else None,
+        blur=blurrer(session, commune, config.privacy_k),
+        loaded_at=now,
+    )
+    with _LOCK:
+        _CONTEXTS[key] = made
+    return made
 
 
 # ------------------------------------------------------------------ posting
@@ -362,12 +424,12 @@ def _post_checked(
         raise InputError("Le texte de l'alerte est vide : décrivez ce que vous avez vu.")
     if len(text) > 2000:
         raise InputError(f"Le texte fait {len(text)} caractères : 2 000 au plus.")
-    category = resolve_category(category_typed, commune_categories(session, viewer.commune_id))
+    ctx = commune_context(session, viewer.commune_id, config)
+    category = resolve_category(category_typed, ctx.categories)
     if not category.may_be_posted_by(viewer.role):
         raise InputError(f"La catégorie « {category.label} » est réservée à la mairie ou à la gendarmerie.")
     official = category.family == Family.OFFICIAL
-    policy, premoderation = _commune_policy(session, viewer.commune_id, config)
-    checked = check_text(text, policy, official_author=official)
+    checked = check_text(text, ctx.policy, official_author=official)
     if checked.outcome in (Outcome.EMERGENCY, Outcome.REFUSED):
         raise AlertRefusedError(checked)
     if not official:
@@ -378,73 +440,103 @@ def _post_checked(
         ).all()
         check_rate([_aware(t) for t in recent], now, max_posts=config.rate_posts, window=config.rate_window)
     lon, lat, address_label = _locate(session, viewer, lon, lat, address)
-    commune = session.get(Commune, viewer.commune_id)
-    assert commune is not None
-    current = active_set(session, commune)
-    if current is None:
+    if ctx.index is None or ctx.set_id is None:
         raise InputError("La commune n'a pas encore de découpage en secteurs actif : aucune alerte n'est possible.")
-    index = sector_index(session, current.id, commune.crs_epsg)
+    index = ctx.index
     perimeter = diffusion_perimeter(index, lon, lat, config.border_m)
     point_m = index.area.to_metric(lon, lat)
     if not confirm_new and not official:
         _offer_duplicates(session, viewer, category.code, point_m, now, config)
-    shown = blurrer(session, commune, config.privacy_k).display(lon, lat)
+    shown = ctx.blur.display(lon, lat)
     author = mod.Actor(viewer.member_id, viewer.role, viewer.name)
     state = mod.submit(
         author,
         text,
         now,
         author_verified=viewer.verified,
-        premoderation=premoderation and not official,
+        premoderation=ctx.premoderation and not official,
         needs_moderation=checked.outcome == Outcome.MODERATION,
         reason=", ".join(sorted(r.value for r in checked.rules)),
     )
     anchor_lon, anchor_lat = shown.anchor
-    alert = Alert(
-        commune_id=commune.id,
-        sector_set_id=current.id,
-        author_id=viewer.member_id,
-        idempotency_key=key,
-        category=category.code,
-        status=state.status.value,
-        text=text,
-        check_outcome=checked.outcome.value,
-        check_findings=json.dumps(
+    row = {
+        "commune_id": viewer.commune_id,
+        "sector_set_id": ctx.set_id,
+        "author_id": viewer.member_id,
+        "idempotency_key": key,
+        "category": category.code,
+        "status": state.status.value,
+        "text": text,
+        "original_text": None,
+        "check_outcome": checked.outcome.value,
+        "check_findings": json.dumps(
             [{"regle": f.rule.value, "passage": f.passage} for f in checked.findings], ensure_ascii=False
         ),
-        location=shapely.Point(lon, lat),
-        x_m=point_m.x,
-        y_m=point_m.y,
-        address_text=address_label[:300],
-        display_kind=shown.kind,
-        display_label=shown.label[:200],
-        display_geom=shown.geometry,
-        display_lon=anchor_lon,
-        display_lat=anchor_lat,
-        claim_name="",
-        reject_reason="",
-        appeal_text="",
-        feedback="",
-        created_at=now,
-        published_at=now if state.status == mod.Status.PUBLISHED else None,
-    )
-    _set_perimeter(alert, perimeter, index)
-    _events(alert, state, 0)
+        "location": shapely.Point(lon, lat),
+        "x_m": point_m.x,
+        "y_m": point_m.y,
+        "address_text": address_label[:300],
+        "display_kind": shown.kind,
+        "display_label": shown.label[:200],
+        "display_geom": shown.geometry,
+        "display_lon": anchor_lon,
+        "display_lat": anchor_lat,
+        "perimeter": perimeter.geometry,
+        "scope": perimeter.scope.value,
+        "claim_name": "",
+        "reject_reason": "",
+        "appeal_text": "",
+        "feedback": "",
+        "created_at": now,
+        "published_at": now if state.status == mod.Status.PUBLISHED else None,
+    }
+    table = Alert.__table__
     try:
-        with session.begin_nested():
-            session.add(alert)
-            session.flush()
+        if key:
+            # A concurrent retry with the same key may win the race: the savepoint keeps our transaction usable.
+            with session.begin_nested():
+                alert_id = session.execute(insert(table).returning(table.c.id), row).scalar_one()
+        else:
+            alert_id = session.execute(insert(table).returning(table.c.id), row).scalar_one()
     except IntegrityError:
-        # The same key was posted concurrently: the first one wins, this call returns it.
         existing = session.scalar(
             select(Alert).where(Alert.author_id == viewer.member_id, Alert.idempotency_key == key)
         )
         if existing is None:
             raise
         return _replay(existing, category.code, text)
+    session.execute(
+        insert(AlertSector.__table__),
+        [
+            {
+                "alert_id": alert_id,
+                "sector_code": index.sectors[sid].code,
+                "commune_id": viewer.commune_id,
+                "sector_id": sid,
+                "home": sid in perimeter.home_ids,
+            }
+            for sid in perimeter.sector_ids
+        ],
+    )
+    session.execute(
+        insert(AlertEvent.__table__),
+        [
+            {
+                "alert_id": alert_id,
+                "commune_id": viewer.commune_id,
+                "move": e.move.value,
+                "actor_id": e.actor_id,
+                "at": e.at,
+                "from_status": e.from_status.value if e.from_status else None,
+                "to_status": e.to_status.value,
+                "detail": e.detail,
+            }
+            for e in state.history
+        ],
+    )
     return PostResult(
-        alert.id,
-        alert.status,
+        alert_id,
+        state.status.value,
         True,
         tuple(index.codes(perimeter.sector_ids)),
         tuple(f.message for f in checked.findings),
@@ -472,7 +564,7 @@ def _offer_duplicates(
 
 
 # ------------------------------------------------------------------ reading
-def _location(alert: Alert, viewer: Viewer, home_codes: set[str]) -> dict[str, Any]:
+def _location(alert: Any, viewer: Viewer, home_codes: set[str]) -> dict[str, Any]:
     if alert.location is not None and viewer.sees_exact_location(alert.author_id, home_codes):
         p = alert.location
         return {"kind": "exact", "label": alert.address_text or "position exacte", "lon": p.x, "lat": p.y}
@@ -481,11 +573,11 @@ def _location(alert: Alert, viewer: Viewer, home_codes: set[str]) -> dict[str, A
         "label": alert.display_label,
         "lon": alert.display_lon,
         "lat": alert.display_lat,
-        "geometry": mapping(shapely.set_precision(alert.display_geom, 1e-6)),
+        "geometry": mapping(alert.display_geom),
     }
 
 
-def present(alert: Alert, viewer: Viewer, sectors: list[tuple[str, bool]], labels: dict[str, str]) -> dict[str, Any]:
+def present(alert: Any, viewer: Viewer, sectors: list[tuple[str, bool]], labels: dict[str, str]) -> dict[str, Any]:
     """What ``viewer`` is shown of ``alert`` (JSON-ready): never the exact point unless allowed."""
     homes = {code for code, home in sectors if home}
     out: dict[str, Any] = {
@@ -514,25 +606,68 @@ def _sectors_of(session: Session, ids: list[int]) -> dict[int, list[tuple[str, b
     return out
 
 
-def feed_for(session: Session, viewer: Viewer, *, limit: int = 50, before_id: int | None = None) -> list[dict]:
-    """The newest alerts ``viewer`` may read (inside an open, commune-bound transaction)."""
-    query = visible_alerts(viewer).order_by(Alert.id.desc()).limit(max(1, min(limit, 500)))
-    if before_id is not None:
-        query = query.where(Alert.id < before_id)
-    alerts = session.scalars(query).all()
-    sectors = _sectors_of(session, [a.id for a in alerts])
-    labels = {c.code: c.label for c in commune_categories(session, viewer.commune_id)}
-    return [present(a, viewer, sectors[a.id], labels) for a in alerts]
+FEED_COLUMNS = (
+    Alert.id,
+    Alert.category,
+    Alert.status,
+    Alert.text,
+    Alert.created_at,
+    Alert.author_id,
+    Alert.location,
+    Alert.address_text,
+    Alert.display_kind,
+    Alert.display_label,
+    Alert.display_geom,
+    Alert.display_lon,
+    Alert.display_lat,
+    Alert.scope,
+)
+
+
+def feed_for(
+    session: Session,
+    viewer: Viewer,
+    *,
+    limit: int = 50,
+    before_id: int | None = None,
+    config: AlertConfig | None = None,
+) -> list[dict]:
+    """The newest alerts ``viewer`` may read (inside an open, commune-bound transaction).
+
+    Two steps: the newest visible ids, one index walk per branch of the visibility rule
+    (:func:`alerts._access.visible_id_branches`); then the columns of those alerts only.
+    """
+    limit = max(1, min(limit, 500))
+    ids: set[int] = set()
+    for branch in visible_id_branches(viewer, limit, before_id):
+        ids.update(session.scalars(branch))
+    newest = sorted(ids, reverse=True)[:limit]
+    if not newest:
+        return []
+    rows = session.execute(
+        select(*FEED_COLUMNS)
+        .where(Alert.id.in_(newest), Alert.commune_id == viewer.commune_id)
+        .order_by(Alert.id.desc())
+    ).all()
+    sectors = _sectors_of(session, newest)
+    labels = commune_context(session, viewer.commune_id, config or AlertConfig()).labels
+    return [present(a, viewer, sectors[a.id], labels) for a in rows]
 
 
 def feed(
-    engine: Engine, email: str, *, limit: int = 50, before_id: int | None = None, now: datetime | None = None
+    engine: Engine,
+    email: str,
+    *,
+    limit: int = 50,
+    before_id: int | None = None,
+    config: AlertConfig | None = None,
+    now: datetime | None = None,
 ) -> list[dict]:
     """The newest alerts the member of e-mail ``email`` may read, newest first, as JSON-ready dicts."""
     with transaction(engine) as session:
         viewer = load_viewer(session, email, _now(now))
         bind_commune(session, viewer.commune_id)
-        return feed_for(session, viewer, limit=limit, before_id=before_id)
+        return feed_for(session, viewer, limit=limit, before_id=before_id, config=config)
 
 
 def get_alert(engine: Engine, email: str, alert_id: int, *, now: datetime | None = None) -> dict:

@@ -263,3 +263,26 @@ def test_postgis_row_level_security_isolates_communes(world) -> None:
     with transaction(engine) as s:
         s.execute(text("SET LOCAL ROLE voisinage_app"))
         assert s.execute(text("SELECT count(*) FROM alerts")).scalar() == 0
+
+
+def test_feed_branches_are_exactly_the_visibility_rule(world) -> None:
+    """The feed's index-driven branches and the single visibility clause answer the same, for every role."""
+    from alerts import feed_for, load_viewer, visibility_clause
+    from alerts._access import bind_commune
+
+    t = T0
+    for i, (email, sector) in enumerate(
+        [("alice@a.fr", "A1"), ("claire@a.fr", "A1"), ("bob@a.fr", "C3"), ("ref@a.fr", "B2"), ("claire@a.fr", "C3")] * 2
+    ):
+        t += timedelta(hours=1)
+        _post(world, email=email, sector=sector, text=f"Vélo n°{i} volé devant le portail.", now=t, confirm_new=True)
+    with transaction(world["engine"]) as s:
+        s.add(GendarmerieAccessChange(commune_id=world["bouray_id"], is_open=True))
+    emails = ["alice@a.fr", "bob@a.fr", "claire@a.fr", "ref@a.fr", "mairie@a.fr", "gend@a.fr", "susp@a.fr"]
+    for email in [*emails, "lea@lardy.fr"]:
+        with transaction(world["engine"]) as s:
+            viewer = load_viewer(s, email, T0)
+            bind_commune(s, viewer.commune_id)
+            by_clause = set(s.scalars(select(Alert.id).where(visibility_clause(viewer))))
+            by_feed = {a["id"] for a in feed_for(s, viewer, limit=500)}
+        assert by_feed == by_clause, email
