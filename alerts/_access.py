@@ -63,9 +63,9 @@ def bind_commune(session: Session, commune_id: int) -> None:
         bind = bind.engine
     if not is_postgis(bind):
         return
-    if _switch_role_needed(session, bind):
-        session.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
-    session.execute(text("SELECT set_config('voisinage.commune_id', :c, true)"), {"c": str(int(commune_id))})
+    # One round trip: the commune id is an integer we format ourselves (never user text).
+    role = f"SET LOCAL ROLE {APP_ROLE}; " if _switch_role_needed(session, bind) else ""
+    session.execute(text(f"{role}SET LOCAL voisinage.commune_id = '{int(commune_id)}'"))
 
 
 @contextmanager
@@ -125,6 +125,17 @@ def load_viewer(session: Session, email: str, now: datetime) -> Viewer:
     gis.InputError
         Unknown e-mail, or an account without a commune.
     """
+    sanctioned = (
+        select(Sanction.id)
+        .where(
+            Sanction.member_id == Member.id,
+            Sanction.lifted_at.is_(None),
+            Sanction.starts_at <= now,
+            or_(Sanction.ends_at.is_(None), Sanction.ends_at > now),
+            Sanction.kind.in_([SanctionKind.SUSPENSION, SanctionKind.EXCLUSION]),
+        )
+        .exists()
+    )
     row = session.execute(
         select(
             Member.id,
@@ -135,6 +146,7 @@ def load_viewer(session: Session, email: str, now: datetime) -> Viewer:
             Member.commune_id,
             Commune.insee,
             Commune.crs_epsg,
+            sanctioned.label("sanctioned"),
         )
         .outerjoin(Commune, Commune.id == Member.commune_id)
         .where(Member.email == email.strip().lower())
@@ -143,17 +155,6 @@ def load_viewer(session: Session, email: str, now: datetime) -> Viewer:
         raise InputError(f"Aucun membre n'a l'adresse électronique « {email} ».")
     if row.commune_id is None:
         raise InputError("Ce compte n'est rattaché à aucune commune : il ne peut ni publier ni lire d'alertes.")
-    sanctioned = session.execute(
-        select(Sanction.id)
-        .where(
-            Sanction.member_id == row.id,
-            Sanction.lifted_at.is_(None),
-            Sanction.starts_at <= now,
-            or_(Sanction.ends_at.is_(None), Sanction.ends_at > now),
-            Sanction.kind.in_([SanctionKind.SUSPENSION, SanctionKind.EXCLUSION]),
-        )
-        .limit(1)
-    ).first()
     role = str(row.role.value if hasattr(row.role, "value") else row.role)
     referent_codes: frozenset[str] = frozenset()
     if role == "referent":
@@ -172,7 +173,7 @@ def load_viewer(session: Session, email: str, now: datetime) -> Viewer:
         role=role,
         name=row.name or f"membre n°{row.id}",
         verified=row.status == MemberStatus.VERIFIED,
-        active=row.status in (MemberStatus.VERIFIED, MemberStatus.PENDING) and sanctioned is None,
+        active=row.status in (MemberStatus.VERIFIED, MemberStatus.PENDING) and not row.sanctioned,
         sector_code=row.sector_code,
         referent_codes=referent_codes,
         gendarmerie_open=_gendarmerie_open(session, row.commune_id) if role == "gendarmerie" else False,

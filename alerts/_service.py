@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 import shapely
 from shapely.geometry import mapping
-from sqlalchemy import Engine, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from alerts import _moderation as mod
@@ -36,6 +37,7 @@ from alerts._checks import (
     CheckPolicy,
     Duplicate,
     Outcome,
+    RateLimitError,
     RecentAlert,
     check_rate,
     check_text,
@@ -382,13 +384,34 @@ def post_alert(
     with transaction(engine) as session:
         viewer = load_viewer(session, email, now)
         bind_commune(session, viewer.commune_id)
+        # One query: the author's recent posts (rate limit) and an alert already posted with this key.
+        recent_or_same = Alert.created_at > now - config.rate_window
         if key:
+            recent_or_same = or_(recent_or_same, Alert.idempotency_key == key)
+        mine = session.execute(
+            select(Alert.id, Alert.created_at, Alert.idempotency_key).where(
+                Alert.author_id == viewer.member_id, recent_or_same
+            )
+        ).all()
+        if key:
+            same = next((r.id for r in mine if r.idempotency_key == key), None)
+            if same is not None:
+                existing = session.get(Alert, same)
+                assert existing is not None
+                return _replay(existing, category, text)
+        recent = [_aware(r.created_at) for r in mine if _aware(r.created_at) > now - config.rate_window]
+        try:
+            result = _post_checked(
+                session, viewer, category, text, lon, lat, address, key, confirm_new, config, now, recent
+            )
+        except (DuplicateSuspectedError, RateLimitError):
+            # A concurrent retry of this very post may have been stored meanwhile: it is no duplicate of itself.
             existing = session.scalar(
                 select(Alert).where(Alert.author_id == viewer.member_id, Alert.idempotency_key == key)
             )
-            if existing is not None:
-                return _replay(existing, category, text)
-        result = _post_checked(session, viewer, category, text, lon, lat, address, key, confirm_new, config, now)
+            if key is None or existing is None:
+                raise
+            return _replay(existing, category, text)
     return result
 
 
@@ -415,6 +438,7 @@ def _post_checked(
     confirm_new: bool,
     config: AlertConfig,
     now: datetime,
+    recent: list[datetime | None],
 ) -> PostResult:
     if not viewer.active:
         raise InputError("Votre compte est suspendu ou n'est pas actif : vous ne pouvez pas publier d'alerte.")
@@ -433,12 +457,7 @@ def _post_checked(
     if checked.outcome in (Outcome.EMERGENCY, Outcome.REFUSED):
         raise AlertRefusedError(checked)
     if not official:
-        recent = session.scalars(
-            select(Alert.created_at).where(
-                Alert.author_id == viewer.member_id, Alert.created_at > now - config.rate_window
-            )
-        ).all()
-        check_rate([_aware(t) for t in recent], now, max_posts=config.rate_posts, window=config.rate_window)
+        check_rate([t for t in recent if t], now, max_posts=config.rate_posts, window=config.rate_window)
     lon, lat, address_label = _locate(session, viewer, lon, lat, address)
     if ctx.index is None or ctx.set_id is None:
         raise InputError("La commune n'a pas encore de découpage en secteurs actif : aucune alerte n'est possible.")
@@ -491,19 +510,19 @@ def _post_checked(
         "published_at": now if state.status == mod.Status.PUBLISHED else None,
     }
     table = Alert.__table__
-    try:
-        if key:
-            # A concurrent retry with the same key may win the race: the savepoint keeps our transaction usable.
-            with session.begin_nested():
-                alert_id = session.execute(insert(table).returning(table.c.id), row).scalar_one()
-        else:
-            alert_id = session.execute(insert(table).returning(table.c.id), row).scalar_one()
-    except IntegrityError:
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # A concurrent retry with the same key may have won the race: then nothing is inserted and we return it.
+    statement = (
+        dialect_insert(table)
+        .on_conflict_do_nothing(index_elements=["author_id", "idempotency_key"])
+        .returning(table.c.id)
+    )
+    alert_id = session.execute(statement, row).scalar()
+    if alert_id is None:
         existing = session.scalar(
             select(Alert).where(Alert.author_id == viewer.member_id, Alert.idempotency_key == key)
         )
-        if existing is None:
-            raise
+        assert existing is not None
         return _replay(existing, category.code, text)
     session.execute(
         insert(AlertSector.__table__),

@@ -286,3 +286,22 @@ def test_feed_branches_are_exactly_the_visibility_rule(world) -> None:
             by_clause = set(s.scalars(select(Alert.id).where(visibility_clause(viewer))))
             by_feed = {a["id"] for a in feed_for(s, viewer, limit=500)}
         assert by_feed == by_clause, email
+
+
+def test_concurrent_retries_with_one_key_create_one_alert(world) -> None:
+    """Four clients send the same post at once (a retry storm): one alert, and every client gets its id."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    lon, lat = inner_point(world["geoms"][(BOURAY, "A1")])
+
+    def send(_: int):
+        return post_alert(
+            world["engine"], "alice@a.fr", category="vol", text="Vélo volé.", lon=lon, lat=lat, key="storm", now=T0
+        )
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(send, range(4)))
+    assert len({r.alert_id for r in results}) == 1
+    assert sum(r.created for r in results) == 1
+    with transaction(world["engine"]) as s:
+        assert s.scalar(select(func.count()).select_from(Alert)) == 1
