@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, Select, and_, false, or_, select, text
+from sqlalchemy import DateTime, Engine, Select, and_, bindparam, false, or_, select, text
 from sqlalchemy.orm import Session
 
 from alerts._moderation import MODERATOR_ROLES, VISIBLE_STATUSES, Status
@@ -117,6 +117,34 @@ def _gendarmerie_open(session: Session, commune_id: int) -> bool:
     return bool(latest)
 
 
+# Built once: a statement rebuilt on every call costs more than running it.
+_NOW = bindparam("now", type_=DateTime(timezone=True))
+_VIEWER_QUERY = (
+    select(
+        Member.id,
+        Member.role,
+        Member.status,
+        Member.name,
+        Member.sector_code,
+        Member.commune_id,
+        Commune.insee,
+        Commune.crs_epsg,
+        select(Sanction.id)
+        .where(
+            Sanction.member_id == Member.id,
+            Sanction.lifted_at.is_(None),
+            Sanction.starts_at <= _NOW,
+            or_(Sanction.ends_at.is_(None), Sanction.ends_at > _NOW),
+            Sanction.kind.in_([SanctionKind.SUSPENSION, SanctionKind.EXCLUSION]),
+        )
+        .exists()
+        .label("sanctioned"),
+    )
+    .outerjoin(Commune, Commune.id == Member.commune_id)
+    .where(Member.email == bindparam("email"))
+)
+
+
 def load_viewer(session: Session, email: str, now: datetime) -> Viewer:
     """The member of e-mail ``email`` as a :class:`Viewer` (sanctions and referent sectors in force at ``now``).
 
@@ -125,32 +153,7 @@ def load_viewer(session: Session, email: str, now: datetime) -> Viewer:
     gis.InputError
         Unknown e-mail, or an account without a commune.
     """
-    sanctioned = (
-        select(Sanction.id)
-        .where(
-            Sanction.member_id == Member.id,
-            Sanction.lifted_at.is_(None),
-            Sanction.starts_at <= now,
-            or_(Sanction.ends_at.is_(None), Sanction.ends_at > now),
-            Sanction.kind.in_([SanctionKind.SUSPENSION, SanctionKind.EXCLUSION]),
-        )
-        .exists()
-    )
-    row = session.execute(
-        select(
-            Member.id,
-            Member.role,
-            Member.status,
-            Member.name,
-            Member.sector_code,
-            Member.commune_id,
-            Commune.insee,
-            Commune.crs_epsg,
-            sanctioned.label("sanctioned"),
-        )
-        .outerjoin(Commune, Commune.id == Member.commune_id)
-        .where(Member.email == email.strip().lower())
-    ).first()
+    row = session.execute(_VIEWER_QUERY, {"email": email.strip().lower(), "now": now}).first()
     if row is None or row.status == MemberStatus.DELETED:
         raise InputError(f"Aucun membre n'a l'adresse électronique « {email} ».")
     if row.commune_id is None:

@@ -583,6 +583,17 @@ def _offer_duplicates(
 
 
 # ------------------------------------------------------------------ reading
+def _geojson(geom: shapely.Geometry) -> dict[str, Any]:
+    """GeoJSON of a displayed location (point, line, or cell polygon), coordinates rounded to 1e-6°."""
+    coords = np.round(shapely.get_coordinates(geom), 6).tolist()
+    kind = geom.geom_type
+    if kind == "Point":
+        return {"type": kind, "coordinates": coords[0]}
+    if kind == "Polygon":
+        return {"type": kind, "coordinates": [coords]}  # H3 cells have no holes
+    return {"type": kind, "coordinates": coords} if kind == "LineString" else mapping(geom)
+
+
 def _location(alert: Any, viewer: Viewer, home_codes: set[str]) -> dict[str, Any]:
     if alert.location is not None and viewer.sees_exact_location(alert.author_id, home_codes):
         p = alert.location
@@ -592,7 +603,7 @@ def _location(alert: Any, viewer: Viewer, home_codes: set[str]) -> dict[str, Any
         "label": alert.display_label,
         "lon": alert.display_lon,
         "lat": alert.display_lat,
-        "geometry": mapping(alert.display_geom),
+        "geometry": _geojson(alert.display_geom),
     }
 
 
@@ -627,6 +638,7 @@ def _sectors_of(session: Session, ids: list[int]) -> dict[int, list[tuple[str, b
 
 FEED_COLUMNS = (
     Alert.id,
+    Alert.commune_id,
     Alert.category,
     Alert.status,
     Alert.text,
@@ -663,11 +675,12 @@ def feed_for(
     newest = sorted(ids, reverse=True)[:limit]
     if not newest:
         return []
-    rows = session.execute(
-        select(*FEED_COLUMNS)
-        .where(Alert.id.in_(newest), Alert.commune_id == viewer.commune_id)
-        .order_by(Alert.id.desc())
-    ).all()
+    # By primary key only: a commune condition here would lead SQLite to scan the commune's index.
+    rows = [
+        r
+        for r in session.execute(select(*FEED_COLUMNS).where(Alert.id.in_(newest)).order_by(Alert.id.desc()))
+        if r.commune_id == viewer.commune_id
+    ]
     sectors = _sectors_of(session, newest)
     labels = commune_context(session, viewer.commune_id, config or AlertConfig()).labels
     return [present(a, viewer, sectors[a.id], labels) for a in rows]

@@ -36,10 +36,7 @@ class Token:
     start: int
     end: int
     sentence_start: bool
-
-    @property
-    def folded(self) -> str:
-        return fold(self.text)
+    folded: str = ""
 
     @property
     def capitalised(self) -> bool:
@@ -66,7 +63,7 @@ def tokens(text: str) -> list[Token]:
         # A list bullet or a dash at the start of a line also opens a sentence.
         before = text[max(0, m.start() - 2) : m.start()]
         starts = at_start or before.endswith(("- ", "– ", "* "))
-        out.append(Token(word, m.start(), m.end(), starts))
+        out.append(Token(word, m.start(), m.end(), starts, fold(word)))
         at_start = False
     return out
 
