@@ -3,7 +3,8 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON ?= python3
 export PATH := $(HOME)/.local/bin:$(PATH)
-UV := uv
+# uv from PATH, else the module pip installed (works whatever folder pip put the script in).
+UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 PG_MAJOR ?= 15
 
 .PHONY: help setup uv deps postgis browser demo test test-fast bench lint format clean
@@ -15,7 +16,8 @@ help:
 	@echo "make lint   — ruff"
 
 uv:
-	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet --break-system-packages --user uv
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
+		python3 -m pip install --quiet uv || python3 -m pip install --quiet --user --break-system-packages uv
 
 deps: uv
 	$(UV) sync --locked

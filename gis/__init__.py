@@ -14,7 +14,7 @@ from gis._geocode import AddressIndex, Geocoder, GeocodeResult, ParsedQuery, che
 from gis._io import check_file, read_vector_file, write_vector_file
 from gis._nearby import AreaIndex
 from gis._normalize import fold, street_key
-from gis._project import transform_geom, transform_xy
+from gis._project import to_metric, transform_geom, transform_xy
 from gis._validate import RepairReport, as_multipolygon, polygonal_part, repair_all, repair_polygonal
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "repair_polygonal",
     "require_metric",
     "street_key",
+    "to_metric",
     "transform_geom",
     "transform_xy",
     "write_vector_file",

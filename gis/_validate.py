@@ -69,7 +69,7 @@ def repair_polygonal(
             raise InputError(f"{label} a une surface nulle.")
         return geom
     declared = abs(geom.area)
-    repaired = polygonal_part(shapely.make_valid(geom, method="structure", keep_collapsed=False))
+    repaired = _make_valid_polygonal(geom)
     if repaired is None or repaired.area <= 0:
         raise InputError(f"{label} est dégénérée (surface nulle après réparation) : redessinez-la.")
     ratio = min(declared, repaired.area) / max(declared, repaired.area)
@@ -80,6 +80,18 @@ def repair_polygonal(
             f"(au plus {100 * (1 - min_area_ratio):.0f} % accepté) : corrigez-la dans votre logiciel SIG."
         )
     return repaired
+
+
+def _make_valid_polygonal(geom: shapely.Geometry) -> Polygon | MultiPolygon | None:
+    """GEOS repair, then a union of the parts: "structure" may return parts sharing an edge (still invalid)."""
+    repaired = polygonal_part(shapely.make_valid(geom, method="structure", keep_collapsed=False))
+    if repaired is None or repaired.is_valid:
+        return repaired
+    merged = polygonal_part(shapely.union_all(shapely.get_parts(repaired)))
+    if merged is not None and merged.is_valid:
+        return merged
+    fallback = polygonal_part(shapely.make_valid(geom, method="linework"))
+    return fallback if fallback is not None and fallback.is_valid else None
 
 
 @dataclass

@@ -16,7 +16,7 @@ from gis import (
     metric_crs,
     read_vector_file,
     repair_polygonal,
-    transform_geom,
+    to_metric,
 )
 from store.schema import Commune
 
@@ -70,7 +70,7 @@ def register_commune(session: Session, insee: str, name: str, boundary: shapely.
         name=name,
         crs_epsg=epsg,
         boundary=boundary,
-        area_m2=float(transform_geom(boundary, 4326, epsg).area),
+        area_m2=float(to_metric(boundary, epsg).area),
     )
     session.add(commune)
     session.flush()

@@ -1,7 +1,7 @@
 """Point -> sector lookup for a commune's active sector set, on either backend.
 
 :class:`Locator` is the API. On embedded SQLite it answers from an in-memory :class:`GridLocator` of the
-active set (microseconds); on PostGIS each single lookup is one indexed ``ST_Covers`` query on a dedicated
+active set (microseconds); on PostGIS each single lookup is one indexed point-in-polygon query on a dedicated
 connection, and a batch is loaded with binary COPY and joined from the sectors' side. Both give the same
 answers ("covers" semantics, smallest id on shared edges), which the contract tests check.
 """
@@ -21,7 +21,7 @@ from sectors._communes import get_commune
 from sectors._grid import OUTSIDE, GridLocator
 from sectors._sets import active_set
 from store import is_postgis, transaction
-from store._spatial import locate_many_postgis
+from store._spatial import SINGLE_SQL_POSTGIS, locate_many_postgis
 from store.schema import Sector
 
 MIN_CELLS, MAX_CELLS = 1 << 16, 1 << 24
@@ -124,8 +124,7 @@ class Locator:
         row = (
             self._pg_conn()
             .execute(
-                "SELECT id FROM sectors WHERE sector_set_id = %s "
-                "AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326)) ORDER BY id LIMIT 1",
+                SINGLE_SQL_POSTGIS,
                 (self.sector_set_id, float(lon), float(lat)),
                 prepare=True,
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -11,7 +12,7 @@ import shapely
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
-from gis import InputError, as_multipolygon, repair_all, transform_geom
+from gis import InputError, as_multipolygon, repair_all, to_metric
 from sectors import _generation as generation
 from sectors._rules import RuleReport, check_rules
 from store.schema import Commune, Sector, SectorSet, SetStatus, utcnow
@@ -69,11 +70,13 @@ def _names(gdf: gpd.GeoDataFrame, name_field: str | None) -> list[str]:
     return [v or f"Secteur {i + 1}" for i, v in enumerate(values)]
 
 
-def _next_code(taken: set[str]) -> str:
-    n = 1
-    while f"S{n:03d}" in taken:
+def _new_codes(taken: set[str]) -> Iterator[str]:
+    """S001, S002, … skipping the codes already taken."""
+    n = 0
+    while True:
         n += 1
-    return f"S{n:03d}"
+        if f"S{n:03d}" not in taken:
+            yield f"S{n:03d}"
 
 
 def _codes(session: Session, commune: Commune, gdf: gpd.GeoDataFrame, names: list[str]) -> list[str]:
@@ -90,12 +93,14 @@ def _codes(session: Session, commune: Commune, gdf: gpd.GeoDataFrame, names: lis
     for name, code in history:
         by_name.setdefault(name, code)
     taken = {code for _, code in history} | {g for g in given if g}
-    codes = []
+    fresh = _new_codes(taken)
+    codes: list[str] = []
+    used: set[str] = set()
     for code, name in zip(given, names, strict=True):
         if not code:
-            code = by_name.get(name) if by_name.get(name) not in codes else None
-            code = code or _next_code(taken)
-        taken.add(code)
+            reused = by_name.get(name)
+            code = reused if reused is not None and reused not in used else next(fresh)
+        used.add(code)
         codes.append(code[:64])
     return codes
 
@@ -156,8 +161,8 @@ def prepare_sectors(
     problems += repair.problems
     if problems:
         raise InputError("Le découpage en secteurs est refusé :", problems)
-    metric = [transform_geom(g, 4326, commune.crs_epsg) for g in repair.geometries]
-    commune_m = transform_geom(commune.boundary, 4326, commune.crs_epsg)
+    metric = [to_metric(g, commune.crs_epsg) for g in repair.geometries]
+    commune_m = to_metric(commune.boundary, commune.crs_epsg)
     report = check_rules(
         names,
         metric,
@@ -202,7 +207,7 @@ def import_sector_set(
         source=source[:500],
         status=SetStatus.DRAFT,
     )
-    areas = shapely.area(np.asarray([transform_geom(g, 4326, commune.crs_epsg) for g in geoms], dtype=object))
+    areas = shapely.area(np.asarray([to_metric(g, commune.crs_epsg) for g in geoms], dtype=object))
     for name, code, geom, n, area in zip(names, codes, geoms, prepared.referent_places, areas, strict=True):
         sector_set.sectors.append(
             Sector(code=code, name=name[:200], referent_places=n, area_m2=float(area), geom=as_multipolygon(geom))
@@ -210,7 +215,7 @@ def import_sector_set(
     session.add(sector_set)
     session.flush()
     if activate:
-        activate_set(session, sector_set, rules=rules)
+        activate_set(session, sector_set, rules=rules, checked=True)
     return ImportOutcome(sector_set, prepared.report, prepared.repaired)
 
 
@@ -219,10 +224,13 @@ def save_sector_set(session: Session, commune: Commune, gdf: gpd.GeoDataFrame, *
     return import_sector_set(session, commune, gdf, **kwargs).sector_set  # type: ignore[arg-type]
 
 
-def activate_set(session: Session, sector_set: SectorSet, *, rules: SectorRules | None = None) -> SectorSet:
+def activate_set(
+    session: Session, sector_set: SectorSet, *, rules: SectorRules | None = None, checked: bool = False
+) -> SectorSet:
     """Make ``sector_set`` the active set of its commune, retiring the previous one, atomically.
 
-    The rules are checked again (the commune's limits may have been corrected since the import). The commune
+    The rules are checked again (the commune's limits may have been corrected since the import) unless
+    ``checked`` says the caller has just checked them in this transaction. The commune
     row is locked on PostgreSQL so that two activations cannot interleave; the database's partial unique index
     guarantees one active set per commune in any case.
     """
@@ -233,17 +241,8 @@ def activate_set(session: Session, sector_set: SectorSet, *, rules: SectorRules 
     rules = rules or SectorRules()
     commune = session.scalar(select(Commune).where(Commune.id == sector_set.commune_id).with_for_update())
     assert commune is not None
-    names = [s.name for s in sector_set.sectors]
-    metric = [transform_geom(s.geom, 4326, commune.crs_epsg) for s in sector_set.sectors]
-    report = check_rules(
-        names,
-        metric,
-        transform_geom(commune.boundary, 4326, commune.crs_epsg),
-        within_tolerance_m=rules.within_tolerance_m,
-        overlap_tolerance_m2=rules.overlap_tolerance_m2,
-    )
-    if not report.ok:
-        raise InputError(f"La version {sector_set.version} ne peut pas être activée :", report.problems)
+    if not checked:
+        _recheck(sector_set, commune, rules)
     now = utcnow()
     session.execute(
         update(SectorSet)
@@ -258,6 +257,18 @@ def activate_set(session: Session, sector_set: SectorSet, *, rules: SectorRules 
     # Locators of this process reload once this commits; other processes within lookup_cache_seconds.
     event.listen(session, "after_commit", lambda _session: generation.bump(), once=True)
     return sector_set
+
+
+def _recheck(sector_set: SectorSet, commune: Commune, rules: SectorRules) -> None:
+    report = check_rules(
+        [s.name for s in sector_set.sectors],
+        [to_metric(s.geom, commune.crs_epsg) for s in sector_set.sectors],
+        to_metric(commune.boundary, commune.crs_epsg),
+        within_tolerance_m=rules.within_tolerance_m,
+        overlap_tolerance_m2=rules.overlap_tolerance_m2,
+    )
+    if not report.ok:
+        raise InputError(f"La version {sector_set.version} ne peut pas être activée :", report.problems)
 
 
 def active_set(session: Session, commune: Commune) -> SectorSet | None:

@@ -87,6 +87,7 @@ class Sector(BBoxMixin, Base):
     __table_args__ = (
         CheckConstraint("referent_places BETWEEN 1 AND 10", name="ck_sectors_referent_places"),
         Index("uq_sectors_code", "sector_set_id", "code", unique=True),
+        Index("ix_sectors_set", "sector_set_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
