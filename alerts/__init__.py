@@ -51,6 +51,7 @@ from alerts._moderation import (
 )
 from alerts._perimeter import Perimeter, Scope, SectorIndex, SectorRef, diffusion_perimeter, whole_commune, widen
 from alerts._retention import ANONYMISED_TEXT, add_months, anonymisation_due, retention_cutoff
+from alerts._rgpd import anonymise_member_alerts, export_member_alerts
 from alerts._service import (
     AlertConfig,
     DuplicateSuspectedError,
@@ -112,6 +113,7 @@ __all__ = [
     "alert_counts",
     "anonymisation_due",
     "anonymise_closed",
+    "anonymise_member_alerts",
     "appeal",
     "appeal_alert",
     "approve",
@@ -125,6 +127,7 @@ __all__ = [
     "diffusion_perimeter",
     "edit",
     "effective_categories",
+    "export_member_alerts",
     "feed",
     "feed_for",
     "get_alert",

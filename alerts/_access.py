@@ -56,15 +56,19 @@ def _switch_role_needed(session: Session, engine: Engine) -> bool:
     return _needs_role[key]
 
 
-def bind_commune(session: Session, commune_id: int) -> None:
-    """Bind the current transaction to ``commune_id`` (PostGIS row-level security; no-op on SQLite)."""
+def bind_commune(session: Session, commune_id: int, *, switch_role: bool = True) -> None:
+    """Bind the current transaction to ``commune_id`` (PostGIS row-level security; no-op on SQLite).
+
+    ``switch_role=False`` only sets the commune: for hooks running inside another domain's transaction,
+    which must keep its own role.
+    """
     bind = session.get_bind()
     if not isinstance(bind, Engine):
         bind = bind.engine
     if not is_postgis(bind):
         return
     # One round trip: the commune id is an integer we format ourselves (never user text).
-    role = f"SET LOCAL ROLE {APP_ROLE}; " if _switch_role_needed(session, bind) else ""
+    role = f"SET LOCAL ROLE {APP_ROLE}; " if switch_role and _switch_role_needed(session, bind) else ""
     session.execute(text(f"{role}SET LOCAL voisinage.commune_id = '{int(commune_id)}'"))
 
 

@@ -32,6 +32,7 @@ from store.schema import (
     AlertEvent,
     Commune,
     GendarmerieAccessChange,
+    Member,
 )
 
 CONFIG = AlertConfig()
@@ -305,3 +306,23 @@ def test_concurrent_retries_with_one_key_create_one_alert(world) -> None:
     assert sum(r.created for r in results) == 1
     with transaction(world["engine"]) as s:
         assert s.scalar(select(func.count()).select_from(Alert)) == 1
+
+
+def test_rgpd_export_and_anonymise_a_members_alerts(world) -> None:
+    from alerts import anonymise_member_alerts, export_member_alerts
+
+    result = _post(world, key="mine")
+    with transaction(world["engine"]) as s:
+        alice = s.scalar(select(Member.id).where(Member.email == "alice@a.fr"))
+        exported = export_member_alerts(s, alice)
+        assert [a["id"] for a in exported] == [result.alert_id]
+        assert exported[0]["lon"] is not None and exported[0]["sectors"] == ["A1"]
+    with transaction(world["engine"]) as s:
+        assert anonymise_member_alerts(s, alice) == 1
+    with transaction(world["engine"]) as s:
+        row = s.get(Alert, result.alert_id)
+        assert row.author_id is None and row.location is None and row.idempotency_key is None
+        assert export_member_alerts(s, alice) == []
+    # The alert stays readable by the neighbours, at its displayed location.
+    seen = feed(world["engine"], "ref@a.fr", now=T0)
+    assert [a["id"] for a in seen] == [result.alert_id] and seen[0]["location"]["kind"] != "exact"
