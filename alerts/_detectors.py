@@ -58,7 +58,10 @@ EMERGENCY = [
         r"une ombre|des gens|des individus|un individu|un homme|deux hommes|des hommes)\b"
     ),
     _rx(r"(?<!l')\b(?:armes?|armee?s?|couteaux?|pistolets?|fusils?|machettes?|revolvers?|coups? de feu)\b"),
-    _rx(r"\b(?:il|elle|ils|elles|on) (?:me|nous) (?:frappe|frappent|menace|menacent|suit|suivent|agresse|agressent)\b"),
+    _rx(
+        r"\b(?:il|elle|ils|elles|on|quelqu'un) (?:me|nous) (?:frappe|frappent|menace|menacent|suit|suivent|agresse|"
+        r"agressent|vole|volent|cambriole|cambriolent|braque|braquent|arrache|arrachent)\b"
+    ),
     _rx(r"\bse (?:fait|font) (?:agresser|frapper|tabasser|braquer|enlever|attaquer)\b"),
     _rx(
         r"\bil y a (?:quelqu'un|du monde|des gens|des individus|un individu|un homme|deux hommes|des hommes|"
@@ -198,8 +201,13 @@ _PEOPLE_CULPRIT = (
     r"cette famille|cette bande|la bande)"
 )
 _SURE = r"(?:encore |surement |forcement |certainement |evidemment |toujours |sans doute |bien |comme par hasard )?"
+_CULPRIT_NOUN = (
+    r"(?:voisins?|voisines?|locataires?|fils|filles?|gamins?|jeunes|types?|gars|mecs?|livreurs?|facteur|ouvriers?|"
+    r"famille|bande|proprietaires?|occupants?|squatteurs?)"
+)
 ACCUSATION = [
     _rx(rf"\bc'est {_SURE}{_PEOPLE_CULPRIT}\b(?! de la mairie)"),
+    _rx(rf"\b(?:c'est|ce sont) {_SURE}(?:le|la|les|ce|cette|ces|mon|ma|mes|notre|nos) (?:[a-z-]+ )?{_CULPRIT_NOUN}\b"),
     _rx(rf"\bc'etait {_SURE}{_PEOPLE_CULPRIT} qui\b"),
     _rx(rf"\bce sont {_SURE}(?:eux|elles|les memes|ceux|les jeunes|les gens|les voisins|les gamins|les gars)\b"),
     _rx(
