@@ -68,6 +68,7 @@ from alerts._service import (
     get_alert,
     moderate,
     post_alert,
+    set_category,
     set_commune_options,
 )
 
@@ -141,6 +142,7 @@ __all__ = [
     "resolve_category",
     "retention_cutoff",
     "scoped",
+    "set_category",
     "set_commune_options",
     "submit",
     "validate_overrides",

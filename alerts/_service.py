@@ -306,6 +306,54 @@ def commune_context(session: Session, commune_id: int, config: AlertConfig) -> C
     return made
 
 
+def set_category(
+    engine: Engine,
+    insee: str,
+    code: str,
+    *,
+    label: str | None = None,
+    enabled: bool | None = None,
+    family: Family | None = None,
+) -> list[Category]:
+    """Adjust one category for a commune: rename or disable a default one, or add (or change) its own.
+
+    Returns the categories the commune now offers. Raises :class:`gis.InputError` for an invalid change.
+    """
+    defaults = {c.code: c for c in DEFAULT_CATEGORIES}
+    with transaction(engine) as session:
+        commune = session.scalar(select(Commune).where(Commune.insee == insee))
+        if commune is None:
+            raise InputError(f"La commune {insee} n'est pas enregistrée.")
+        bind_commune(session, commune.id)
+        row = session.scalar(
+            select(AlertCategoryOverride).where(
+                AlertCategoryOverride.commune_id == commune.id, AlertCategoryOverride.code == code
+            )
+        )
+        if row is None:
+            if code not in defaults and (not label or family is None):
+                raise InputError(
+                    f"« {code} » n'est pas une catégorie par défaut : pour l'ajouter, donnez son libellé et sa "
+                    "famille (securite ou solidarite)."
+                )
+            row = AlertCategoryOverride(commune_id=commune.id, code=code, label="", family="", enabled=True)
+            session.add(row)
+        if label is not None:
+            row.label = label.strip()
+        if enabled is not None:
+            row.enabled = enabled
+        if family is not None:
+            if code in defaults:
+                raise InputError(f"La famille d'une catégorie par défaut (« {code} ») ne se change pas.")
+            row.family = Family(family).value
+        session.flush()
+        categories = commune_categories(session, commune.id)  # validates the whole set (raises on a bad one)
+    with _LOCK:
+        for key in [k for k in _CONTEXTS if k[1] == commune.id]:
+            del _CONTEXTS[key]
+    return categories
+
+
 # ------------------------------------------------------------------ posting
 def _events(alert: Alert, state: mod.ModerationState, start: int) -> None:
     for e in state.history[start:]:
@@ -566,17 +614,19 @@ def _offer_duplicates(
     session: Session, viewer: Viewer, category: str, point_m: shapely.Point, now: datetime, config: AlertConfig
 ) -> None:
     r = config.duplicate_radius_m
+    # Driven by (commune, category, created_at); the status is filtered here, not in SQL, so that SQLite
+    # does not prefer the (commune, status) index and walk every published alert of the commune.
+    live = {s.value for s in mod.VISIBLE_STATUSES} | {mod.Status.PENDING.value}
     rows = session.execute(
-        select(Alert.id, Alert.category, Alert.x_m, Alert.y_m, Alert.created_at).where(
+        select(Alert.id, Alert.category, Alert.x_m, Alert.y_m, Alert.created_at, Alert.status).where(
             Alert.commune_id == viewer.commune_id,
             Alert.category == category,
             Alert.created_at >= now - config.duplicate_window,
-            Alert.status.in_([s.value for s in mod.VISIBLE_STATUSES] + [mod.Status.PENDING.value]),
             Alert.x_m.between(point_m.x - r, point_m.x + r),
             Alert.y_m.between(point_m.y - r, point_m.y + r),
         )
     ).all()
-    recent = [RecentAlert(i, c, x, y, _aware(t)) for i, c, x, y, t in rows]  # type: ignore[arg-type]
+    recent = [RecentAlert(i, c, x, y, _aware(t)) for i, c, x, y, t, st in rows if st in live]  # type: ignore[arg-type]
     found = probable_duplicates(category, point_m.x, point_m.y, now, recent, radius_m=r, window=config.duplicate_window)
     if found:
         raise DuplicateSuspectedError(found)

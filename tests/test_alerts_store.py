@@ -326,3 +326,21 @@ def test_rgpd_export_and_anonymise_a_members_alerts(world) -> None:
     # The alert stays readable by the neighbours, at its displayed location.
     seen = feed(world["engine"], "ref@a.fr", now=T0)
     assert [a["id"] for a in seen] == [result.alert_id] and seen[0]["location"]["kind"] != "exact"
+
+
+def test_a_commune_adjusts_its_categories(world) -> None:
+    from alerts import Family, set_category
+
+    set_category(world["engine"], BOURAY, "demarchage-frauduleux", enabled=False)
+    cats = set_category(world["engine"], BOURAY, "nuisances", label="Nuisances sonores", family=Family.SECURITY)
+    assert "demarchage-frauduleux" not in [c.code for c in cats] and cats[-1].code == "nuisances"
+    with pytest.raises(InputError, match="Catégorie inconnue"):
+        _post(world, category="demarchage-frauduleux", text="Faux plombier ce matin.")
+    assert _post(world, category="Nuisances sonores", text="Moto très bruyante la nuit.").status == "published"
+    with pytest.raises(InputError, match="libellé"):
+        set_category(world["engine"], BOURAY, "autre")
+    with pytest.raises(InputError):
+        set_category(world["engine"], BOURAY, "Mauvais Code", label="x", family=Family.SECURITY)
+    # Lardy keeps the defaults.
+    assert _post(world, email="lea@lardy.fr", insee=LARDY, category="demarchage-frauduleux",
+                 text="Faux plombier ce matin.").created  # fmt: skip
