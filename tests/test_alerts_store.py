@@ -246,10 +246,11 @@ def test_a_resident_of_a_never_reads_an_alert_of_b_by_any_query_path(world) -> N
                     close_alert(world["engine"], alert_id, email, "fermé", now=T0)
 
 
-def test_postgis_row_level_security_isolates_communes(world) -> None:
+def test_postgis_row_level_security_isolates_communes(postgis_engine, shared_file) -> None:
+    """Row-level security exists on PostGIS only: this test runs there (never skipped on SQLite)."""
+    world = build_world(postgis_engine, shared_file)
     engine = world["engine"]
-    if not is_postgis(engine):
-        pytest.skip("row-level security exists on PostGIS only")
+    assert is_postgis(engine)
     _post(world)
     _post(world, email="lea@lardy.fr", insee=LARDY)
     with scoped(engine, world["lardy_id"]) as s:
