@@ -673,6 +673,11 @@ def present(alert: Any, viewer: Viewer, sectors: list[tuple[str, bool]], labels:
     }
     if viewer.may_moderate or viewer.sees_whole_commune:
         out["scope"] = alert.scope
+    if viewer.may_moderate:
+        until = _aware(alert.claim_until)
+        if until is not None and until > datetime.now(UTC):
+            # Another moderator (or oneself) holds the alert: shown so that two people do not decide at once.
+            out["held_by"] = {"name": alert.claim_name, "until": until.isoformat()}
     return out
 
 
@@ -702,6 +707,8 @@ FEED_COLUMNS = (
     Alert.display_lon,
     Alert.display_lat,
     Alert.scope,
+    Alert.claim_name,
+    Alert.claim_until,
 )
 
 

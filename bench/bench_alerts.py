@@ -176,7 +176,7 @@ def _perimeter(index: object, lon: float, lat: float) -> object:
 def _bench_posts(ctx: BenchContext, engine: Engine, world: dict, label: str, n_members: int) -> None:
     n = 100 if ctx.quick else 1000
     rng = world["rng"]
-    lon, lat = _points(world["boundary"], 2 * n, rng)
+    lon, lat = _points(world["boundary"], 3 * n, rng)
     config = AlertConfig(duplicate_radius_m=0.0)  # the duplicate query runs, but finds nothing to offer
     now = NOW
 
@@ -198,6 +198,14 @@ def _bench_posts(ctx: BenchContext, engine: Engine, world: dict, label: str, n_m
     for i in range(1, n):
         post(i)
     ours = (n - 1) / (time.perf_counter() - t0)
+
+    # Several clients at once, as a server sees them (other members, other points).
+    from concurrent.futures import ThreadPoolExecutor
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda i: post(n + i), range(n - 1)))
+    concurrent = (n - 1) / (time.perf_counter() - t0)
 
     # Baseline: the bare insert of the same rows, one transaction per alert.
     with transaction(engine) as s:
@@ -236,6 +244,7 @@ def _bench_posts(ctx: BenchContext, engine: Engine, world: dict, label: str, n_m
         target=">= 200 posts/s",
     )
     ctx.report(f"{label}: bare insert of the same rows (baseline)", baseline, "posts/s")
+    ctx.report(f"{label}: posting (full pipeline, 4 clients)", concurrent, "posts/s", target=">= 200 posts/s")
 
 
 def _bench_feed(ctx: BenchContext, engine: Engine, world: dict, label: str, n_members: int) -> None:

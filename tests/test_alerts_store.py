@@ -345,3 +345,14 @@ def test_a_commune_adjusts_its_categories(world) -> None:
     # Lardy keeps the defaults.
     assert _post(world, email="lea@lardy.fr", insee=LARDY, category="demarchage-frauduleux",
                  text="Faux plombier ce matin.").created  # fmt: skip
+
+
+def test_moderators_see_who_holds_an_alert(world) -> None:
+    from datetime import UTC, datetime
+
+    held = _post(world, email="claire@a.fr")
+    now = datetime.now(UTC)
+    moderate(world["engine"], held.alert_id, "ref@a.fr", edit_text="Vélo volé (revu).", now=now)
+    seen = {a["id"]: a for a in feed(world["engine"], "mairie@a.fr", now=now)}
+    assert seen[held.alert_id]["held_by"]["name"] == "Ref"
+    assert "held_by" not in feed(world["engine"], "claire@a.fr", now=now)[0]  # the author is no moderator
