@@ -27,6 +27,9 @@ from alerts._checks import (
     check_text,
     probable_duplicates,
 )
+from alerts._context import AlertConfig, clear_caches, commune_categories, set_category, set_commune_options
+from alerts._keeping import alert_counts, anonymise_closed
+from alerts._moderating import acknowledge_alert, appeal_alert, close_alert, moderate
 from alerts._moderation import (
     AUTHORITY_ROLES,
     MODERATOR_ROLES,
@@ -50,27 +53,10 @@ from alerts._moderation import (
     submit,
 )
 from alerts._perimeter import Perimeter, Scope, SectorIndex, SectorRef, diffusion_perimeter, whole_commune, widen
+from alerts._posting import DuplicateSuspectedError, PostResult, post_alert
+from alerts._reading import feed, feed_for, get_alert
 from alerts._retention import ANONYMISED_TEXT, add_months, anonymisation_due, retention_cutoff
 from alerts._rgpd import anonymise_member_alerts, export_member_alerts
-from alerts._service import (
-    AlertConfig,
-    DuplicateSuspectedError,
-    PostResult,
-    acknowledge_alert,
-    alert_counts,
-    anonymise_closed,
-    appeal_alert,
-    clear_caches,
-    close_alert,
-    commune_categories,
-    feed,
-    feed_for,
-    get_alert,
-    moderate,
-    post_alert,
-    set_category,
-    set_commune_options,
-)
 
 __all__ = [
     "ANONYMISED_TEXT",

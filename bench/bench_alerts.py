@@ -21,7 +21,7 @@ from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 from alerts import DEFAULT_CATEGORIES, AlertConfig, clear_caches, feed, post_alert
-from alerts._service import blurrer, sector_index
+from alerts._context import blurrer, sector_index
 from bench._harness import BenchContext, latencies, percentile
 from gis import transform_geom, transform_xy
 from sectors import import_sector_set, register_commune
