@@ -1,4 +1,17 @@
-"""Alerts: categories, pre-publication checks, moderation, diffusion perimeter, location privacy, retention."""
+"""Alerts: categories, pre-publication checks, moderation, diffusion perimeter, visibility, retention.
+
+Pure core (no database): :func:`check_text` and its :class:`CheckPolicy`, :func:`check_rate`,
+:func:`probable_duplicates`; the moderation state machine (:func:`submit`, :func:`claim`, :func:`approve`,
+:func:`reject`, :func:`appeal`, :func:`edit`, :func:`acknowledge`, :func:`close`); the diffusion perimeter
+(:class:`SectorIndex`, :func:`diffusion_perimeter`, :func:`widen`, :func:`whole_commune`); categories
+(:func:`effective_categories`, :func:`resolve_category`); retention rules (:func:`retention_cutoff`).
+
+Store (one transaction per call, bound to the member's commune; row-level security on PostGIS):
+:func:`post_alert`, :func:`feed`, :func:`get_alert`, :func:`moderate`, :func:`acknowledge_alert`,
+:func:`close_alert`, :func:`appeal_alert`, :func:`anonymise_closed`, :func:`alert_counts`,
+:func:`set_category`, :func:`set_commune_options`; every read starts from :func:`visible_alerts`.
+RGPD hooks for the members domain: :func:`export_member_alerts`, :func:`anonymise_member_alerts`.
+"""
 
 from alerts._access import Viewer, load_viewer, scoped, visibility_clause, visible_alerts
 from alerts._categories import (
