@@ -261,6 +261,14 @@ def test_postgis_row_level_security_isolates_communes(postgis_engine, shared_fil
         # Writing into another commune is refused by the policy's WITH CHECK.
         with pytest.raises(Exception, match="row-level security"), s.begin_nested():
             s.execute(text("UPDATE alerts SET commune_id = :b"), {"b": world["bouray_id"]})
+    # Loading the acting member binds the transaction to their commune, in the same round trip.
+    from alerts import load_viewer
+
+    with transaction(engine) as s:
+        viewer = load_viewer(s, "lea@lardy.fr", T0, bind=True)
+        assert s.execute(text("SELECT current_user")).scalar() == "voisinage_app"
+        assert s.execute(text("SELECT current_setting('voisinage.commune_id')")).scalar() == str(viewer.commune_id)
+        assert s.execute(text("SELECT count(*) FROM alerts")).scalar() == 1
     # Outside any commune binding, the application role sees nothing.
     with transaction(engine) as s:
         s.execute(text("SET LOCAL ROLE voisinage_app"))
