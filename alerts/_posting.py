@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import shapely
@@ -19,7 +20,6 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
-    literal,
     or_,
     select,
     true,
@@ -286,7 +286,8 @@ def _post_checked(
     ]
     # A concurrent retry with the same key may have won the race: then nothing is inserted and we return it.
     if session.get_bind().dialect.name == "postgresql":
-        alert_id = session.execute(_insert_all_postgres(row, sector_rows, event_rows)).scalar()
+        statement, params = _insert_all_postgres(row, sector_rows, event_rows)
+        alert_id = session.execute(statement, params).scalar()
     else:
         alert_id = _insert_all_sqlite(session, row, sector_rows, event_rows)
     if alert_id is None:
@@ -344,48 +345,59 @@ def _insert_all_sqlite(
 
 def _insert_all_postgres(row: dict[str, Any], sectors: list[dict[str, Any]], events: list[dict[str, Any]]) -> Any:
     """The alert, its sectors and its events in one statement (one round trip): data-modifying CTEs."""
+    params = {f"a_{k}": v for k, v in row.items()}
+    params |= {
+        "s_code": [r["sector_code"] for r in sectors],
+        "s_id": [r["sector_id"] for r in sectors],
+        "s_home": [r["home"] for r in sectors],
+    }
+    for key, column in (("move", "move"), ("actor", "actor_id"), ("at", "at"), ("from", "from_status"),
+                        ("to", "to_status"), ("detail", "detail")):  # fmt: skip
+        params[f"e_{key}"] = [r[column] for r in events]
+    return _postgres_insert_all(tuple(row)), params
+
+
+@cache
+def _postgres_insert_all(columns: tuple[str, ...]) -> Any:
+    """Built once (per column list): building this statement costs more than running it."""
     table, ts, te = Alert.__table__, AlertSector.__table__, AlertEvent.__table__
     new = (
         pg_insert(table)
-        .values(row)
+        .values({c: bindparam(f"a_{c}", type_=table.c[c].type) for c in columns})
         .on_conflict_do_nothing(index_elements=["author_id", "idempotency_key"])
         .returning(table.c.id)
         .cte("new_alert")
     )
 
-    def arr(name: str, rows: list[dict[str, Any]], key: str, kind: Any) -> Any:
-        return bindparam(name, [r[key] for r in rows], type_=ARRAY(kind))
+    def arr(name: str, kind: Any) -> Any:
+        return bindparam(name, type_=ARRAY(kind))
 
     s = (
-        func.unnest(
-            arr("s_code", sectors, "sector_code", String()),
-            arr("s_id", sectors, "sector_id", Integer()),
-            arr("s_home", sectors, "home", Boolean()),
-        )
+        func.unnest(arr("s_code", String()), arr("s_id", Integer()), arr("s_home", Boolean()))
         .table_valued("code", "sid", "home")
         .render_derived(name="s")
     )
+    commune = bindparam("a_commune_id", type_=Integer())
     add_sectors = ts.insert().from_select(
         ["alert_id", "sector_code", "commune_id", "sector_id", "home"],
-        select(new.c.id, s.c.code, literal(row["commune_id"]), s.c.sid, s.c.home).select_from(new).join(s, true()),
+        select(new.c.id, s.c.code, commune, s.c.sid, s.c.home).select_from(new).join(s, true()),
     )
     e = (
         func.unnest(
-            arr("e_move", events, "move", String()),
-            arr("e_actor", events, "actor_id", Integer()),
-            arr("e_at", events, "at", DateTime(timezone=True)),
-            arr("e_from", events, "from_status", String()),
-            arr("e_to", events, "to_status", String()),
-            arr("e_detail", events, "detail", Text()),
+            arr("e_move", String()),
+            arr("e_actor", Integer()),
+            arr("e_at", DateTime(timezone=True)),
+            arr("e_from", String()),
+            arr("e_to", String()),
+            arr("e_detail", Text()),
         )
         .table_valued("move", "actor", "at", "from_status", "to_status", "detail")
         .render_derived(name="e")
     )
     add_events = te.insert().from_select(
         ["alert_id", "commune_id", "move", "actor_id", "at", "from_status", "to_status", "detail"],
-        select(
-            new.c.id, literal(row["commune_id"]), e.c.move, e.c.actor, e.c.at, e.c.from_status, e.c.to_status,
-            e.c.detail,
-        ).select_from(new).join(e, true()),
-    )  # fmt: skip
+        select(new.c.id, commune, e.c.move, e.c.actor, e.c.at, e.c.from_status, e.c.to_status, e.c.detail)
+        .select_from(new)
+        .join(e, true()),
+    )
     return select(new.c.id).add_cte(add_sectors.cte("new_sectors")).add_cte(add_events.cte("new_events"))
