@@ -8,7 +8,19 @@ from __future__ import annotations
 
 import typer
 
-from cli import _alerts, _commune, _db, _sectors
+from cli import (
+    _addresses,
+    _alerts,
+    _charter,
+    _commune,
+    _db,
+    _gendarmerie,
+    _members,
+    _referents,
+    _report,
+    _sectors,
+    _stats,
+)
 from cli._context import CliState
 
 app = typer.Typer(
@@ -32,6 +44,14 @@ def _root(
 app.add_typer(_db.app, name="db")
 app.add_typer(_commune.app, name="commune")
 app.add_typer(_sectors.app, name="sectors")
+app.add_typer(_addresses.app, name="addresses")
+app.add_typer(_members.app, name="members")
+app.add_typer(_charter.app, name="charter")
+app.add_typer(_referents.app, name="referents")
+app.add_typer(_gendarmerie.app, name="gendarmerie")
+app.command("geocode")(_addresses.geocode_command)
+app.add_typer(_stats.app, name="stats")
+app.add_typer(_report.app, name="report")
 app.add_typer(_alerts.app, name="alerts")
 
 

@@ -1,5 +1,5 @@
 """Pure spatial toolkit: CRS choice, coordinate checks, validation and repair, file reading, point location,
-BAN addresses and geocoding.
+BAN addresses and geocoding, heat binning.
 
 This package imports nothing else of Voisinage.
 """
@@ -11,6 +11,7 @@ from gis._coords import FRENCH_TERRITORIES, check_lonlat_bounds
 from gis._crs import LAMBERT_93, OVERSEAS_CRS, check_insee, metric_crs, require_metric
 from gis._errors import InputError
 from gis._geocode import AddressIndex, Geocoder, GeocodeResult, ParsedQuery, check_query, distance_m, parse_query
+from gis._heat import HEX, HEX_CONSTANTS, SQUARE, HeatBins, bin_lonlat, bin_xy, cell_polygons, hex_axial
 from gis._io import check_file, read_vector_file, write_vector_file
 from gis._nearby import AreaIndex
 from gis._normalize import fold, street_key
@@ -20,8 +21,11 @@ from gis._validate import RepairReport, as_multipolygon, polygonal_part, repair_
 __all__ = [
     "BAN_COLUMNS",
     "FRENCH_TERRITORIES",
+    "HEX",
+    "HEX_CONSTANTS",
     "LAMBERT_93",
     "OVERSEAS_CRS",
+    "SQUARE",
     "AddressIndex",
     "AreaIndex",
     "BanApiGeocoder",
@@ -29,11 +33,15 @@ __all__ = [
     "GeocodeResult",
     "Geocoder",
     "GeocoderUnavailableError",
+    "HeatBins",
     "InputError",
     "LocationBlurrer",
     "ParsedQuery",
     "RepairReport",
     "as_multipolygon",
+    "bin_lonlat",
+    "bin_xy",
+    "cell_polygons",
     "check_file",
     "check_insee",
     "check_lonlat_bounds",
@@ -42,6 +50,7 @@ __all__ = [
     "distance_m",
     "exact_location",
     "fold",
+    "hex_axial",
     "metric_crs",
     "parse_query",
     "polygonal_part",

@@ -6,13 +6,13 @@ coordinates, bad INSEE codes…) raises :class:`InputError` naming the lines to 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from gis._crs import INSEE_PATTERN
 from gis._errors import InputError
 
 BAN_COLUMNS: tuple[str, ...] = (
@@ -42,7 +42,6 @@ BAN_COLUMNS: tuple[str, ...] = (
 )
 NEEDED = ("id", "numero", "rep", "nom_voie", "nom_ld", "code_postal", "code_insee", "nom_commune", "lon", "lat")
 TRUE_WORDS = frozenset({"1", "vrai", "true", "oui", "v", "t", "o", "y", "yes"})
-_INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 MAX_PROBLEMS = 10
 
 # Columns of the frames yielded by :func:`read_ban_chunks`.
@@ -141,7 +140,7 @@ def _validate(frame: pd.DataFrame, first_line: int, name: str) -> pd.DataFrame:
     ids = frame["id"].str.strip()
     flag((ids == "").to_numpy(), "identifiant « id » vide")
     insee = frame["code_insee"].str.strip().str.upper()
-    flag(~insee.str.match(_INSEE).to_numpy(), "code INSEE invalide (5 caractères, ex. 75113 ou 2A004)")
+    flag(~insee.str.match(INSEE_PATTERN).to_numpy(), "code INSEE invalide (5 caractères, ex. 75113 ou 2A004)")
     lon = pd.to_numeric(frame["lon"].str.strip().str.replace(",", ".", regex=False), errors="coerce").to_numpy()
     lat = pd.to_numeric(frame["lat"].str.strip().str.replace(",", ".", regex=False), errors="coerce").to_numpy()
     bad_coords = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))

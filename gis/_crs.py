@@ -20,13 +20,13 @@ OVERSEAS_CRS: dict[str, tuple[int, str]] = {
     "978": (5490, "Saint-Martin — RGAF09 / UTM 20N"),
 }
 
-_INSEE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
+INSEE_PATTERN = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 
 
 def check_insee(insee: str) -> str:
     """Return the normalised INSEE code, or raise :class:`InputError` when it is malformed."""
     code = str(insee).strip().upper()
-    if not _INSEE.match(code):
+    if not INSEE_PATTERN.match(code):
         raise InputError(
             f"Code INSEE invalide : « {insee} ». Un code commune a 5 caractères (ex. 91095 ; 2A004 en Corse)."
         )

@@ -17,7 +17,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from gis._errors import InputError
-from gis._normalize import fold, street_key
+from gis._normalize import STREET_TYPES, fold, street_key
 
 REP_WORDS = {"bis": "bis", "ter": "ter", "quater": "quater", "quinquies": "quinquies", "b": "b", "t": "t", "q": "q"}
 # "54 bis" and "54 b" are the same door for most people; the exact form is preferred when both exist.
@@ -69,6 +69,12 @@ def distance_m(lon1: float, lat1: float, lon2: float | np.ndarray, lat2: float |
     dlmb = np.radians(np.asarray(lon2) - lon1)
     a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
     return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a))
+
+
+def _bare(key: str) -> str:
+    """A street key without its leading street type ("rue gerard" -> "gerard")."""
+    first, _, rest = key.partition(" ")
+    return rest if rest and first in STREET_TYPES else key
 
 
 def _strip_places(tokens: list[str], place_tokens: frozenset[str]) -> list[str]:
@@ -169,6 +175,9 @@ class AddressIndex:
                 entry.numbers.setdefault((numero, self.reps[i]), i)
         self._streets = streets_by_key
         self._keys = list(streets_by_key)
+        # The same keys without their street type ("rue gerard" -> "gerard"), for queries that omit or
+        # misspell the type: the fast first pass compares like with like.
+        self._bare_keys = [_bare(k) for k in self._keys]
         places: set[str] = set()
         for city in set(self.cities):
             places.update(fold(city).split())
@@ -244,12 +253,19 @@ class AddressIndex:
         if not self._keys:
             return []
         best: dict[int, GeocodeResult] = {}
+        cutoff = min_score * 100 * 0.8
         for parsed in parse_query(text, self.place_tokens):
-            matches = process.extract(
-                parsed.street, self._keys, scorer=fuzz.WRatio, limit=5, score_cutoff=min_score * 100 * 0.9
-            )
-            for key, wscore, _ in matches:
-                # WRatio forgives partial matches generously; the plain ratio separates near-identical names.
+            # First pass with the plain ratio (fast, C++), on full keys and on keys without street type;
+            # then the few candidates are scored with WRatio, which forgives partial matches generously,
+            # blended with the plain ratio, which separates near-identical names.
+            candidates = {
+                i
+                for keys, query in ((self._keys, parsed.street), (self._bare_keys, _bare(parsed.street)))
+                for _, _, i in process.extract(query, keys, scorer=fuzz.ratio, limit=8, score_cutoff=cutoff)
+            }
+            for i in candidates:
+                key = self._keys[i]
+                wscore = fuzz.WRatio(parsed.street, key)
                 similarity = (0.7 * wscore + 0.3 * fuzz.ratio(parsed.street, key)) / 100
                 street = self._streets[key]
                 row, factor, kind = self._in_street(street, parsed.numero, parsed.rep)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -116,6 +117,59 @@ class Settings(BaseSettings):
         default=15.0,
         gt=0,
         description="How long a moderator holds an alert they opened; other moderators see it is taken.",
+    )
+
+    geocoder: Literal["local", "ban_api"] = Field(
+        default="local",
+        description="Geocoder used for addresses: 'local' (the BAN file imported with 'voisinage addresses import', "
+        "works offline) or 'ban_api' (the online BAN API at ban_api_url).",
+    )
+    ban_api_url: str = Field(
+        default="https://api-adresse.data.gouv.fr",
+        description="Root URL of the online BAN geocoding API (used only when geocoder=ban_api).",
+    )
+    ban_api_timeout_s: float = Field(
+        default=5.0, gt=0, description="Seconds to wait for the online BAN API before giving up."
+    )
+    geocode_min_score: float = Field(
+        default=0.6,
+        gt=0,
+        le=1,
+        description="Lowest score (0-1) for a local geocoding match to be accepted; below it the address is "
+        "reported as not found.",
+    )
+    session_hours: float = Field(
+        default=12.0, gt=0, description="How long a login session stays valid, in hours (then sign in again)."
+    )
+    login_max_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Failed logins tolerated for one e-mail within login_window_minutes before further "
+        "attempts are refused.",
+    )
+    login_window_minutes: float = Field(
+        default=15.0, gt=0, description="Window (minutes) over which failed logins are counted for the rate limit."
+    )
+    invitation_days: float = Field(
+        default=14.0,
+        gt=0,
+        description="How long an invitation token (account created without a password) stays valid, in days.",
+    )
+    stats_min_count: int = Field(
+        default=5,
+        ge=1,
+        description="Statistics: alert figures below this count are hidden from residents and referents "
+        "(shown as '< N'); staff (mairie, gendarmerie, platform admin) see every figure.",
+    )
+    heat_cell_m: float = Field(
+        default=250.0,
+        gt=0,
+        description="Heat map: cell size in metres (square side, or hexagon circumradius) in the commune's metric CRS.",
+    )
+    heat_min_count: int = Field(
+        default=5,
+        ge=1,
+        description="Heat map: cells holding fewer alerts than this are dropped for non-staff roles.",
     )
 
 

@@ -19,23 +19,11 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from gis import AddressIndex, GeocodeResult, InputError, check_query, count_data_lines, distance_m, read_ban_chunks
+from gis._ban import OUTPUT_COLUMNS as BAN_OUTPUT_COLUMNS
 from store._engine import is_postgis, transaction
 from store._schema_addresses import Address, AddressImport
 
-COLUMNS = (
-    "ban_id",
-    "insee",
-    "numero",
-    "rep",
-    "nom_voie",
-    "nom_ld",
-    "code_postal",
-    "nom_commune",
-    "lon",
-    "lat",
-    "certified",
-    "import_id",
-)
+COLUMNS = (*BAN_OUTPUT_COLUMNS, "import_id")
 _UPDATED = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c != "ban_id")
 _SQLITE_UPSERT = (
     f"INSERT INTO addresses ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)}) "

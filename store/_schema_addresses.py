@@ -2,7 +2,8 @@
 
 Addresses are public data keyed by the BAN ``id``; they are not tied to a registered commune (a file
 may be imported before the commune is), only to its INSEE code. Points are plain ``lon``/``lat``
-floats: forward geocoding runs in memory, reverse geocoding on a B-tree window (both backends alike).
+floats: forward geocoding runs in memory, reverse geocoding on a B-tree window (both backends alike);
+one secondary index only, so that importing a département file stays fast.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ class Address(Base):
 
     __tablename__ = "addresses"
     __table_args__ = (
+        # Reverse geocoding scans a latitude band of one commune, then filters on longitude.
         Index("ix_addresses_insee_lat", "insee", "lat"),
-        Index("ix_addresses_insee_lon", "insee", "lon"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -80,6 +80,8 @@ class Member(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Last TOTP time step accepted: a code is never accepted twice (no replay within its validity window).
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     # An invitation lets a member registered by someone else choose their password (sha256 of the token).
     invitation_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     invitation_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

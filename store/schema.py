@@ -17,6 +17,7 @@ from store._schema_members import (
     Sanction,
     SanctionKind,
 )
+from store._schema_stats import SsmsiFigure
 
 __all__ = [
     "Address",
@@ -43,5 +44,6 @@ __all__ = [
     "Sector",
     "SectorSet",
     "SetStatus",
+    "SsmsiFigure",
     "utcnow",
 ]

@@ -64,7 +64,6 @@ def upgrade() -> None:
         sa.Column("import_id", sa.Integer, sa.ForeignKey("address_imports.id"), nullable=False),
     )
     op.create_index("ix_addresses_insee_lat", "addresses", ["insee", "lat"])
-    op.create_index("ix_addresses_insee_lon", "addresses", ["insee", "lon"])
 
     op.create_table(
         "members",
@@ -77,6 +76,7 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(255)),
         sa.Column("totp_secret", sa.String(64)),
         sa.Column("totp_enabled", sa.Boolean, nullable=False),
+        sa.Column("totp_last_step", sa.Integer),
         sa.Column("invitation_hash", sa.String(64), unique=True),
         sa.Column("invitation_expires_at", TS),
         sa.Column("address_label", sa.String(300), nullable=False),

@@ -1,0 +1,265 @@
+"""Accounts: login with rate limiting, sessions with expiry and server-side revocation, TOTP, invitations.
+
+Tokens (session, invitation) are random and shown once; only their sha256 is stored. Login attempts are
+stored (as a hash of the e-mail), so the rate limit holds across processes and restarts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session
+
+from community._audit import record
+from community._passwords import check_password, hash_password, verify_password
+from community._permissions import Actor
+from gis import InputError
+from store import transaction
+from store.schema import AuthSession, LoginAttempt, Member, MemberStatus, Role, utcnow
+
+# Roles whose accounts must use a second factor (TOTP).
+TOTP_ROLES = frozenset({Role.REFERENT, Role.MAIRIE_AGENT, Role.MAIRIE_ADMIN, Role.GENDARMERIE, Role.PLATFORM_ADMIN})
+TOTP_ISSUER = "Voisinage"
+
+
+class AuthenticationError(InputError):
+    """Login refused, or a session that is unknown, expired or revoked."""
+
+
+class TooManyAttemptsError(AuthenticationError):
+    """Too many failed logins for this e-mail recently."""
+
+
+class SecondFactorRequiredError(AuthenticationError):
+    """The account needs a TOTP code to sign in."""
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def email_key(email: str) -> str:
+    """The stored form of an e-mail in the login attempts (a hash: the attempts table holds no address)."""
+    return hashlib.sha256(("login:" + normalize_email(email)).encode("utf-8")).hexdigest()
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def _accept_totp(member: Member, code: str | None, now: datetime) -> bool:
+    """Check ``code`` against the member's secret (one step of clock drift either way), never twice.
+
+    The accepted time step is remembered, so a code seen over someone's shoulder cannot be replayed.
+    """
+    if not member.totp_secret or not code:
+        return False
+    totp = pyotp.TOTP(member.totp_secret)
+    current = int(now.timestamp()) // totp.interval
+    for step in (current - 1, current, current + 1):
+        if member.totp_last_step is not None and step <= member.totp_last_step:
+            continue
+        if secrets.compare_digest(totp.at(step * totp.interval), code.strip()):
+            member.totp_last_step = step
+            return True
+    return False
+
+
+def requires_totp(role: Role) -> bool:
+    """Whether accounts of ``role`` must sign in with a TOTP second factor."""
+    return role in TOTP_ROLES
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """A new session. ``token`` is shown once; ``mfa_ok`` False means TOTP enrolment is still owed."""
+
+    token: str
+    member_id: int
+    expires_at: datetime
+    mfa_ok: bool
+
+
+def _recent_failures(session: Session, key: str, since: datetime) -> tuple[int, datetime | None]:
+    row = session.execute(
+        select(func.count(), func.min(LoginAttempt.at)).where(
+            LoginAttempt.email_key == key, LoginAttempt.success.is_(False), LoginAttempt.at > since
+        )
+    ).one()
+    return int(row[0]), row[1]
+
+
+def login(
+    engine: Engine,
+    email: str,
+    password: str,
+    *,
+    totp_code: str | None = None,
+    now: datetime | None = None,
+    session_hours: float = 12.0,
+    max_failures: int = 5,
+    window_minutes: float = 15.0,
+) -> LoginResult:
+    """Open a session for ``email`` / ``password`` (and the TOTP code when the account has one).
+
+    Every attempt is stored; after ``max_failures`` failures within ``window_minutes`` further attempts are
+    refused until the window has passed, whatever the password.
+
+    Raises
+    ------
+    TooManyAttemptsError, SecondFactorRequiredError, AuthenticationError
+    """
+    now = now or utcnow()
+    key = email_key(email)
+    window = timedelta(minutes=window_minutes)
+    with transaction(engine) as session:
+        failures, oldest = _recent_failures(session, key, now - window)
+    if failures >= max_failures:
+        wait = max(1, int(((_aware(oldest) if oldest else now) + window - now).total_seconds() // 60) + 1)
+        raise TooManyAttemptsError(f"Trop de tentatives de connexion pour ce compte : réessayez dans {wait} minute(s).")
+    error: AuthenticationError | None = None
+    result: LoginResult | None = None
+    with transaction(engine) as session:
+        member = session.scalar(select(Member).where(Member.email == normalize_email(email)))
+        if member is None or not verify_password(member.password_hash, password):
+            error = AuthenticationError("E-mail ou mot de passe incorrect.")
+        elif member.status in (MemberStatus.EXCLUDED, MemberStatus.DELETED):
+            error = AuthenticationError("Ce compte est fermé.")
+        elif member.totp_enabled and member.totp_secret:
+            if not totp_code:
+                error = SecondFactorRequiredError(
+                    "Saisissez le code à 6 chiffres de votre application d'authentification."
+                )
+            elif not _accept_totp(member, totp_code, now):
+                error = AuthenticationError("Code d'authentification incorrect (ou déjà utilisé).")
+        if error is None and member is not None:
+            token = secrets.token_urlsafe(32)
+            mfa_ok = member.totp_enabled or not requires_totp(member.role)
+            expires = now + timedelta(hours=session_hours)
+            session.add(
+                AuthSession(
+                    member_id=member.id, token_hash=token_hash(token), created_at=now, expires_at=expires, mfa_ok=mfa_ok
+                )
+            )
+            result = LoginResult(token, member.id, expires, mfa_ok)
+        # Stored in the same transaction as the session, committed even when the login is refused.
+        session.add(LoginAttempt(email_key=key, at=now, success=error is None))
+    if error is not None:
+        raise error
+    assert result is not None
+    return result
+
+
+def authenticate(session: Session, token: str, *, now: datetime | None = None, require_mfa: bool = True) -> Member:
+    """The member behind a session token.
+
+    Raises
+    ------
+    AuthenticationError
+        Unknown, revoked or expired session, or (``require_mfa``) a staff session still owing TOTP enrolment.
+    """
+    now = now or utcnow()
+    row = session.scalar(select(AuthSession).where(AuthSession.token_hash == token_hash(token or "")))
+    if row is None:
+        raise AuthenticationError("Session inconnue : reconnectez-vous.")
+    if row.revoked_at is not None:
+        raise AuthenticationError("Session révoquée : reconnectez-vous.")
+    if _aware(row.expires_at) <= now:
+        raise AuthenticationError("Session expirée : reconnectez-vous.")
+    if require_mfa and not row.mfa_ok:
+        raise AuthenticationError("Ce compte doit activer la double authentification (TOTP) avant de continuer.")
+    member = session.get(Member, row.member_id)
+    if member is None or member.status in (MemberStatus.EXCLUDED, MemberStatus.DELETED):
+        raise AuthenticationError("Ce compte est fermé.")
+    return member
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def logout(session: Session, token: str, *, now: datetime | None = None) -> None:
+    """Revoke one session (server side: the token stops working everywhere)."""
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.token_hash == token_hash(token), AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+    )
+
+
+def revoke_sessions(
+    session: Session, member: Member, *, actor: Actor | None = None, now: datetime | None = None
+) -> int:
+    """Revoke every open session of ``member``; returns how many."""
+    done = session.execute(
+        update(AuthSession)
+        .where(AuthSession.member_id == member.id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+    )
+    count = int(done.rowcount or 0)  # type: ignore[attr-defined]
+    if count:
+        record(session, actor, "changed", "member", member.id, commune_id=member.commune_id, sessions_revoked=count)
+    return count
+
+
+# ---------------------------------------------------------------------- passwords and invitations
+def set_password(session: Session, member: Member, password: str, *, now: datetime | None = None) -> None:
+    """Check and store a new password; other sessions are revoked."""
+    check_password(password, email=member.email or "", name=member.name)
+    member.password_hash = hash_password(password)
+    member.updated_at = now or utcnow()
+    revoke_sessions(session, member, now=now)
+    record(session, None, "changed", "member", member.id, commune_id=member.commune_id, field="password")
+
+
+def issue_invitation(member: Member, *, now: datetime | None = None, days: float = 14.0) -> str:
+    """A one-time token letting ``member`` choose their password (returned once, stored hashed)."""
+    token = secrets.token_urlsafe(24)
+    member.invitation_hash = token_hash(token)
+    member.invitation_expires_at = (now or utcnow()) + timedelta(days=days)
+    return token
+
+
+def accept_invitation(session: Session, token: str, password: str, *, now: datetime | None = None) -> Member:
+    """Set the password of the member invited with ``token``; the token then stops working."""
+    now = now or utcnow()
+    member = session.scalar(select(Member).where(Member.invitation_hash == token_hash(token or "")))
+    if member is None:
+        raise AuthenticationError("Invitation inconnue ou déjà utilisée.")
+    if member.invitation_expires_at is None or _aware(member.invitation_expires_at) <= now:
+        raise AuthenticationError("Invitation expirée : demandez-en une nouvelle à la mairie.")
+    set_password(session, member, password, now=now)
+    member.invitation_hash = None
+    member.invitation_expires_at = None
+    return member
+
+
+# ---------------------------------------------------------------------- TOTP
+def start_totp(member: Member) -> str:
+    """Create a TOTP secret for ``member`` and return its ``otpauth://`` URI (shown as a QR code)."""
+    member.totp_secret = pyotp.random_base32()
+    member.totp_enabled = False
+    member.totp_last_step = None
+    return pyotp.TOTP(member.totp_secret).provisioning_uri(name=member.email or str(member.id), issuer_name=TOTP_ISSUER)
+
+
+def confirm_totp(session: Session, member: Member, code: str, *, now: datetime | None = None) -> None:
+    """Turn TOTP on once the member proves their app gives the right code; their sessions become complete."""
+    now = now or utcnow()
+    if not member.totp_secret:
+        raise InputError("Commencez par générer le code QR de double authentification.")
+    if not _accept_totp(member, code, now):
+        raise AuthenticationError("Code d'authentification incorrect : vérifiez l'heure de votre téléphone.")
+    member.totp_enabled = True
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.member_id == member.id, AuthSession.revoked_at.is_(None))
+        .values(mfa_ok=True)
+    )
+    record(session, None, "changed", "member", member.id, commune_id=member.commune_id, field="totp")

@@ -1,0 +1,161 @@
+"""Heat binning of a points table, server-side: SQL on PostGIS, numpy (``gis``) on the embedded backend.
+
+Both give the same counts: the PostGIS query computes the very cell indices of :mod:`gis._heat` (same
+anchoring on the CRS origin, same hexagon constants, same ``floor(v + 0.5)`` rounding) on
+``ST_Transform(geom, crs)``; the embedded path reads the points and bins them with numpy.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import shapely
+from sqlalchemy import Engine, text
+
+from gis import HEX, HEX_CONSTANTS, SQUARE, HeatBins, InputError, bin_lonlat, bin_xy
+from store import is_postgis
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# The points as metric x/y: transformed once per row (OFFSET 0 keeps the planner from inlining, and so
+# repeating, ST_Transform), or read from stored metric columns (the fast path).
+_XY_TRANSFORM = (
+    "SELECT ST_X(p) AS x, ST_Y(p) AS y "
+    "FROM (SELECT ST_Transform({geom}, {crs}) AS p FROM {table} {where} OFFSET 0) AS t"
+)
+_XY_COLUMNS = "SELECT {x} AS x, {y} AS y FROM {table} {where}"
+
+_SQUARE_SQL = """
+SELECT floor(x / :cell)::bigint AS i, floor(y / :cell)::bigint AS j, count(*) AS n
+FROM ({xy}) AS xy GROUP BY 1, 2
+"""
+
+_HEX_SQL = """
+SELECT CASE WHEN dq > dr AND dq > ds THEN -rr - rs ELSE rq END::bigint AS q,
+       CASE WHEN NOT (dq > dr AND dq > ds) AND dr > ds THEN -rq - rs ELSE rr END::bigint AS r,
+       count(*) AS n
+FROM (
+  SELECT rq, rr, rs, abs(rq - fq) AS dq, abs(rr - fr) AS dr, abs(rs - fs) AS ds FROM (
+    SELECT fq, fr, fs, floor(fq + 0.5::float8) AS rq, floor(fr + 0.5::float8) AS rr, floor(fs + 0.5::float8) AS rs
+    FROM (
+      SELECT fq, fr, -fq - fr AS fs FROM (
+        SELECT CAST(:c1 AS float8) * xs AS fq, CAST(:c2 AS float8) * xs + CAST(:c3 AS float8) * ys AS fr
+        FROM (SELECT x / :cell AS xs, y / :cell AS ys FROM ({xy}) AS xy OFFSET 0) AS scaled
+      ) AS axial OFFSET 0
+    ) AS cube OFFSET 0
+  ) AS rounded OFFSET 0
+) AS deltas GROUP BY 1, 2
+"""
+
+
+def _ident(name: str, what: str) -> str:
+    if not _IDENT.match(name):
+        raise InputError(f"Nom de {what} invalide : « {name} ».")
+    return name
+
+
+def heat_sql(
+    shape: str, table: str, geom: str, crs: int, where: str = "", metric_columns: tuple[str, str] | None = None
+) -> str:
+    """The PostGIS query counting the points of ``table`` per cell (parameters ``:cell``, and ``:c1..:c3``)."""
+    clause = f"WHERE {where}" if where else ""
+    if metric_columns is None:
+        xy = _XY_TRANSFORM.format(
+            geom=_ident(geom, "colonne"), crs=int(crs), table=_ident(table, "table"), where=clause
+        )
+    else:
+        x, y = (_ident(c, "colonne") for c in metric_columns)
+        xy = _XY_COLUMNS.format(x=x, y=y, table=_ident(table, "table"), where=clause)
+    return (_SQUARE_SQL if shape == SQUARE else _HEX_SQL).format(xy=xy)
+
+
+def bin_table(
+    engine: Engine,
+    table: str,
+    *,
+    crs: int,
+    cell_m: float,
+    shape: str = SQUARE,
+    geom_column: str = "geom",
+    where: str = "",
+    params: dict[str, Any] | None = None,
+    min_count: int = 1,
+    metric_columns: tuple[str, str] | None = None,
+) -> HeatBins:
+    """Count the points of ``table`` per cell of the metric CRS ``crs``, in the database when it is PostGIS.
+
+    Parameters
+    ----------
+    engine
+        Either backend. PostGIS: one SQL aggregate (ST_Transform, floor, GROUP BY). SQLite: the WKB points are
+        read and binned with numpy (:func:`gis.bin_lonlat`).
+    table, geom_column
+        The points table and its geometry column (EPSG:4326 points, ``store._types.GeometryColumn``).
+    crs, cell_m, shape
+        The metric CRS (EPSG), the cell size in metres, ``"square"`` or ``"hex"``.
+    where, params
+        Optional SQL filter written by our code (never user text) with its bound parameters.
+    min_count
+        Cells holding fewer points are dropped (the heat minimum for non-staff roles).
+    metric_columns
+        Names of columns holding the points' coordinates already projected in ``crs`` (x, y in metres): the
+        fast path, with no per-row ST_Transform. None: the geometry is transformed row by row.
+    """
+    if shape not in (SQUARE, HEX) or not cell_m > 0:
+        raise InputError(f"Carte de chaleur : forme « {shape} » ou taille {cell_m} invalide (square|hex, mètres > 0).")
+    bound = dict(params or {})
+    if is_postgis(engine):
+        sql = heat_sql(shape, table, geom_column, crs, where, metric_columns)
+        bound["cell"] = float(cell_m)
+        if shape == HEX:
+            bound.update(zip(("c1", "c2", "c3"), HEX_CONSTANTS, strict=True))
+        with engine.begin() as conn:
+            # One aggregate over many rows into few cells: JIT compilation costs more than it saves here (~1 s
+            # of JIT for 1M rows), and with the default work_mem the planner sorts instead of hashing.
+            conn.execute(text("SET LOCAL jit = off"))
+            # It cannot estimate the number of cells (it assumes one per row) so it would rather sort than
+            # hash: forbid sorting (the result is ordered below, in numpy) and allow the hash table its memory.
+            conn.execute(text("SET LOCAL work_mem = '256MB'"))
+            conn.execute(text("SET LOCAL enable_sort = off"))
+            rows = conn.execute(text(sql), bound).all()
+        arr = np.array(rows, dtype=np.int64).reshape(-1, 3)
+        arr = arr[np.lexsort((arr[:, 1], arr[:, 0]))]
+        bins = HeatBins(shape, float(cell_m), crs, arr[:, 0], arr[:, 1], arr[:, 2])
+        return bins.at_least(min_count) if min_count > 1 else bins
+    if metric_columns is not None:
+        x, y = read_columns(engine, table, metric_columns, where, bound)
+        bins = bin_xy(x, y, cell_m, shape, crs)
+        return bins.at_least(min_count) if min_count > 1 else bins
+    lon, lat = read_points(engine, table, geom_column, where, bound)
+    return bin_lonlat(lon, lat, crs, cell_m, shape, min_count=min_count)
+
+
+def read_columns(
+    engine: Engine, table: str, columns: tuple[str, str], where: str = "", params: dict[str, Any] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two numeric columns of ``table`` as float arrays."""
+    x, y = (_ident(c, "colonne") for c in columns)
+    sql = f"SELECT {x}, {y} FROM {_ident(table, 'table')}" + (f" WHERE {where}" if where else "")
+    with engine.connect() as conn:
+        result = conn.execute(text(sql), params or {})
+        # Plain DB-API tuples: building a million SQLAlchemy Row objects would cost more than the binning.
+        arr = np.array(result.cursor.fetchall(), dtype=np.float64).reshape(-1, 2)
+    return arr[:, 0], arr[:, 1]
+
+
+def read_points(
+    engine: Engine, table: str, geom_column: str = "geom", where: str = "", params: dict[str, Any] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Longitudes and latitudes of the points of ``table`` (either backend)."""
+    column = _ident(geom_column, "colonne")
+    select = f"ST_AsBinary({column})" if is_postgis(engine) else column
+    sql = f"SELECT {select} FROM {_ident(table, 'table')}" + (f" WHERE {where}" if where else "")
+    with engine.connect() as conn:
+        result = conn.execute(text(sql), params or {})
+        blobs = [row[0] for row in result.cursor.fetchall()]  # plain DB-API rows: no Row objects per point
+    if not blobs:
+        return np.zeros(0), np.zeros(0)
+    points = shapely.from_wkb(np.array([bytes(b) for b in blobs], dtype=object))
+    return shapely.get_x(points), shapely.get_y(points)
