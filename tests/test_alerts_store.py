@@ -364,3 +364,20 @@ def test_moderators_see_who_holds_an_alert(world) -> None:
     seen = {a["id"]: a for a in feed(world["engine"], "mairie@a.fr", now=now)}
     assert seen[held.alert_id]["held_by"]["name"] == "Ref"
     assert "held_by" not in feed(world["engine"], "claire@a.fr", now=now)[0]  # the author is no moderator
+
+
+def test_deleting_an_account_anonymises_its_alerts_and_export_lists_them(world) -> None:
+    from alerts import register_rgpd_hooks
+    from community import Actor, delete_account, export_member_data
+
+    register_rgpd_hooks()  # another test may have replaced them with stand-ins
+    result = _post(world)
+    with transaction(world["engine"]) as s:
+        alice = s.scalar(select(Member).where(Member.email == "alice@a.fr"))
+        data = export_member_data(s, Actor.of_member(alice), alice)
+        assert [a["id"] for a in data["alerts"]] == [result.alert_id]
+        counts = delete_account(s, Actor.operator(), alice)
+        assert counts["alerts"] == 1
+    with transaction(world["engine"]) as s:
+        row = s.get(Alert, result.alert_id)
+        assert row.author_id is None and row.location is None
