@@ -15,12 +15,14 @@ from gis._blocks import (
     block_adjacency,
     build_blocks,
 )
+from gis._blur import DisplayedLocation, LocationBlurrer, exact_location
 from gis._coords import FRENCH_TERRITORIES, check_lonlat_bounds
 from gis._crs import LAMBERT_93, OVERSEAS_CRS, check_insee, metric_crs, require_metric
 from gis._errors import InputError
 from gis._geocode import AddressIndex, Geocoder, GeocodeResult, ParsedQuery, check_query, distance_m, parse_query
 from gis._heat import HEX, HEX_CONSTANTS, SQUARE, HeatBins, bin_lonlat, bin_xy, cell_polygons, hex_axial
 from gis._io import check_file, read_vector_file, write_vector_file
+from gis._nearby import AreaIndex
 from gis._normalize import fold, street_key
 from gis._osm_online import OsmnxStreetSource
 from gis._project import to_metric, transform_geom, transform_xy
@@ -39,12 +41,15 @@ __all__ = [
     "OVERSEAS_CRS",
     "SQUARE",
     "AddressIndex",
+    "AreaIndex",
     "BanApiGeocoder",
+    "DisplayedLocation",
     "GeocodeResult",
     "Geocoder",
     "GeocoderUnavailableError",
     "HeatBins",
     "InputError",
+    "LocationBlurrer",
     "OsmnxStreetSource",
     "ParsedQuery",
     "RepairReport",
@@ -62,6 +67,7 @@ __all__ = [
     "check_query",
     "count_data_lines",
     "distance_m",
+    "exact_location",
     "fold",
     "hex_axial",
     "load_streets",
