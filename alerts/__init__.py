@@ -1,1 +1,152 @@
-"""alerts."""
+"""Alerts: categories, pre-publication checks, moderation, diffusion perimeter, visibility, retention.
+
+Pure core (no database): :func:`check_text` and its :class:`CheckPolicy`, :func:`check_rate`,
+:func:`probable_duplicates`; the moderation state machine (:func:`submit`, :func:`claim`, :func:`approve`,
+:func:`reject`, :func:`appeal`, :func:`edit`, :func:`acknowledge`, :func:`close`); the diffusion perimeter
+(:class:`SectorIndex`, :func:`diffusion_perimeter`, :func:`widen`, :func:`whole_commune`); categories
+(:func:`effective_categories`, :func:`resolve_category`); retention rules (:func:`retention_cutoff`).
+
+Store (one transaction per call, bound to the member's commune; row-level security on PostGIS):
+:func:`post_alert`, :func:`feed`, :func:`get_alert`, :func:`moderate`, :func:`acknowledge_alert`,
+:func:`close_alert`, :func:`appeal_alert`, :func:`anonymise_closed`, :func:`alert_counts`,
+:func:`set_category`, :func:`set_commune_options`; every read starts from :func:`visible_alerts`.
+RGPD hooks for the members domain: :func:`export_member_alerts`, :func:`anonymise_member_alerts`.
+"""
+
+from alerts._access import Viewer, load_viewer, scoped, visibility_clause, visible_alerts
+from alerts._categories import (
+    DEFAULT_CATEGORIES,
+    Category,
+    CategoryOverrides,
+    Family,
+    effective_categories,
+    resolve_category,
+    validate_overrides,
+)
+from alerts._checks import (
+    DEFAULT_POLICY,
+    EMERGENCY_MESSAGE,
+    Action,
+    AlertRefusedError,
+    CheckPolicy,
+    CheckResult,
+    Duplicate,
+    Finding,
+    Outcome,
+    RateLimitError,
+    RecentAlert,
+    Rule,
+    check_rate,
+    check_text,
+    probable_duplicates,
+)
+from alerts._context import AlertConfig, clear_caches, commune_categories, set_category, set_commune_options
+from alerts._keeping import alert_counts, anonymise_closed
+from alerts._moderating import acknowledge_alert, appeal_alert, close_alert, moderate
+from alerts._moderation import (
+    AUTHORITY_ROLES,
+    MODERATOR_ROLES,
+    VISIBLE_STATUSES,
+    Actor,
+    Claim,
+    Event,
+    ModerationState,
+    Move,
+    Status,
+    TransitionError,
+    acknowledge,
+    appeal,
+    approve,
+    claim,
+    close,
+    edit,
+    record_widening,
+    reject,
+    release,
+    submit,
+)
+from alerts._perimeter import Perimeter, Scope, SectorIndex, SectorRef, diffusion_perimeter, whole_commune, widen
+from alerts._posting import DuplicateSuspectedError, PostResult, post_alert
+from alerts._reading import feed, feed_for, get_alert
+from alerts._retention import ANONYMISED_TEXT, add_months, anonymisation_due, retention_cutoff
+from alerts._rgpd import anonymise_member_alerts, export_member_alerts
+
+__all__ = [
+    "ANONYMISED_TEXT",
+    "AUTHORITY_ROLES",
+    "DEFAULT_CATEGORIES",
+    "DEFAULT_POLICY",
+    "EMERGENCY_MESSAGE",
+    "MODERATOR_ROLES",
+    "VISIBLE_STATUSES",
+    "Action",
+    "Actor",
+    "AlertConfig",
+    "AlertRefusedError",
+    "Category",
+    "CategoryOverrides",
+    "CheckPolicy",
+    "CheckResult",
+    "Claim",
+    "Duplicate",
+    "DuplicateSuspectedError",
+    "Event",
+    "Family",
+    "Finding",
+    "ModerationState",
+    "Move",
+    "Outcome",
+    "Perimeter",
+    "PostResult",
+    "RateLimitError",
+    "RecentAlert",
+    "Rule",
+    "Scope",
+    "SectorIndex",
+    "SectorRef",
+    "Status",
+    "TransitionError",
+    "Viewer",
+    "acknowledge",
+    "acknowledge_alert",
+    "add_months",
+    "alert_counts",
+    "anonymisation_due",
+    "anonymise_closed",
+    "anonymise_member_alerts",
+    "appeal",
+    "appeal_alert",
+    "approve",
+    "check_rate",
+    "check_text",
+    "claim",
+    "clear_caches",
+    "close",
+    "close_alert",
+    "commune_categories",
+    "diffusion_perimeter",
+    "edit",
+    "effective_categories",
+    "export_member_alerts",
+    "feed",
+    "feed_for",
+    "get_alert",
+    "load_viewer",
+    "moderate",
+    "post_alert",
+    "probable_duplicates",
+    "record_widening",
+    "reject",
+    "release",
+    "resolve_category",
+    "retention_cutoff",
+    "scoped",
+    "set_category",
+    "set_commune_options",
+    "submit",
+    "validate_overrides",
+    "visibility_clause",
+    "visible_alerts",
+    "whole_commune",
+    "widen",
+]

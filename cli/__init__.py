@@ -8,7 +8,19 @@ from __future__ import annotations
 
 import typer
 
-from cli import _addresses, _charter, _commune, _db, _gendarmerie, _members, _referents, _report, _sectors, _stats
+from cli import (
+    _addresses,
+    _alerts,
+    _charter,
+    _commune,
+    _db,
+    _gendarmerie,
+    _members,
+    _referents,
+    _report,
+    _sectors,
+    _stats,
+)
 from cli._context import CliState
 
 app = typer.Typer(
@@ -40,6 +52,7 @@ app.add_typer(_gendarmerie.app, name="gendarmerie")
 app.command("geocode")(_addresses.geocode_command)
 app.add_typer(_stats.app, name="stats")
 app.add_typer(_report.app, name="report")
+app.add_typer(_alerts.app, name="alerts")
 
 
 def main() -> None:

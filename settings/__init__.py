@@ -64,6 +64,60 @@ class Settings(BaseSettings):
         description="How long a process may answer point lookups from its in-memory copy of the active sector set "
         "before checking whether another set was activated.",
     )
+    # ---------------------------------------------------------------- alerts
+    alert_border_distance_m: float = Field(
+        default=150.0,
+        ge=0,
+        description="An alert is also diffused to a neighbouring sector when its point lies within this distance "
+        "(metres, in the commune's metric CRS) of that sector.",
+    )
+    alert_privacy_k: int = Field(
+        default=10,
+        ge=1,
+        description="Residents never see an alert's exact point: they see a street segment or the smallest cell "
+        "holding at least this many addresses.",
+    )
+    alert_retention_months: int = Field(
+        default=12,
+        ge=1,
+        description="Closed alerts are anonymised this many months after closing (counts are kept for statistics).",
+    )
+    alert_rate_limit_posts: int = Field(
+        default=5,
+        ge=1,
+        description="Most alerts one member may post within alert_rate_limit_hours.",
+    )
+    alert_rate_limit_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description="Length (hours) of the window of the per-member posting limit.",
+    )
+    alert_duplicate_radius_m: float = Field(
+        default=300.0,
+        ge=0,
+        description="An alert of the same category within this distance (metres) is offered as a probable duplicate.",
+    )
+    alert_duplicate_hours: float = Field(
+        default=6.0,
+        ge=0,
+        description="An alert of the same category posted within this many hours is offered as a probable duplicate.",
+    )
+    alert_check_policy: str = Field(
+        default="",
+        description="What each pre-publication check does, as rule=action pairs separated by commas (rules: nom, "
+        "plaque, telephone, courriel, origine, accusation; actions: refuser, moderer). Empty: the defaults "
+        "(accusation=moderer, every other rule refuses).",
+    )
+    alert_premoderation: bool = Field(
+        default=False,
+        description="Default for communes that have not chosen: when true every alert is read by a moderator "
+        "before publication.",
+    )
+    alert_claim_minutes: float = Field(
+        default=15.0,
+        gt=0,
+        description="How long a moderator holds an alert they opened; other moderators see it is taken.",
+    )
 
     geocoder: Literal["local", "ban_api"] = Field(
         default="local",

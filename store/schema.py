@@ -2,6 +2,7 @@
 
 from store._schema import Base, Commune, Sector, SectorSet, SetStatus, utcnow
 from store._schema_addresses import Address, AddressImport
+from store._schema_alerts import Alert, AlertCategoryOverride, AlertCommuneSettings, AlertEvent, AlertSector
 from store._schema_members import (
     AuditEntry,
     AuthSession,
@@ -21,6 +22,11 @@ from store._schema_stats import SsmsiFigure
 __all__ = [
     "Address",
     "AddressImport",
+    "Alert",
+    "AlertCategoryOverride",
+    "AlertCommuneSettings",
+    "AlertEvent",
+    "AlertSector",
     "AuditEntry",
     "AuthSession",
     "Base",

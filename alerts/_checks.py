@@ -1,0 +1,331 @@
+"""Checks before publication, each explained to the author in French.
+
+:func:`check_text` runs every detector over an alert's text and returns a :class:`CheckResult`:
+
+- ``EMERGENCY``: a crime in progress or a danger now. The alert is not posted; the author is told to call
+  the 17 (or the 18, 15, 112).
+- ``REFUSED``: a passage must be removed (a name, a plate, a phone number…); each is quoted.
+- ``MODERATION``: published only after a moderator has read it (accusations, by default).
+- ``OK``.
+
+What each rule does (refuse or send to moderation) is a :class:`CheckPolicy`, chosen per commune.
+:func:`check_rate` (posts per member and period) and :func:`probable_duplicates` (same category, nearby,
+recent) complete the checks.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from alerts import _detectors
+from gis import InputError
+
+
+class Rule(enum.StrEnum):
+    """One check, by the French code shown in settings and reports."""
+
+    EMERGENCY = "urgence"
+    NAME = "nom"
+    PLATE = "plaque"
+    PHONE = "telephone"
+    EMAIL = "courriel"
+    DESCRIPTOR = "origine"
+    ACCUSATION = "accusation"
+
+
+class Action(enum.StrEnum):
+    """What a finding does to the alert."""
+
+    REFUSE = "refuser"
+    MODERATE = "moderer"
+
+
+class Outcome(enum.StrEnum):
+    """The verdict of the checks."""
+
+    OK = "ok"
+    EMERGENCY = "urgence"
+    REFUSED = "refusee"
+    MODERATION = "moderation"
+
+
+EMERGENCY_MESSAGE = (
+    "Votre message décrit un délit en cours ou une urgence : appelez le 17 (police-gendarmerie) maintenant, "
+    "ou le 112. Incendie, fuite de gaz ou personne blessée : le 18 ou le 15. Par SMS (sourds et malentendants) : "
+    "le 114. Il n'est pas publié comme une alerte ordinaire : une alerte entre voisins ne remplace jamais "
+    "un appel aux secours."
+)
+
+_ADVICE: dict[Rule, str] = {
+    Rule.NAME: "ne nommez ni ne désignez personne : une alerte décrit des faits, pas des personnes",
+    Rule.PLATE: (
+        "ne publiez pas de plaque d'immatriculation : transmettez-la à la gendarmerie (17), qui seule peut la "
+        "vérifier ; décrivez plutôt le véhicule (type, couleur)"
+    ),
+    Rule.PHONE: "pas de numéro de téléphone dans une alerte : les voisins vous répondent par Voisinage",
+    Rule.EMAIL: "pas d'adresse électronique dans une alerte : les voisins vous répondent par Voisinage",
+    Rule.DESCRIPTOR: (
+        "pas d'origine, de couleur de peau ni de religion : décrivez plutôt la tenue, la taille, le véhicule, "
+        "le comportement"
+    ),
+    Rule.ACCUSATION: (
+        "n'accusez personne : décrivez seulement ce que vous avez vu ; l'enquête revient à la gendarmerie"
+    ),
+}
+
+_DETECTORS: dict[Rule, Callable[[str], list[tuple[int, int]]]] = {
+    Rule.EMERGENCY: _detectors.emergency,
+    Rule.NAME: _detectors.names,
+    Rule.PLATE: _detectors.plate,
+    Rule.PHONE: _detectors.phone,
+    Rule.EMAIL: _detectors.email,
+    Rule.DESCRIPTOR: _detectors.descriptor,
+    Rule.ACCUSATION: _detectors.accusation,
+}
+
+
+@dataclass(frozen=True)
+class CheckPolicy:
+    """What each rule does to an alert, and what official authors (mairie, gendarmerie) are exempt from.
+
+    Attributes
+    ----------
+    actions:
+        Refuse or send to moderation, per rule (the emergency rule always stops the alert).
+    official_exempt:
+        Rules not applied to messages of the mairie or the gendarmerie (they give their own phone
+        number, and may describe an ongoing operation).
+    """
+
+    actions: Mapping[Rule, Action] = field(
+        default_factory=lambda: {
+            Rule.NAME: Action.REFUSE,
+            Rule.PLATE: Action.REFUSE,
+            Rule.PHONE: Action.REFUSE,
+            Rule.EMAIL: Action.REFUSE,
+            Rule.DESCRIPTOR: Action.REFUSE,
+            Rule.ACCUSATION: Action.MODERATE,
+        }
+    )
+    official_exempt: frozenset[Rule] = frozenset({Rule.EMERGENCY, Rule.PHONE, Rule.EMAIL})
+
+    def action(self, rule: Rule) -> Action:
+        return self.actions.get(rule, Action.REFUSE)
+
+    @classmethod
+    def parse(cls, spec: str) -> CheckPolicy:
+        """Build a policy from a setting such as ``"nom=refuser,accusation=moderer"`` (unnamed rules keep
+        their default).
+
+        Raises
+        ------
+        gis.InputError
+            For an unknown rule or action.
+        """
+        actions = dict(cls().actions)
+        problems = []
+        for item in filter(None, (s.strip() for s in spec.split(","))):
+            rule_s, _, action_s = item.partition("=")
+            try:
+                rule = Rule(rule_s.strip())
+                action = Action(action_s.strip())
+            except ValueError:
+                rules = ", ".join(r.value for r in Rule if r != Rule.EMERGENCY)
+                problems.append(
+                    f"« {item} » : attendu règle=action, règles {rules}, actions {', '.join(a.value for a in Action)}."
+                )
+                continue
+            if rule == Rule.EMERGENCY:
+                problems.append("La règle « urgence » n'est pas réglable : un délit en cours n'est jamais publié.")
+                continue
+            actions[rule] = action
+        if problems:
+            raise InputError("Réglage des contrôles d'alertes incorrect.", problems=problems)
+        return cls(actions=actions)
+
+
+DEFAULT_POLICY = CheckPolicy()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One objection to an alert's text: the rule, the passage (and its position), the action, the advice."""
+
+    rule: Rule
+    start: int
+    end: int
+    passage: str
+    action: Action | None
+
+    @property
+    def message(self) -> str:
+        if self.rule == Rule.EMERGENCY:
+            return f"« {self.passage} » : {EMERGENCY_MESSAGE}"
+        return f"« {self.passage} » : {_ADVICE[self.rule]}."
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The verdict on one text, with every finding."""
+
+    outcome: Outcome
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def rules(self) -> set[Rule]:
+        return {f.rule for f in self.findings}
+
+    def explanation(self) -> str:
+        """The French explanation given to the author."""
+        if self.outcome == Outcome.OK:
+            return "Votre alerte peut être publiée."
+        if self.outcome == Outcome.EMERGENCY:
+            return EMERGENCY_MESSAGE
+        refused = [f for f in self.findings if f.action == Action.REFUSE]
+        moderated = [f for f in self.findings if f.action == Action.MODERATE]
+        lines: list[str] = []
+        if refused:
+            lines.append("Votre alerte ne peut pas être publiée telle quelle. Retirez ou reformulez :")
+            lines += [f"  - {f.message}" for f in refused]
+        if moderated:
+            lines.append(
+                "Votre alerte sera relue par un modérateur avant publication, à cause de :"
+                if not refused
+                else "Ces passages seraient de plus relus par un modérateur :"
+            )
+            lines += [f"  - {f.message}" for f in moderated]
+        return "\n".join(lines)
+
+
+def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[list[int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return [(s, e) for s, e in merged]
+
+
+def check_text(text: str, policy: CheckPolicy = DEFAULT_POLICY, *, official_author: bool = False) -> CheckResult:
+    """Run every check over ``text``.
+
+    Parameters
+    ----------
+    text:
+        The alert's text as the author wrote it.
+    policy:
+        What each rule does (the commune's choice).
+    official_author:
+        The author posts for the mairie or the gendarmerie (rules in ``policy.official_exempt`` skipped).
+
+    Returns
+    -------
+    CheckResult
+        ``EMERGENCY`` wins over everything; then ``REFUSED`` when any finding refuses; then ``MODERATION``.
+    """
+    findings: list[Finding] = []
+    for rule, detect in _DETECTORS.items():
+        if official_author and rule in policy.official_exempt:
+            continue
+        action = None if rule == Rule.EMERGENCY else policy.action(rule)
+        for start, end in _merge(detect(text)):
+            findings.append(Finding(rule, start, end, text[start:end].strip(), action))
+    findings.sort(key=lambda f: (f.start, f.rule))
+    if any(f.rule == Rule.EMERGENCY for f in findings):
+        outcome = Outcome.EMERGENCY
+    elif any(f.action == Action.REFUSE for f in findings):
+        outcome = Outcome.REFUSED
+    elif findings:
+        outcome = Outcome.MODERATION
+    else:
+        outcome = Outcome.OK
+    return CheckResult(outcome, tuple(findings))
+
+
+class AlertRefusedError(InputError):
+    """An alert the checks stopped (emergency, or passages to remove). The message is for the author."""
+
+    def __init__(self, result: CheckResult) -> None:
+        self.result = result
+        super().__init__(result.explanation())
+
+
+class RateLimitError(InputError):
+    """A member posted too many alerts in the period."""
+
+
+def check_rate(recent_posts: Sequence[datetime], now: datetime, *, max_posts: int, window: timedelta) -> None:
+    """Refuse a new post when the member already posted ``max_posts`` alerts within ``window`` before ``now``.
+
+    Raises
+    ------
+    RateLimitError
+        With the time at which the member may post again.
+    """
+    inside = sorted(t for t in recent_posts if now - window < t <= now)
+    if len(inside) >= max_posts:
+        free_at = inside[len(inside) - max_posts] + window
+        wait = max(1, math.ceil((free_at - now).total_seconds() / 60))
+        raise RateLimitError(
+            f"Vous avez déjà publié {len(inside)} alertes en {_duration(window)} : c'est la limite. "
+            f"Vous pourrez en publier une autre dans {wait} min. En cas d'urgence, appelez le 17."
+        )
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes % (24 * 60) == 0:
+        days = minutes // (24 * 60)
+        return "24 h" if days == 1 else f"{days} jours"
+    if minutes % 60 == 0:
+        return f"{minutes // 60} h"
+    return f"{minutes} min"
+
+
+@dataclass(frozen=True)
+class RecentAlert:
+    """What the duplicate check needs of an existing alert (coordinates in the commune's metric CRS)."""
+
+    id: int
+    category: str
+    x: float
+    y: float
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A probable duplicate, offered to the author before posting."""
+
+    id: int
+    distance_m: float
+    age: timedelta
+
+
+def probable_duplicates(
+    category: str,
+    x: float,
+    y: float,
+    now: datetime,
+    recent: Iterable[RecentAlert],
+    *,
+    radius_m: float,
+    window: timedelta,
+) -> list[Duplicate]:
+    """Existing alerts of the same category within ``radius_m`` metres and ``window`` of ``now``, nearest first.
+
+    ``x``, ``y`` and the recent alerts' coordinates are in the commune's metric CRS (metres).
+    """
+    out = []
+    for a in recent:
+        if a.category != category or not (now - window <= a.created_at <= now):
+            continue
+        d = math.hypot(a.x - x, a.y - y)
+        if d <= radius_m:
+            out.append(Duplicate(a.id, d, now - a.created_at))
+    return sorted(out, key=lambda d: (d.distance_m, d.age))

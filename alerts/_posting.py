@@ -1,0 +1,323 @@
+"""Posting an alert: checks, rate limit, idempotency key, perimeter, displayed location, duplicates."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import shapely
+from sqlalchemy import Engine, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from alerts import _moderation as mod
+from alerts._access import Viewer, bind_commune, load_viewer
+from alerts._categories import (
+    Family,
+    resolve_category,
+)
+from alerts._checks import (
+    AlertRefusedError,
+    Duplicate,
+    Outcome,
+    RateLimitError,
+    RecentAlert,
+    check_rate,
+    check_text,
+    probable_duplicates,
+)
+from alerts._context import AlertConfig, as_utc, commune_context, now_or_utc
+from alerts._perimeter import diffusion_perimeter
+from gis import InputError, check_lonlat_bounds
+from store import geocode, transaction
+from store.schema import (
+    Alert,
+    AlertEvent,
+    AlertSector,
+)
+
+
+class DuplicateSuspectedError(InputError):
+    """Probable duplicates exist: they are offered to the author, who may confirm a new alert."""
+
+    def __init__(self, duplicates: list[Duplicate]) -> None:
+        self.duplicates = duplicates
+        lines = [
+            f"alerte n°{d.id}, à {d.distance_m:.0f} m, il y a {int(d.age.total_seconds() // 60)} min"
+            for d in duplicates
+        ]
+        super().__init__(
+            "Une alerte semblable existe déjà (même catégorie, tout près, récente). Consultez-la et complétez-la "
+            "plutôt ; si c'est bien un autre fait, confirmez la publication (option --nouvelle).",
+            problems=lines,
+        )
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """What became of a post."""
+
+    alert_id: int
+    status: str
+    created: bool
+    sectors: tuple[str, ...] = ()
+    findings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def message(self) -> str:
+        if not self.created:
+            return f"Alerte n°{self.alert_id} déjà enregistrée (même clé) : rien de nouveau n'a été créé."
+        if self.status == mod.Status.PUBLISHED:
+            return f"Alerte n°{self.alert_id} publiée (secteurs : {', '.join(self.sectors)})."
+        return f"Alerte n°{self.alert_id} enregistrée : elle sera publiée après relecture par un modérateur."
+
+
+# ------------------------------------------------------------------ posting
+def _locate(session: Session, viewer: Viewer, lon: float | None, lat: float | None, address: str | None) -> tuple:
+    if address:
+        found = geocode(session, viewer.insee, address)
+        if not found:
+            raise InputError(
+                f"Adresse introuvable dans la commune : « {address} ». Vérifiez-la, ou donnez --lon et --lat."
+            )
+        return found[0].lon, found[0].lat, found[0].label
+    if lon is None or lat is None:
+        raise InputError("Indiquez où : une adresse (--address) ou une position (--lon et --lat).")
+    check_lonlat_bounds((lon, lat, lon, lat), "La position de l'alerte")
+    return float(lon), float(lat), ""
+
+
+def post_alert(
+    engine: Engine,
+    email: str,
+    *,
+    category: str,
+    text: str,
+    lon: float | None = None,
+    lat: float | None = None,
+    address: str | None = None,
+    key: str | None = None,
+    confirm_new: bool = False,
+    config: AlertConfig | None = None,
+    now: datetime | None = None,
+) -> PostResult:
+    """Post an alert for the member of e-mail ``email``.
+
+    With a client ``key``, posting again returns the first alert (``created=False``): a retry never
+    creates a second one.
+
+    Raises
+    ------
+    alerts.AlertRefusedError
+        An emergency (call 17) or passages to remove; nothing is stored.
+    alerts.RateLimitError, DuplicateSuspectedError, gis.InputError
+        Too many posts; a probable duplicate (post again with ``confirm_new``); bad input.
+    """
+    config = config or AlertConfig()
+    now = now_or_utc(now)
+    text = (text or "").strip()
+    if key is not None and not (0 < len(key.strip()) <= 100):
+        raise InputError("La clé d'idempotence doit faire de 1 à 100 caractères.")
+    with transaction(engine) as session:
+        viewer = load_viewer(session, email, now)
+        bind_commune(session, viewer.commune_id)
+        # One query: the author's recent posts (rate limit) and an alert already posted with this key.
+        recent_or_same = Alert.created_at > now - config.rate_window
+        if key:
+            recent_or_same = or_(recent_or_same, Alert.idempotency_key == key)
+        mine = session.execute(
+            select(Alert.id, Alert.created_at, Alert.idempotency_key).where(
+                Alert.author_id == viewer.member_id, recent_or_same
+            )
+        ).all()
+        if key:
+            same = next((r.id for r in mine if r.idempotency_key == key), None)
+            if same is not None:
+                existing = session.get(Alert, same)
+                assert existing is not None
+                return _replay(existing, category, text)
+        recent = [as_utc(r.created_at) for r in mine if as_utc(r.created_at) > now - config.rate_window]
+        try:
+            result = _post_checked(
+                session, viewer, category, text, lon, lat, address, key, confirm_new, config, now, recent
+            )
+        except (DuplicateSuspectedError, RateLimitError):
+            # A concurrent retry of this very post may have been stored meanwhile: it is no duplicate of itself.
+            existing = session.scalar(
+                select(Alert).where(Alert.author_id == viewer.member_id, Alert.idempotency_key == key)
+            )
+            if key is None or existing is None:
+                raise
+            return _replay(existing, category, text)
+    return result
+
+
+def _replay(existing: Alert, category: str, text: str) -> PostResult:
+    same_text = text in (existing.text, existing.original_text)
+    if not same_text:
+        raise InputError(
+            f"La clé d'idempotence a déjà servi pour l'alerte n°{existing.id}, dont le texte est différent : "
+            "utilisez une nouvelle clé pour une nouvelle alerte."
+        )
+    codes = tuple(sorted(s.sector_code for s in existing.sectors))
+    return PostResult(existing.id, existing.status, False, codes)
+
+
+def _post_checked(
+    session: Session,
+    viewer: Viewer,
+    category_typed: str,
+    text: str,
+    lon: float | None,
+    lat: float | None,
+    address: str | None,
+    key: str | None,
+    confirm_new: bool,
+    config: AlertConfig,
+    now: datetime,
+    recent: list[datetime | None],
+) -> PostResult:
+    if not viewer.active:
+        raise InputError("Votre compte est suspendu ou n'est pas actif : vous ne pouvez pas publier d'alerte.")
+    if viewer.role == "platform_admin":
+        raise InputError("Un administrateur de la plateforme ne publie pas d'alertes.")
+    if not text:
+        raise InputError("Le texte de l'alerte est vide : décrivez ce que vous avez vu.")
+    if len(text) > 2000:
+        raise InputError(f"Le texte fait {len(text)} caractères : 2 000 au plus.")
+    ctx = commune_context(session, viewer.commune_id, config)
+    category = resolve_category(category_typed, ctx.categories)
+    if not category.may_be_posted_by(viewer.role):
+        raise InputError(f"La catégorie « {category.label} » est réservée à la mairie ou à la gendarmerie.")
+    official = category.family == Family.OFFICIAL
+    checked = check_text(text, ctx.policy, official_author=official)
+    if checked.outcome in (Outcome.EMERGENCY, Outcome.REFUSED):
+        raise AlertRefusedError(checked)
+    if not official:
+        check_rate([t for t in recent if t], now, max_posts=config.rate_posts, window=config.rate_window)
+    lon, lat, address_label = _locate(session, viewer, lon, lat, address)
+    if ctx.index is None or ctx.set_id is None:
+        raise InputError("La commune n'a pas encore de découpage en secteurs actif : aucune alerte n'est possible.")
+    index = ctx.index
+    perimeter = diffusion_perimeter(index, lon, lat, config.border_m)
+    point_m = index.area.to_metric(lon, lat)
+    if not confirm_new and not official:
+        _offer_duplicates(session, viewer, category.code, point_m, now, config)
+    shown = ctx.blur.display(lon, lat)
+    author = mod.Actor(viewer.member_id, viewer.role, viewer.name)
+    state = mod.submit(
+        author,
+        text,
+        now,
+        author_verified=viewer.verified,
+        premoderation=ctx.premoderation and not official,
+        needs_moderation=checked.outcome == Outcome.MODERATION,
+        reason=", ".join(sorted(r.value for r in checked.rules)),
+    )
+    anchor_lon, anchor_lat = shown.anchor
+    row = {
+        "commune_id": viewer.commune_id,
+        "sector_set_id": ctx.set_id,
+        "author_id": viewer.member_id,
+        "idempotency_key": key,
+        "category": category.code,
+        "status": state.status.value,
+        "text": text,
+        "original_text": None,
+        "check_outcome": checked.outcome.value,
+        "check_findings": json.dumps(
+            [{"regle": f.rule.value, "passage": f.passage} for f in checked.findings], ensure_ascii=False
+        ),
+        "location": shapely.Point(lon, lat),
+        "x_m": point_m.x,
+        "y_m": point_m.y,
+        "address_text": address_label[:300],
+        "display_kind": shown.kind,
+        "display_label": shown.label[:200],
+        "display_geom": shown.geometry,
+        "display_lon": anchor_lon,
+        "display_lat": anchor_lat,
+        "perimeter": perimeter.geometry,
+        "scope": perimeter.scope.value,
+        "claim_name": "",
+        "reject_reason": "",
+        "appeal_text": "",
+        "feedback": "",
+        "created_at": now,
+        "published_at": now if state.status == mod.Status.PUBLISHED else None,
+    }
+    table = Alert.__table__
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # A concurrent retry with the same key may have won the race: then nothing is inserted and we return it.
+    statement = (
+        dialect_insert(table)
+        .on_conflict_do_nothing(index_elements=["author_id", "idempotency_key"])
+        .returning(table.c.id)
+    )
+    alert_id = session.execute(statement, row).scalar()
+    if alert_id is None:
+        existing = session.scalar(
+            select(Alert).where(Alert.author_id == viewer.member_id, Alert.idempotency_key == key)
+        )
+        assert existing is not None
+        return _replay(existing, category.code, text)
+    session.execute(
+        insert(AlertSector.__table__),
+        [
+            {
+                "alert_id": alert_id,
+                "sector_code": index.sectors[sid].code,
+                "commune_id": viewer.commune_id,
+                "sector_id": sid,
+                "home": sid in perimeter.home_ids,
+            }
+            for sid in perimeter.sector_ids
+        ],
+    )
+    session.execute(
+        insert(AlertEvent.__table__),
+        [
+            {
+                "alert_id": alert_id,
+                "commune_id": viewer.commune_id,
+                "move": e.move.value,
+                "actor_id": e.actor_id,
+                "at": e.at,
+                "from_status": e.from_status.value if e.from_status else None,
+                "to_status": e.to_status.value,
+                "detail": e.detail,
+            }
+            for e in state.history
+        ],
+    )
+    return PostResult(
+        alert_id,
+        state.status.value,
+        True,
+        tuple(index.codes(perimeter.sector_ids)),
+        tuple(f.message for f in checked.findings),
+    )
+
+
+def _offer_duplicates(
+    session: Session, viewer: Viewer, category: str, point_m: shapely.Point, now: datetime, config: AlertConfig
+) -> None:
+    r = config.duplicate_radius_m
+    # Driven by (commune, category, created_at); the status is filtered here, not in SQL, so that SQLite
+    # does not prefer the (commune, status) index and walk every published alert of the commune.
+    live = {s.value for s in mod.VISIBLE_STATUSES} | {mod.Status.PENDING.value}
+    rows = session.execute(
+        select(Alert.id, Alert.category, Alert.x_m, Alert.y_m, Alert.created_at, Alert.status).where(
+            Alert.commune_id == viewer.commune_id,
+            Alert.category == category,
+            Alert.created_at >= now - config.duplicate_window,
+            Alert.x_m.between(point_m.x - r, point_m.x + r),
+            Alert.y_m.between(point_m.y - r, point_m.y + r),
+        )
+    ).all()
+    recent = [RecentAlert(i, c, x, y, as_utc(t)) for i, c, x, y, t, st in rows if st in live]  # type: ignore[arg-type]
+    found = probable_duplicates(category, point_m.x, point_m.y, now, recent, radius_m=r, window=config.duplicate_window)
+    if found:
+        raise DuplicateSuspectedError(found)

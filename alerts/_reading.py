@@ -1,0 +1,160 @@
+"""Reading alerts: the feed and one alert, exactly what the member may see, displayed locations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import mapping
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from alerts._access import Viewer, bind_commune, load_viewer, visible_alerts, visible_id_branches
+from alerts._context import AlertConfig, as_utc, commune_categories, commune_context, now_or_utc
+from gis import InputError
+from store import transaction
+from store.schema import (
+    Alert,
+    AlertSector,
+)
+
+
+# ------------------------------------------------------------------ reading
+def _geojson(geom: shapely.Geometry) -> dict[str, Any]:
+    """GeoJSON of a displayed location (point, line, or cell polygon), coordinates rounded to 1e-6°."""
+    coords = np.round(shapely.get_coordinates(geom), 6).tolist()
+    kind = geom.geom_type
+    if kind == "Point":
+        return {"type": kind, "coordinates": coords[0]}
+    if kind == "Polygon":
+        return {"type": kind, "coordinates": [coords]}  # H3 cells have no holes
+    return {"type": kind, "coordinates": coords} if kind == "LineString" else mapping(geom)
+
+
+def _location(alert: Any, viewer: Viewer, home_codes: set[str]) -> dict[str, Any]:
+    if alert.location is not None and viewer.sees_exact_location(alert.author_id, home_codes):
+        p = alert.location
+        return {"kind": "exact", "label": alert.address_text or "position exacte", "lon": p.x, "lat": p.y}
+    return {
+        "kind": alert.display_kind,
+        "label": alert.display_label,
+        "lon": alert.display_lon,
+        "lat": alert.display_lat,
+        "geometry": _geojson(alert.display_geom),
+    }
+
+
+def present(alert: Any, viewer: Viewer, sectors: list[tuple[str, bool]], labels: dict[str, str]) -> dict[str, Any]:
+    """What ``viewer`` is shown of ``alert`` (JSON-ready): never the exact point unless allowed."""
+    homes = {code for code, home in sectors if home}
+    out: dict[str, Any] = {
+        "id": alert.id,
+        "category": alert.category,
+        "category_label": labels.get(alert.category, alert.category),
+        "status": alert.status,
+        "text": alert.text,
+        "created_at": as_utc(alert.created_at).isoformat(),  # type: ignore[union-attr]
+        "sectors": sorted(code for code, _ in sectors),
+        "location": _location(alert, viewer, homes),
+        "mine": alert.author_id == viewer.member_id,
+    }
+    if viewer.may_moderate or viewer.sees_whole_commune:
+        out["scope"] = alert.scope
+    if viewer.may_moderate:
+        until = as_utc(alert.claim_until)
+        if until is not None and until > datetime.now(UTC):
+            # Another moderator (or oneself) holds the alert: shown so that two people do not decide at once.
+            out["held_by"] = {"name": alert.claim_name, "until": until.isoformat()}
+    return out
+
+
+def sectors_of(session: Session, ids: list[int]) -> dict[int, list[tuple[str, bool]]]:
+    out: dict[int, list[tuple[str, bool]]] = {i: [] for i in ids}
+    if ids:
+        for aid, code, home in session.execute(
+            select(AlertSector.alert_id, AlertSector.sector_code, AlertSector.home).where(AlertSector.alert_id.in_(ids))
+        ):
+            out[aid].append((code, home))
+    return out
+
+
+FEED_COLUMNS = (
+    Alert.id,
+    Alert.commune_id,
+    Alert.category,
+    Alert.status,
+    Alert.text,
+    Alert.created_at,
+    Alert.author_id,
+    Alert.location,
+    Alert.address_text,
+    Alert.display_kind,
+    Alert.display_label,
+    Alert.display_geom,
+    Alert.display_lon,
+    Alert.display_lat,
+    Alert.scope,
+    Alert.claim_name,
+    Alert.claim_until,
+)
+
+
+def feed_for(
+    session: Session,
+    viewer: Viewer,
+    *,
+    limit: int = 50,
+    before_id: int | None = None,
+    config: AlertConfig | None = None,
+) -> list[dict]:
+    """The newest alerts ``viewer`` may read (inside an open, commune-bound transaction).
+
+    Two steps: the newest visible ids, one index walk per branch of the visibility rule
+    (:func:`alerts._access.visible_id_branches`); then the columns of those alerts only.
+    """
+    limit = max(1, min(limit, 500))
+    ids: set[int] = set()
+    for branch in visible_id_branches(viewer, limit, before_id):
+        ids.update(session.scalars(branch))
+    newest = sorted(ids, reverse=True)[:limit]
+    if not newest:
+        return []
+    # By primary key only: a commune condition here would lead SQLite to scan the commune's index.
+    rows = [
+        r
+        for r in session.execute(select(*FEED_COLUMNS).where(Alert.id.in_(newest)).order_by(Alert.id.desc()))
+        if r.commune_id == viewer.commune_id
+    ]
+    sectors = sectors_of(session, newest)
+    labels = commune_context(session, viewer.commune_id, config or AlertConfig()).labels
+    return [present(a, viewer, sectors[a.id], labels) for a in rows]
+
+
+def feed(
+    engine: Engine,
+    email: str,
+    *,
+    limit: int = 50,
+    before_id: int | None = None,
+    config: AlertConfig | None = None,
+    now: datetime | None = None,
+) -> list[dict]:
+    """The newest alerts the member of e-mail ``email`` may read, newest first, as JSON-ready dicts."""
+    with transaction(engine) as session:
+        viewer = load_viewer(session, email, now_or_utc(now))
+        bind_commune(session, viewer.commune_id)
+        return feed_for(session, viewer, limit=limit, before_id=before_id, config=config)
+
+
+def get_alert(engine: Engine, email: str, alert_id: int, *, now: datetime | None = None) -> dict:
+    """One alert, if the member may read it (the same message whether it does not exist or is not theirs)."""
+    with transaction(engine) as session:
+        viewer = load_viewer(session, email, now_or_utc(now))
+        bind_commune(session, viewer.commune_id)
+        alert = session.scalar(visible_alerts(viewer).where(Alert.id == alert_id))
+        if alert is None:
+            raise InputError(f"Alerte n°{alert_id} introuvable.")
+        labels = {c.code: c.label for c in commune_categories(session, viewer.commune_id)}
+        return present(alert, viewer, sectors_of(session, [alert.id])[alert.id], labels)

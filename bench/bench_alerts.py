@@ -1,0 +1,323 @@
+"""Alerts: a commune of 5,000 members and 100,000 alerts, on both backends.
+
+- Posting throughput through the whole pipeline (member and sanctions, idempotency key, checks on the text,
+  rate limit, perimeter, duplicate search, displayed location, moderation routing, insert), one client.
+  Baseline: the bare insert of the same alert rows (alert + sectors + event, one transaction each).
+- One resident's feed (the 50 newest alerts they may read, displayed locations): p50 / p99 over many
+  residents. Baseline: reading the commune's published alerts and filtering them in Python, as a page
+  would without the data-layer query.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import shapely
+from sqlalchemy import Engine, insert, select, text
+from sqlalchemy.engine import make_url
+
+from alerts import DEFAULT_CATEGORIES, AlertConfig, clear_caches, feed, post_alert
+from alerts._context import blurrer, sector_index
+from bench._harness import BenchContext, latencies, percentile
+from gis import transform_geom, transform_xy
+from sectors import import_sector_set, register_commune
+from settings import PROJECT_ROOT
+from store import make_engine, transaction, upgrade
+from store.schema import Address, AddressImport, Alert, AlertEvent, AlertSector, Commune, Member, MemberStatus, Role
+
+INSEE = "91095"
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+CATEGORIES = [c.code for c in DEFAULT_CATEGORIES if c.family != "officiel"]
+TEXTS = [
+    "Tentative de cambriolage cette nuit, porte-fenêtre forcée. Soyez vigilants.",
+    "Camionnette blanche sans inscription qui tourne dans le quartier depuis ce matin.",
+    "Chat gris tigré perdu depuis lundi, collier rouge, très craintif.",
+    "Vélo volé devant la boulangerie vers midi malgré l'antivol.",
+    "Personne âgée cherche quelqu'un pour quelques courses cette semaine.",
+    "Tags sur le mur de la salle des fêtes découverts ce matin.",
+]
+
+
+def _boundary() -> shapely.MultiPolygon:
+    from sectors import load_boundary
+
+    path = PROJECT_ROOT.parent / "shared" / "data" / "boundaries" / "bouray-sur-juine_91095_osm-relation-396777.geojson"
+    return load_boundary(path, INSEE, max_mb=50)
+
+
+def _grid(boundary: shapely.Geometry, n: int) -> object:
+    import geopandas as gpd
+
+    metric = transform_geom(boundary, 4326, 2154)
+    minx, miny, maxx, maxy = metric.bounds
+    xs, ys = np.linspace(minx, maxx, n + 1), np.linspace(miny, maxy, n + 1)
+    codes, geoms = [], []
+    for r in range(n):
+        for c in range(n):
+            part = metric.intersection(shapely.box(xs[c], ys[r], xs[c + 1], ys[r + 1]))
+            polys = [p for p in shapely.get_parts(part) if p.geom_type == "Polygon" and p.area > 1.0]
+            if polys:
+                codes.append(f"R{r}C{c}")
+                geoms.append(transform_geom(shapely.MultiPolygon(polys), 2154, 4326))
+    return gpd.GeoDataFrame({"code": codes, "nom": [f"Secteur {c}" for c in codes]}, geometry=geoms, crs=4326)
+
+
+def _points(boundary: shapely.Geometry, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    minx, miny, maxx, maxy = boundary.bounds
+    out_x: list[np.ndarray] = []
+    out_y: list[np.ndarray] = []
+    got = 0
+    while got < n:
+        x = rng.uniform(minx, maxx, 2 * n)
+        y = rng.uniform(miny, maxy, 2 * n)
+        keep = shapely.contains_xy(boundary, x, y)
+        out_x.append(x[keep])
+        out_y.append(y[keep])
+        got += int(keep.sum())
+    return np.concatenate(out_x)[:n], np.concatenate(out_y)[:n]
+
+
+def _populate(engine: Engine, n_members: int, n_alerts: int) -> dict:
+    """Commune, 25 sectors, 3,000 addresses on 60 streets, members, alerts (bulk, like a year of history)."""
+    rng = np.random.default_rng(5)
+    boundary = _boundary()
+    with transaction(engine) as s:
+        commune = register_commune(s, INSEE, "Bouray-sur-Juine", boundary)
+        import_sector_set(s, commune, _grid(boundary, 5), name_field="nom", activate=True)
+        commune_id, epsg = commune.id, commune.crs_epsg
+        imp = AddressImport(source="bench", rows=0, inserted=0, updated=0)
+        s.add(imp)
+        s.flush()
+        alon, alat = _points(boundary, 3000, rng)
+        order = np.lexsort((alon, np.floor(alat * 200)))  # streets: bands of latitude, numbered west to east
+        rows = [
+            {"ban_id": f"b{i}", "insee": INSEE, "numero": int(k % 50) + 1, "rep": "", "nom_voie": f"Rue {k // 50}",
+             "nom_ld": "", "code_postal": "91850", "nom_commune": "Bouray-sur-Juine", "lon": float(alon[i]),
+             "lat": float(alat[i]), "certified": True, "import_id": imp.id}
+            for k, i in enumerate(order)
+        ]  # fmt: skip
+        s.execute(insert(Address), rows)
+        current = s.scalar(select(Commune).where(Commune.id == commune_id)).sector_sets[-1]
+        index = sector_index(s, current.id, epsg)
+        blur = blurrer(s, s.get(Commune, commune_id), 10)
+    mlon, mlat = _points(boundary, n_members, rng)
+    home = [index.area.covering(index.area.to_metric(lo, la)) for lo, la in zip(mlon, mlat, strict=True)]
+    codes = [index.sectors[h[0]].code if h else None for h in home]
+    with transaction(engine) as s:
+        s.execute(
+            insert(Member),
+            [
+                {"commune_id": commune_id, "email": f"m{i}@bench.fr", "name": f"Membre {i}", "role": Role.RESIDENT,
+                 "status": MemberStatus.VERIFIED, "sector_code": codes[i], "lon": float(mlon[i]), "lat": float(mlat[i]),
+                 "address_label": "", "registered_via": "web"}
+                for i in range(n_members)
+            ],
+        )  # fmt: skip
+        first_member = s.scalar(select(Member.id).order_by(Member.id).limit(1))
+    # Alerts: a year of history, computed with the real perimeter and displayed-location code.
+    lon, lat = _points(boundary, n_alerts, rng)
+    xs, ys = transform_xy(lon, lat, 4326, epsg)
+    ages = np.sort(rng.uniform(7, 365 * 24, n_alerts))[::-1]  # hours ago, oldest first (ids grow with time)
+    batch = 5000
+    for start in range(0, n_alerts, batch):
+        alerts, sectors, events = [], [], []
+        with transaction(engine) as s:
+            next_id = (s.scalar(select(Alert.id).order_by(Alert.id.desc()).limit(1)) or 0) + 1
+            for j in range(start, min(n_alerts, start + batch)):
+                per = _perimeter(index, lon[j], lat[j])
+                shown = blur.display(lon[j], lat[j])
+                created = NOW - timedelta(hours=float(ages[j]))
+                status = "published" if j % 20 else "pending"
+                aid = next_id + (j - start)
+                alerts.append(
+                    {"id": aid, "commune_id": commune_id, "sector_set_id": current.id,
+                     "author_id": first_member + int(rng.integers(n_members)), "idempotency_key": None,
+                     "category": CATEGORIES[j % len(CATEGORIES)], "status": status, "text": TEXTS[j % len(TEXTS)],
+                     "original_text": None, "check_outcome": "ok", "check_findings": "[]",
+                     "location": shapely.Point(lon[j], lat[j]), "x_m": float(xs[j]), "y_m": float(ys[j]),
+                     "address_text": "", "display_kind": shown.kind, "display_label": shown.label,
+                     "display_geom": shown.geometry, "display_lon": shown.anchor[0], "display_lat": shown.anchor[1],
+                     "perimeter": per.geometry, "scope": "auto", "claim_name": "", "reject_reason": "",
+                     "appeal_text": "", "feedback": "", "created_at": created,
+                     "published_at": created if status == "published" else None}
+                )  # fmt: skip
+                sectors += [
+                    {"alert_id": aid, "sector_code": index.sectors[i].code, "commune_id": commune_id, "sector_id": i,
+                     "home": i in per.home_ids}
+                    for i in per.sector_ids
+                ]  # fmt: skip
+                events.append(
+                    {"alert_id": aid, "commune_id": commune_id, "move": "submit", "actor_id": None, "at": created,
+                     "from_status": None, "to_status": "submitted", "detail": ""}
+                )  # fmt: skip
+            from alerts._access import bind_commune
+
+            bind_commune(s, commune_id)
+            s.execute(insert(Alert), alerts)
+            s.execute(insert(AlertSector), sectors)
+            s.execute(insert(AlertEvent), events)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+            conn.execute(text("SELECT setval(pg_get_serial_sequence('alerts', 'id'), (SELECT max(id) FROM alerts))"))
+    return {"commune_id": commune_id, "first_member": first_member, "boundary": boundary, "rng": rng}
+
+
+def _perimeter(index: object, lon: float, lat: float) -> object:
+    from alerts import diffusion_perimeter
+
+    return diffusion_perimeter(index, lon, lat, 150.0)  # type: ignore[arg-type]
+
+
+def _bench_posts(ctx: BenchContext, engine: Engine, world: dict, label: str, n_members: int) -> None:
+    n = 100 if ctx.quick else 1000
+    rng = world["rng"]
+    lon, lat = _points(world["boundary"], 3 * n, rng)
+    config = AlertConfig(duplicate_radius_m=0.0)  # the duplicate query runs, but finds nothing to offer
+    now = NOW
+
+    def post(i: int) -> None:
+        post_alert(
+            engine,
+            f"m{(i * 7) % n_members}@bench.fr",
+            category=CATEGORIES[i % len(CATEGORIES)],
+            text=TEXTS[i % len(TEXTS)],
+            lon=float(lon[i]),
+            lat=float(lat[i]),
+            key=f"bench-{label}-{i}",
+            config=config,
+            now=now,
+        )
+
+    post(0)  # warm up: caches of sectors and addresses
+    t0 = time.perf_counter()
+    for i in range(1, n):
+        post(i)
+    ours = (n - 1) / (time.perf_counter() - t0)
+
+    # Several clients at once, as a server sees them (other members, other points).
+    from concurrent.futures import ThreadPoolExecutor
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda i: post(n + i), range(n - 1)))
+    concurrent = (n - 1) / (time.perf_counter() - t0)
+
+    # Baseline: the bare insert of the same rows, one transaction per alert.
+    with transaction(engine) as s:
+        template = s.scalar(select(Alert).where(Alert.status == "published").limit(1))
+        row = {c.name: getattr(template, c.key) for c in Alert.__table__.columns if c.name != "id"}
+        sector_rows = [
+            {"sector_code": x.sector_code, "commune_id": x.commune_id, "sector_id": x.sector_id, "home": x.home}
+            for x in template.sectors
+        ]
+
+    def bare(i: int) -> None:
+        from alerts._access import bind_commune
+
+        with transaction(engine) as s:
+            bind_commune(s, world["commune_id"])
+            aid = s.execute(
+                insert(Alert).returning(Alert.id), [{**row, "idempotency_key": f"bare-{label}-{i}"}]
+            ).scalar()
+            s.execute(insert(AlertSector), [{**r, "alert_id": aid} for r in sector_rows])
+            s.execute(
+                insert(AlertEvent),
+                [{"alert_id": aid, "commune_id": world["commune_id"], "move": "submit", "at": now,
+                  "to_status": "submitted", "detail": ""}],
+            )  # fmt: skip
+
+    t0 = time.perf_counter()
+    for i in range(n):
+        bare(i)
+    baseline = n / (time.perf_counter() - t0)
+    ctx.report(
+        f"{label}: posting (full pipeline, 1 client)",
+        ours,
+        "posts/s",
+        baseline=baseline,
+        baseline_name="bare insert",
+        target=">= 200 posts/s",
+    )
+    ctx.report(f"{label}: bare insert of the same rows (baseline)", baseline, "posts/s")
+    ctx.report(f"{label}: posting (full pipeline, 4 clients)", concurrent, "posts/s", target=">= 200 posts/s")
+
+
+def _bench_feed(ctx: BenchContext, engine: Engine, world: dict, label: str, n_members: int) -> None:
+    n = 200 if ctx.quick else 1000
+    emails = [f"m{(i * 13) % n_members}@bench.fr" for i in range(n)]
+    feed(engine, emails[0], now=NOW)  # warm up
+    lat_s = latencies(lambda i: feed(engine, emails[i], now=NOW), n)
+    sizes = [len(feed(engine, e, now=NOW)) for e in emails[:20]]
+
+    def naive(i: int) -> None:
+        from alerts._access import bind_commune, load_viewer
+
+        with transaction(engine) as s:
+            viewer = load_viewer(s, emails[i], NOW)
+            bind_commune(s, viewer.commune_id)
+            rows = s.execute(
+                select(Alert.id, Alert.text, Alert.display_label, AlertSector.sector_code)
+                .join(AlertSector, AlertSector.alert_id == Alert.id)
+                .where(Alert.commune_id == viewer.commune_id, Alert.status == "published")
+            ).all()
+            mine = sorted({r.id for r in rows if r.sector_code == viewer.sector_code}, reverse=True)[:50]
+            assert mine is not None
+
+    base = latencies(naive, 5 if not ctx.quick else 3)
+    ctx.report(
+        f"{label}: one resident's feed p50 (50 newest)",
+        percentile(lat_s, 50) * 1e3,
+        "ms",
+        baseline=percentile(base, 50) * 1e3,
+        baseline_name="read all + filter in Python",
+        higher_is_better=False,
+    )
+    ctx.report(
+        f"{label}: one resident's feed p99",
+        percentile(lat_s, 99) * 1e3,
+        "ms",
+        target="<= 50 ms",
+        higher_is_better=False,
+    )
+    ctx.report(
+        f"{label}: baseline feed (read all + filter) p50", percentile(base, 50) * 1e3, "ms", higher_is_better=False
+    )
+    print(f"  feed sizes (first 20 residents): min {min(sizes)}, max {max(sizes)}")
+
+
+def _run_backend(ctx: BenchContext, engine: Engine, label: str) -> None:
+    n_members, n_alerts = (500, 5_000) if ctx.quick else (5_000, 100_000)
+    clear_caches()
+    upgrade(engine)
+    t0 = time.perf_counter()
+    world = _populate(engine, n_members, n_alerts)
+    print(f"  {label}: {n_members:,} members, {n_alerts:,} alerts loaded in {time.perf_counter() - t0:.1f} s")
+    _bench_feed(ctx, engine, world, label, n_members)
+    _bench_posts(ctx, engine, world, label, n_members)
+
+
+def run(ctx: BenchContext) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{Path(tmp) / 'alerts.sqlite3'}")
+        _run_backend(ctx, engine, "embedded")
+        engine.dispose()
+    if not ctx.postgis_url:
+        print("PostGIS: pas de base, mesure sautée")
+        return
+    # A database of our own in the bench cluster: other benchmarks reset theirs.
+    admin = make_engine(ctx.postgis_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS voisinage_bench_alerts"))
+        conn.execute(text("CREATE DATABASE voisinage_bench_alerts"))
+    admin.dispose()
+    url = make_url(ctx.postgis_url).set(database="voisinage_bench_alerts").render_as_string(hide_password=False)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    _run_backend(ctx, engine, "PostGIS")
+    engine.dispose()
