@@ -15,6 +15,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+import shapely
 from typer.testing import CliRunner
 
 from alerts import (
@@ -67,12 +68,12 @@ def _utc(day: str, hour: int = 10) -> datetime:
 
 def _cell_centre(lon: float, lat: float) -> tuple[float, float]:
     """The centre (Lambert-93) of the 250 m square cell holding (lon, lat)."""
-    p = transform_geom(__import__("shapely").Point(lon, lat), 4326, L93)
+    p = transform_geom(shapely.Point(lon, lat), 4326, L93)
     return ((math.floor(p.x / CELL) + 0.5) * CELL, (math.floor(p.y / CELL) + 0.5) * CELL)
 
 
 def _to_lonlat(x: float, y: float) -> tuple[float, float]:
-    p = transform_geom(__import__("shapely").Point(x, y), L93, 4326)
+    p = transform_geom(shapely.Point(x, y), L93, 4326)
     return p.x, p.y
 
 
@@ -152,7 +153,7 @@ def world(engine, shared_file):
     def post(author, category, sector, when, *, jitter=True):
         lon, lat = where[sector]
         if jitter:  # within 60 m of the hot spot: the same 250 m cell
-            x, y = transform_geom(__import__("shapely").Point(lon, lat), 4326, L93).coords[0]
+            x, y = transform_geom(shapely.Point(lon, lat), 4326, L93).coords[0]
             lon, lat = _to_lonlat(x + rng.uniform(-60, 60), y + rng.uniform(-60, 60))
         r = post_alert(engine, author, category=category, text=TEXTS[category], lon=lon, lat=lat,
                        confirm_new=True, config=CONFIG, now=when)  # fmt: skip
@@ -167,7 +168,7 @@ def world(engine, shared_file):
         t = _utc(f"2026-07-{d + 1:02d}")
         ids["a"].append(post(f"habitant{d % 3}@a.fr", "cambriolage", "a", t))
         approve(ids["a"][-1], t + timedelta(hours=2))
-    for d, day in enumerate(("2026-08-03", "2026-08-10")):  # sector B: 2 thefts, published 4 h later
+    for day in ("2026-08-03", "2026-08-10"):  # sector B: 2 thefts, published 4 h later
         t = _utc(day)
         ids["b"].append(post("bea@b.fr", "vol", "b", t, jitter=False))
         approve(ids["b"][-1], t + timedelta(hours=4))
@@ -259,7 +260,7 @@ def test_alert_heat_from_the_alerts_table(world) -> None:
     staff = alert_heat(engine, INSEE, "mairie_agent", start, end, cell_m=CELL)
     # 10 published in Q3, one anonymised (no point): 9 on the map; the 7 burglaries share the hot cell.
     assert int(staff.count.sum()) == 9 and int(staff.count.max()) == 7
-    hot = (int(math.floor(world["hot"][0] / CELL)), int(math.floor(world["hot"][1] / CELL)))
+    hot = (math.floor(world["hot"][0] / CELL), math.floor(world["hot"][1] / CELL))
     assert staff.as_dict()[hot] == 7
     resident = alert_heat(engine, INSEE, "resident", start, end, cell_m=CELL, min_count=5)
     assert resident.as_dict() == {hot: 7}
