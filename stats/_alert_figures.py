@@ -63,6 +63,7 @@ MEMBER_FIELDS = ("sector_code", "role", "status")
 PUBLISHED_STATES = frozenset({"published", "acknowledged", "closed"})
 TIMEZONE = "Europe/Paris"  # months and quarters are those of the mairie's calendar
 OUTSIDE = "(hors secteur)"
+FORMER = "(secteur d'un ancien découpage)"
 
 # Alert categories beside the SSMSI indicators they relate to (not the same thing: a neighbour's alert is
 # not a recorded offence; the comparison only shows orders of magnitude).
@@ -171,10 +172,16 @@ def rates_by_sector(frame: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFrame:
     out["rate_per_1000_households"] = np.where(
         out["households"] > 0, out["count"].astype(float) * 1000.0 / out["households"], np.nan
     )
+    extras = []
     outside = int(counts.get(OUTSIDE, 0))
     if outside:
-        extra = {"code": OUTSIDE, "name": OUTSIDE, "households": np.nan, "count": outside}
-        out = pd.concat([out, pd.DataFrame([extra])], ignore_index=True)
+        extras.append({"code": OUTSIDE, "name": OUTSIDE, "households": np.nan, "count": outside})
+    # Alerts routed with an earlier sector set whose code the current set no longer has: counted, not lost.
+    former = int(counts[~counts.index.isin([*out["code"], OUTSIDE])].sum())
+    if former:
+        extras.append({"code": FORMER, "name": FORMER, "households": np.nan, "count": former})
+    if extras:
+        out = pd.concat([out, pd.DataFrame(extras)], ignore_index=True)
         out["count"] = out["count"].astype("Int64")
     return out.reset_index(drop=True)
 

@@ -30,13 +30,13 @@ from pyproj import Transformer
 from sqlalchemy import DateTime, Engine, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
-from alerts import AUTHORITY_ROLES, VISIBLE_STATUSES, commune_categories, scoped
+from alerts import AUTHORITY_ROLES, DEFAULT_CATEGORIES, VISIBLE_STATUSES, commune_categories, scoped
 from community import gendarmerie_access_open
 from gis import SQUARE, HeatBins, InputError, bin_xy
 from sectors import active_set, locate_many
 from stats._alert_figures import ALERT_FIELDS
 from stats._heat import bin_in
-from stats._roles import is_staff
+from stats._roles import as_role, is_staff
 from store import is_postgis, transaction
 from store.schema import (
     Address,
@@ -115,7 +115,10 @@ def read_alerts(
     ``session`` must be bound to the commune (:func:`alerts.scoped`).
     """
     start, end = _utc(start), _utc(end)
-    labels = {c.code: c.label for c in commune_categories(session, commune.id)}
+    # The commune's labels; the default ones for a category it has since disabled.
+    labels = {c.code: c.label for c in DEFAULT_CATEGORIES} | {
+        c.code: c.label for c in commune_categories(session, commune.id)
+    }
     home = (
         select(AlertSector.alert_id, func.min(AlertSector.sector_code).label("code"))
         .where(AlertSector.commune_id == commune.id, AlertSector.home.is_(True))
@@ -334,12 +337,19 @@ def alert_heat(
     one ``GROUP BY`` on PostGIS, numpy on SQLite; both give the same cells (:mod:`gis._heat`). Cells with
     fewer than ``min_count`` alerts are dropped for readers who are not staff (see :func:`stats.is_staff`).
     Anonymised alerts have no point any more and are not on the map.
+
+    Raises
+    ------
+    gis.InputError
+        Unknown commune or role; the gendarmerie while the mairie keeps its access closed.
     """
     minimum = 1 if is_staff(role) else max(1, int(min_count))
     lo, hi = _utc(start), _utc(end)
     with transaction(engine) as session:
         commune = commune_row(session, insee)
         commune_id, crs = commune.id, commune.crs_epsg
+        if as_role(role) == Role.GENDARMERIE and not gendarmerie_access_open(session, commune_id):
+            raise InputError(f"L'accès de la gendarmerie à la commune {insee} est fermé : pas de carte des alertes.")
     with scoped(engine, commune_id) as session:
         if is_postgis(engine):
             where = ["commune_id = :cid", "status = ANY(:statuses)", "x_m IS NOT NULL", "y_m IS NOT NULL"]

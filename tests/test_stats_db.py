@@ -31,7 +31,7 @@ from alerts import (
 from cli import app
 from community import Actor, Role, assign_referent, get_commune, register_member, set_gendarmerie_access
 from data.synthetic import grid_sectors
-from gis import BAN_COLUMNS, HEX, SQUARE, bin_xy, transform_geom
+from gis import BAN_COLUMNS, HEX, SQUARE, InputError, bin_xy, transform_geom
 from sectors import active_set, import_sector_set, load_boundary, register_commune
 from stats import (
     alert_heat,
@@ -277,6 +277,13 @@ def test_alert_heat_from_the_alerts_table(world) -> None:
     for shape in (SQUARE, HEX):
         expected = bin_xy(located["x_m"].to_numpy(), located["y_m"].to_numpy(), CELL, shape, L93).as_dict()
         assert alert_heat(engine, INSEE, "mairie_admin", start, end, shape=shape, cell_m=CELL).as_dict() == expected
+    # The mairie closes the gendarmerie's access: no map for it any more (the permission matrix).
+    with transaction(engine) as s:
+        set_gendarmerie_access(s, Actor.operator(), get_commune(s, INSEE), False)
+    with pytest.raises(InputError, match="gendarmerie"):
+        alert_heat(engine, INSEE, "gendarmerie", start, end, cell_m=CELL)
+    with pytest.raises(InputError, match="gendarmerie"):
+        quarterly_report_from_db(engine, INSEE, "2026-Q3", role="gendarmerie")
 
 
 def test_report_and_exports_from_the_database(world, db_url, tmp_path) -> None:
