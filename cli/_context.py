@@ -7,11 +7,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import typer
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
+from tqdm import tqdm
 
 from gis import InputError
 from store import make_engine
@@ -70,6 +71,14 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
 
     return wrapper
+
+
+def progress_bar(**kwargs: Any) -> tqdm:
+    """A progress bar on stderr, shown only when stderr is a terminal (quiet in logs, pipes and CI)."""
+    kwargs.setdefault("file", sys.stderr)
+    kwargs.setdefault("leave", False)
+    kwargs.setdefault("disable", None)
+    return tqdm(**kwargs)
 
 
 def out(line: str) -> None:

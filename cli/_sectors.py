@@ -11,6 +11,7 @@ import pandas as pd
 import typer
 
 from cli._context import out, reports_errors, state
+from cli._sectors_generate import generate
 from gis import InputError, check_file, read_vector_file, write_vector_file
 from sectors import (
     SectorRules,
@@ -205,3 +206,6 @@ def locate(
         typer.echo(f"Le point ({lon}, {lat}) n'est dans aucun secteur de la commune {com.insee}.", err=True)
         raise typer.Exit(1)
     out(hit.name)
+
+
+app.command("generate")(generate)

@@ -8,9 +8,8 @@ from typing import Annotated
 import pandas as pd
 import typer
 from sqlalchemy.orm import Session
-from tqdm import tqdm
 
-from cli._context import out, reports_errors, state
+from cli._context import out, progress_bar, reports_errors, state
 from gis import InputError
 from sectors import get_commune
 from settings import get_settings
@@ -79,7 +78,7 @@ def import_command(
         name, code = item.split("=", 1)
         places[name.strip()] = code.strip()
     engine = state(ctx).engine()
-    with tqdm(unit=" lignes", desc="Import SSMSI", leave=False) as bar, transaction(engine) as session:
+    with progress_bar(unit=" lignes", desc="Import SSMSI") as bar, transaction(engine) as session:
         summary = import_ssmsi(session, file, only_codes=only or None, places=places, progress=bar.update)
     out(summary.describe())
 

@@ -1,7 +1,9 @@
 """``make demo``: build a demo database (embedded SQLite) and show sectors and look-ups from the CLI.
 
-Uses the real Bouray-sur-Juine boundary from ``../shared/data`` when it is there, else a synthetic commune.
-The demo database is ``data/demo.sqlite3`` (rebuilt each time); your own database is never touched.
+With ``../shared/data`` present, the demo registers Orsay (IGN boundary), lets Voisinage propose 12 sectors cut
+along its real OpenStreetMap streets, activates them, and locates points. Without it, a synthetic commune is
+cut into a grid. The demo database is ``data/demo.sqlite3`` (rebuilt each time); your own database is never
+touched.
 """
 
 from __future__ import annotations
@@ -13,79 +15,90 @@ from pathlib import Path
 
 import click
 import geopandas as gpd
+import numpy as np
 import shapely
 
 from cli import app
 from data.synthetic import grid_sectors
-from gis import metric_crs, write_vector_file
+from gis import metric_crs, read_vector_file, write_vector_file
+from sectors import pick_commune
 from settings import PROJECT_ROOT
 
 DEMO_DB = PROJECT_ROOT / "data" / "demo.sqlite3"
-SHARED_BOUNDARY = (
-    PROJECT_ROOT.parent / "shared" / "data" / "boundaries" / "bouray-sur-juine_91095_osm-relation-396777.geojson"
-)
+SHARED = PROJECT_ROOT.parent / "shared" / "data"
+COMMUNES = SHARED / "boundaries" / "communes-91-essonne_france-geojson_ign-2018.geojson"
+STREETS = SHARED / "osm" / "orsay_91471_highways_subset_2021-03-11.geojson"
 
 
 def voisinage(*args: str) -> int:
     """Run one ``voisinage`` command as a user would, echoing it first."""
-    argv = ["--db", f"sqlite:///{DEMO_DB}", *args]
     print(f"\n$ voisinage {shlex.join(args)}", flush=True)
     try:
-        app(argv, standalone_mode=False)
+        app(["--db", f"sqlite:///{DEMO_DB}", *args], standalone_mode=False)
     except click.exceptions.Exit as done:
         return int(done.exit_code)
     return 0
+
+
+def _points_file(boundary: shapely.Geometry, folder: Path) -> Path:
+    """A few points inside the commune, and one far outside it."""
+    rng = np.random.default_rng(3)
+    minx, miny, maxx, maxy = boundary.bounds
+    xs, ys = rng.uniform(minx, maxx, 200), rng.uniform(miny, maxy, 200)
+    inside = shapely.contains_xy(boundary, xs, ys)
+    rows = [f"{x:.5f},{y:.5f}" for x, y in zip(xs[inside][:8], ys[inside][:8], strict=True)]
+    path = folder / "points.csv"
+    path.write_text("lon,lat\n" + "\n".join([*rows, "2.0,48.0"]) + "\n")
+    return path
+
+
+def _steps(folder: Path) -> list[tuple[str, ...]]:
+    if COMMUNES.exists() and STREETS.exists():
+        insee = "91471"
+        boundary = pick_commune(read_vector_file(COMMUNES, max_mb=50), insee, COMMUNES.name)
+        return [
+            ("commune", "add", "--insee", insee, "--name", "Orsay", "--boundary", str(COMMUNES)),
+            (
+                "sectors",
+                "generate",
+                "--commune",
+                insee,
+                "--streets",
+                str(STREETS),
+                "--sectors",
+                "12",
+                "--save",
+                "--label",
+                "Proposition le long des rues",
+            ),
+            ("sectors", "activate", "--commune", insee, "--version", "1"),
+            ("sectors", "list", "--commune", insee),
+            ("sectors", "locate", "--commune", insee, *(f"{c:.5f}" for c in boundary.representative_point().coords[0])),
+            ("sectors", "locate", "--commune", insee, "--csv", str(_points_file(boundary, folder))),
+        ]
+    print("(../shared/data absent : commune synthétique découpée en grille)")
+    insee, boundary = "91999", shapely.box(2.28, 48.50, 2.32, 48.53)
+    boundary_file = write_vector_file(
+        gpd.GeoDataFrame({"insee": [insee]}, geometry=[boundary], crs=4326), folder / "commune.geojson"
+    )
+    sectors_file = write_vector_file(grid_sectors(boundary, metric_crs(insee), 3, 3), folder / "secteurs.geojson")
+    return [
+        ("commune", "add", "--insee", insee, "--name", "Commune de démonstration", "--boundary", str(boundary_file)),
+        ("sectors", "import", "--commune", insee, str(sectors_file), "--activate"),
+        ("sectors", "list", "--commune", insee),
+        ("sectors", "locate", "--commune", insee, "--csv", str(_points_file(boundary, folder))),
+    ]
 
 
 def main() -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{DEMO_DB}{suffix}").unlink(missing_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        if SHARED_BOUNDARY.exists():
-            insee, name, boundary_file = "91095", "Bouray-sur-Juine", SHARED_BOUNDARY
-            boundary = gpd.read_file(boundary_file).geometry.iloc[0]
-        else:
-            print("(../shared/data absent : commune synthétique)")
-            insee, name = "91999", "Commune de démonstration"
-            boundary = shapely.box(2.28, 48.50, 2.32, 48.53)
-            boundary_file = Path(tmp) / "commune.geojson"
-            write_vector_file(gpd.GeoDataFrame({"insee": [insee]}, geometry=[boundary], crs=4326), boundary_file)
-        sectors_file = Path(tmp) / "secteurs.geojson"
-        write_vector_file(grid_sectors(boundary, metric_crs(insee), 3, 3), sectors_file)
-        centre = boundary.representative_point()
-        points = Path(tmp) / "points.csv"
-        points.write_text(
-            "lon,lat\n"
-            + "\n".join(
-                f"{p.x:.5f},{p.y:.5f}"
-                for p in shapely.get_parts(
-                    shapely.points(shapely.get_coordinates(boundary.buffer(-0.002).exterior)[::25])
-                )
-            )
-            + "\n2.0,48.0\n"
-        )
-        steps = [
-            ("db", "init"),
-            ("commune", "add", "--insee", insee, "--name", name, "--boundary", str(boundary_file)),
-            (
-                "sectors",
-                "import",
-                "--commune",
-                insee,
-                str(sectors_file),
-                "--label",
-                "Découpage de démonstration",
-                "--activate",
-            ),
-            ("sectors", "list", "--commune", insee),
-            ("sectors", "locate", "--commune", insee, f"{centre.x:.5f}", f"{centre.y:.5f}"),
-            ("sectors", "locate", "--commune", insee, "--csv", str(points)),
-        ]
-        for step in steps:
-            if voisinage(*step) not in (0,):
+        for step in [("db", "init"), *_steps(Path(tmp))]:
+            if voisinage(*step) != 0:
                 sys.exit(1)
     print(f"\nBase de démonstration : {DEMO_DB}")
-    print(f"Essayez : uv run voisinage --db sqlite:///{DEMO_DB} sectors locate --commune {insee} LON LAT")
+    print(f"Essayez : uv run voisinage --db sqlite:///{DEMO_DB} sectors locate --commune CODE LON LAT")
 
 
 if __name__ == "__main__":

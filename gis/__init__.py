@@ -1,11 +1,20 @@
 """Pure spatial toolkit: CRS choice, coordinate checks, validation and repair, file reading, point location,
-BAN addresses and geocoding, heat binning.
+BAN addresses and geocoding, heat binning, OSM streets and street blocks.
 
 This package imports nothing else of Voisinage.
 """
 
+from gis._address_points import parse_certification, read_address_points
 from gis._ban import BAN_COLUMNS, count_data_lines, read_ban_chunks
 from gis._ban_api import BanApiGeocoder, GeocoderUnavailableError
+from gis._blocks import (
+    BARRIER_RAILWAYS,
+    BARRIER_WATERWAYS,
+    DRIVABLE_HIGHWAYS,
+    barrier_lines,
+    block_adjacency,
+    build_blocks,
+)
 from gis._blur import DisplayedLocation, LocationBlurrer, exact_location
 from gis._coords import FRENCH_TERRITORIES, check_lonlat_bounds
 from gis._crs import LAMBERT_93, OVERSEAS_CRS, check_insee, metric_crs, require_metric
@@ -15,11 +24,16 @@ from gis._heat import HEX, HEX_CONSTANTS, SQUARE, HeatBins, bin_lonlat, bin_xy, 
 from gis._io import check_file, read_vector_file, write_vector_file
 from gis._nearby import AreaIndex
 from gis._normalize import fold, street_key
+from gis._osm_online import OsmnxStreetSource
 from gis._project import to_metric, transform_geom, transform_xy
+from gis._streets import StreetSource, load_streets, read_street_file
 from gis._validate import RepairReport, as_multipolygon, polygonal_part, repair_all, repair_polygonal
 
 __all__ = [
     "BAN_COLUMNS",
+    "BARRIER_RAILWAYS",
+    "BARRIER_WATERWAYS",
+    "DRIVABLE_HIGHWAYS",
     "FRENCH_TERRITORIES",
     "HEX",
     "HEX_CONSTANTS",
@@ -36,11 +50,16 @@ __all__ = [
     "HeatBins",
     "InputError",
     "LocationBlurrer",
+    "OsmnxStreetSource",
     "ParsedQuery",
     "RepairReport",
+    "StreetSource",
     "as_multipolygon",
+    "barrier_lines",
     "bin_lonlat",
     "bin_xy",
+    "block_adjacency",
+    "build_blocks",
     "cell_polygons",
     "check_file",
     "check_insee",
@@ -51,10 +70,14 @@ __all__ = [
     "exact_location",
     "fold",
     "hex_axial",
+    "load_streets",
     "metric_crs",
+    "parse_certification",
     "parse_query",
     "polygonal_part",
+    "read_address_points",
     "read_ban_chunks",
+    "read_street_file",
     "read_vector_file",
     "repair_all",
     "repair_polygonal",

@@ -7,11 +7,15 @@ Public API
   :func:`active_set`, :func:`get_set`, :func:`sets_of`, :func:`to_geodataframe`, :class:`SectorRules`
 - rules: :func:`check_rules`, :class:`RuleReport`
 - lookup: :class:`Locator`, :func:`locate`, :func:`locate_many`, :class:`SectorHit`, :class:`GridLocator`
+- generation from the street network: :func:`generate_sectors`, :class:`GeneratedSectors`,
+  :func:`sector_names`, :func:`suggested_referents`
 """
 
 from sectors._communes import INSEE_FIELDS, get_commune, list_communes, load_boundary, pick_commune, register_commune
+from sectors._generate import BALANCE_RATIO, GeneratedSectors, generate_sectors
 from sectors._grid import OUTSIDE, GridLocator
 from sectors._locate import Locator, SectorHit, locate, locate_many, locator
+from sectors._naming import sector_names, suggested_referents
 from sectors._rules import Overlap, RuleReport, check_rules
 from sectors._sets import (
     ImportOutcome,
@@ -29,8 +33,10 @@ from sectors._sets import (
 activate = activate_set
 
 __all__ = [
+    "BALANCE_RATIO",
     "INSEE_FIELDS",
     "OUTSIDE",
+    "GeneratedSectors",
     "GridLocator",
     "ImportOutcome",
     "Locator",
@@ -42,6 +48,7 @@ __all__ = [
     "activate_set",
     "active_set",
     "check_rules",
+    "generate_sectors",
     "get_commune",
     "get_set",
     "import_sector_set",
@@ -54,6 +61,8 @@ __all__ = [
     "prepare_sectors",
     "register_commune",
     "save_sector_set",
+    "sector_names",
     "sets_of",
+    "suggested_referents",
     "to_geodataframe",
 ]

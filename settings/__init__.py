@@ -118,6 +118,18 @@ class Settings(BaseSettings):
         gt=0,
         description="How long a moderator holds an alert they opened; other moderators see it is taken.",
     )
+    streets_cache_dir: Path = Field(
+        default=Path("data/cache/osm"),
+        description="Folder where streets downloaded from OpenStreetMap (voisinage sectors generate --streets osm) "
+        "are cached, one GeoJSON per commune; relative paths start at the project folder. Delete a file to "
+        "download it again.",
+    )
+    max_streets_mb: float = Field(
+        default=300.0,
+        gt=0,
+        description="Largest street file (.osm, .osm.pbf, Overpass .geojson) accepted by sector generation, in "
+        "megabytes; cut larger extracts around the commune first (osmium extract).",
+    )
 
     geocoder: Literal["local", "ban_api"] = Field(
         default="local",

@@ -107,7 +107,9 @@ def import_ban(
         record = AddressImport(source=source or path.name, rows=0, inserted=0, updated=0)
         session.add(record)
         session.flush()
-        bar = tqdm(total=total, unit=" adresses", desc="Import BAN", disable=not progress, leave=True)
+        bar = tqdm(
+            total=total, unit=" adresses", desc="Import BAN", disable=None if progress else True, leave=True
+        )  # quiet when not a terminal
         try:
             for frame in read_ban_chunks(path, chunk_rows=chunk_rows):
                 frame = frame.drop_duplicates("ban_id", keep="last")
