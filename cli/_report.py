@@ -12,7 +12,16 @@ from cli._context import out, reports_errors, state
 from cli._stats import reader_role, require_commune
 from gis import InputError
 from settings import get_settings
-from stats import ALERT_FIELDS, build_quarterly_report, quarterly_report_from_db, render_html, render_pdf
+from stats import (
+    ALERT_FIELDS,
+    build_quarterly_report,
+    check_reader,
+    load_records,
+    parse_quarter,
+    quarterly_report_from_db,
+    render_html,
+    render_pdf,
+)
 from store import transaction
 
 app = typer.Typer(help="Rapports : rapport trimestriel de la commune.", no_args_is_help=True)
@@ -84,10 +93,23 @@ def quarterly(
             require_commune(session, commune)
         report = quarterly_report_from_db(engine, commune, quarter, **options)  # type: ignore[arg-type]
     else:
-        alerts = read_alert_records(alerts_file) if alerts_file else pd.DataFrame(columns=list(ALERT_FIELDS))
+        # Alerts from the file; sectors (with households) and members still from the database.
+        alerts = read_alert_records(alerts_file)
         with transaction(engine) as session:
             require_commune(session, commune)
-            report = build_quarterly_report(session, commune, quarter, alerts=alerts, **options)  # type: ignore[arg-type]
+        records = load_records(engine, commune, *parse_quarter(quarter))
+        check_reader(records, reader)
+        with transaction(engine) as session:
+            report = build_quarterly_report(
+                session,
+                commune,
+                quarter,
+                alerts=alerts,
+                sectors=records.sectors,
+                members=records.members,
+                notes=[n for n in records.notes if "anonymisée" not in n],
+                **options,  # type: ignore[arg-type]
+            )
     if suffix == ".pdf":
         render_pdf(report, out_file)
     else:

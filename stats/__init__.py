@@ -31,7 +31,7 @@ from stats._alert_figures import (
 from stats._catalogue import BY_KEY, DEPARTEMENTS, Indicator, departement_of, indicator_for
 from stats._exports import StatsTables, build_tables, write_csv, write_excel
 from stats._format import WITHHELD, fr_number, fr_rate
-from stats._from_db import quarterly_report_from_db, tables_from_db
+from stats._from_db import check_reader, quarterly_report_from_db, tables_from_db
 from stats._heat import bin_in, bin_table, heat_sql, read_points
 from stats._indicators import (
     HEADERS,
@@ -83,6 +83,7 @@ __all__ = [
     "build_quarterly_report",
     "build_tables",
     "categories_beside_ssmsi",
+    "check_reader",
     "commune_trend",
     "commune_views",
     "counts_by",
