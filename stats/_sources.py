@@ -83,7 +83,7 @@ def _utc(moment: datetime | pd.Timestamp | None) -> datetime | None:
     stamp = pd.Timestamp(moment)
     if stamp.tzinfo is None:
         raise InputError("Les bornes de la période doivent porter un fuseau horaire.")
-    # Naive UTC: SQLite stores the UTC fields without offset; PostgreSQL compares timestamptz alike.
+    # UTC: SQLite stores the UTC fields of our aware datetimes without offset; PostgreSQL compares timestamptz.
     return stamp.tz_convert(UTC).to_pydatetime()
 
 
