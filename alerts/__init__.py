@@ -69,7 +69,7 @@ from alerts._perimeter import Perimeter, Scope, SectorIndex, SectorRef, diffusio
 from alerts._posting import DuplicateSuspectedError, PostResult, post_alert
 from alerts._reading import feed, feed_for, get_alert
 from alerts._retention import ANONYMISED_TEXT, add_months, anonymisation_due, retention_cutoff
-from alerts._rgpd import anonymise_member_alerts, export_member_alerts
+from alerts._rgpd import anonymise_member_alerts, export_member_alerts, register_rgpd_hooks
 
 __all__ = [
     "ANONYMISED_TEXT",
@@ -136,6 +136,7 @@ __all__ = [
     "post_alert",
     "probable_duplicates",
     "record_widening",
+    "register_rgpd_hooks",
     "reject",
     "release",
     "resolve_category",
@@ -150,3 +151,5 @@ __all__ = [
     "whole_commune",
     "widen",
 ]
+
+register_rgpd_hooks()

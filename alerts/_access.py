@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import DateTime, Engine, Select, and_, bindparam, false, or_, select, text
+from sqlalchemy import DateTime, Engine, Select, String, and_, bindparam, cast, false, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from alerts._moderation import MODERATOR_ROLES, VISIBLE_STATUSES, Status
@@ -149,15 +149,29 @@ _VIEWER_QUERY = (
 )
 
 
-def load_viewer(session: Session, email: str, now: datetime) -> Viewer:
+# The same, binding the transaction to the member's commune on PostGIS in the same round trip (``members``
+# has no row-level security; the settings apply to the statements that follow).
+_COMMUNE_GUC = func.set_config("voisinage.commune_id", func.coalesce(cast(Member.commune_id, String), ""), True)
+_VIEWER_BINDING = _VIEWER_QUERY.add_columns(_COMMUNE_GUC.label("bound"))
+_VIEWER_BINDING_AS_APP = _VIEWER_BINDING.add_columns(func.set_config("role", APP_ROLE, True).label("as_app"))
+
+
+def load_viewer(session: Session, email: str, now: datetime, *, bind: bool = False) -> Viewer:
     """The member of e-mail ``email`` as a :class:`Viewer` (sanctions and referent sectors in force at ``now``).
+
+    With ``bind``, the transaction is also bound to the member's commune (as :func:`bind_commune` does).
 
     Raises
     ------
     gis.InputError
         Unknown e-mail, or an account without a commune.
     """
-    row = session.execute(_VIEWER_QUERY, {"email": email.strip().lower(), "now": now}).first()
+    query = _VIEWER_QUERY
+    engine = session.get_bind()
+    engine = engine if isinstance(engine, Engine) else engine.engine
+    if bind and is_postgis(engine):
+        query = _VIEWER_BINDING_AS_APP if _switch_role_needed(session, engine) else _VIEWER_BINDING
+    row = session.execute(query, {"email": email.strip().lower(), "now": now}).first()
     if row is None or row.status == MemberStatus.DELETED:
         raise InputError(f"Aucun membre n'a l'adresse électronique « {email} ».")
     if row.commune_id is None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from alerts import _moderation as mod
-from alerts._access import bind_commune, load_viewer, visible_alerts
+from alerts._access import load_viewer, visible_alerts
 from alerts._context import AlertConfig, as_utc, commune_categories, now_or_utc, sector_index
 from alerts._perimeter import Perimeter, SectorIndex, whole_commune, widen
 from alerts._reading import present, sectors_of
@@ -122,8 +122,7 @@ def moderate(
     if chosen != 1:
         raise InputError("Choisissez une seule décision : --approve, --reject MOTIF, --widen SECTEUR… ou --edit.")
     with transaction(engine) as session:
-        viewer = load_viewer(session, email, now)
-        bind_commune(session, viewer.commune_id)
+        viewer = load_viewer(session, email, now, bind=True)
         if not viewer.may_moderate:
             raise InputError("Votre rôle ne permet pas de modérer les alertes.")
         alert = session.scalar(visible_alerts(viewer).where(Alert.id == alert_id))
@@ -163,8 +162,7 @@ def moderate(
 def _apply(engine: Engine, alert_id: int, email: str, now: datetime | None, move: Any) -> dict:
     now = now_or_utc(now)
     with transaction(engine) as session:
-        viewer = load_viewer(session, email, now)
-        bind_commune(session, viewer.commune_id)
+        viewer = load_viewer(session, email, now, bind=True)
         alert = session.scalar(visible_alerts(viewer).where(Alert.id == alert_id))
         if alert is None:
             raise InputError(f"Alerte n°{alert_id} introuvable.")

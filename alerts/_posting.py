@@ -5,15 +5,31 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 import shapely
-from sqlalchemy import Engine, insert, or_, select
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from alerts import _moderation as mod
-from alerts._access import Viewer, bind_commune, load_viewer
+from alerts._access import Viewer, load_viewer
 from alerts._categories import (
     Family,
     resolve_category,
@@ -121,8 +137,7 @@ def post_alert(
     if key is not None and not (0 < len(key.strip()) <= 100):
         raise InputError("La clé d'idempotence doit faire de 1 à 100 caractères.")
     with transaction(engine) as session:
-        viewer = load_viewer(session, email, now)
-        bind_commune(session, viewer.commune_id)
+        viewer = load_viewer(session, email, now, bind=True)
         # One query: the author's recent posts (rate limit) and an alert already posted with this key.
         recent_or_same = Alert.created_at > now - config.rate_window
         if key:
@@ -248,50 +263,39 @@ def _post_checked(
         "created_at": now,
         "published_at": now if state.status == mod.Status.PUBLISHED else None,
     }
-    table = Alert.__table__
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    sector_rows = [
+        {
+            "sector_code": index.sectors[sid].code,
+            "commune_id": viewer.commune_id,
+            "sector_id": sid,
+            "home": sid in perimeter.home_ids,
+        }
+        for sid in perimeter.sector_ids
+    ]
+    event_rows = [
+        {
+            "commune_id": viewer.commune_id,
+            "move": e.move.value,
+            "actor_id": e.actor_id,
+            "at": e.at,
+            "from_status": e.from_status.value if e.from_status else None,
+            "to_status": e.to_status.value,
+            "detail": e.detail,
+        }
+        for e in state.history
+    ]
     # A concurrent retry with the same key may have won the race: then nothing is inserted and we return it.
-    statement = (
-        dialect_insert(table)
-        .on_conflict_do_nothing(index_elements=["author_id", "idempotency_key"])
-        .returning(table.c.id)
-    )
-    alert_id = session.execute(statement, row).scalar()
+    if session.get_bind().dialect.name == "postgresql":
+        statement, params = _insert_all_postgres(row, sector_rows, event_rows)
+        alert_id = session.execute(statement, params).scalar()
+    else:
+        alert_id = _insert_all_sqlite(session, row, sector_rows, event_rows)
     if alert_id is None:
         existing = session.scalar(
             select(Alert).where(Alert.author_id == viewer.member_id, Alert.idempotency_key == key)
         )
         assert existing is not None
         return _replay(existing, category.code, text)
-    session.execute(
-        insert(AlertSector.__table__),
-        [
-            {
-                "alert_id": alert_id,
-                "sector_code": index.sectors[sid].code,
-                "commune_id": viewer.commune_id,
-                "sector_id": sid,
-                "home": sid in perimeter.home_ids,
-            }
-            for sid in perimeter.sector_ids
-        ],
-    )
-    session.execute(
-        insert(AlertEvent.__table__),
-        [
-            {
-                "alert_id": alert_id,
-                "commune_id": viewer.commune_id,
-                "move": e.move.value,
-                "actor_id": e.actor_id,
-                "at": e.at,
-                "from_status": e.from_status.value if e.from_status else None,
-                "to_status": e.to_status.value,
-                "detail": e.detail,
-            }
-            for e in state.history
-        ],
-    )
     return PostResult(
         alert_id,
         state.status.value,
@@ -321,3 +325,79 @@ def _offer_duplicates(
     found = probable_duplicates(category, point_m.x, point_m.y, now, recent, radius_m=r, window=config.duplicate_window)
     if found:
         raise DuplicateSuspectedError(found)
+
+
+def _insert_all_sqlite(
+    session: Session, row: dict[str, Any], sectors: list[dict[str, Any]], events: list[dict[str, Any]]
+) -> int | None:
+    table = Alert.__table__
+    statement = (
+        sqlite_insert(table)
+        .on_conflict_do_nothing(index_elements=["author_id", "idempotency_key"])
+        .returning(table.c.id)
+    )
+    alert_id = session.execute(statement, row).scalar()
+    if alert_id is not None:
+        session.execute(insert(AlertSector.__table__), [{**r, "alert_id": alert_id} for r in sectors])
+        session.execute(insert(AlertEvent.__table__), [{**r, "alert_id": alert_id} for r in events])
+    return alert_id
+
+
+def _insert_all_postgres(row: dict[str, Any], sectors: list[dict[str, Any]], events: list[dict[str, Any]]) -> Any:
+    """The alert, its sectors and its events in one statement (one round trip): data-modifying CTEs."""
+    params = {f"a_{k}": v for k, v in row.items()}
+    params |= {
+        "s_code": [r["sector_code"] for r in sectors],
+        "s_id": [r["sector_id"] for r in sectors],
+        "s_home": [r["home"] for r in sectors],
+    }
+    for key, column in (("move", "move"), ("actor", "actor_id"), ("at", "at"), ("from", "from_status"),
+                        ("to", "to_status"), ("detail", "detail")):  # fmt: skip
+        params[f"e_{key}"] = [r[column] for r in events]
+    return _postgres_insert_all(tuple(row)), params
+
+
+@cache
+def _postgres_insert_all(columns: tuple[str, ...]) -> Any:
+    """Built once (per column list): building this statement costs more than running it."""
+    table, ts, te = Alert.__table__, AlertSector.__table__, AlertEvent.__table__
+    new = (
+        pg_insert(table)
+        .values({c: bindparam(f"a_{c}", type_=table.c[c].type) for c in columns})
+        .on_conflict_do_nothing(index_elements=["author_id", "idempotency_key"])
+        .returning(table.c.id)
+        .cte("new_alert")
+    )
+
+    def arr(name: str, kind: Any) -> Any:
+        return bindparam(name, type_=ARRAY(kind))
+
+    s = (
+        func.unnest(arr("s_code", String()), arr("s_id", Integer()), arr("s_home", Boolean()))
+        .table_valued("code", "sid", "home")
+        .render_derived(name="s")
+    )
+    commune = bindparam("a_commune_id", type_=Integer())
+    add_sectors = ts.insert().from_select(
+        ["alert_id", "sector_code", "commune_id", "sector_id", "home"],
+        select(new.c.id, s.c.code, commune, s.c.sid, s.c.home).select_from(new).join(s, true()),
+    )
+    e = (
+        func.unnest(
+            arr("e_move", String()),
+            arr("e_actor", Integer()),
+            arr("e_at", DateTime(timezone=True)),
+            arr("e_from", String()),
+            arr("e_to", String()),
+            arr("e_detail", Text()),
+        )
+        .table_valued("move", "actor", "at", "from_status", "to_status", "detail")
+        .render_derived(name="e")
+    )
+    add_events = te.insert().from_select(
+        ["alert_id", "commune_id", "move", "actor_id", "at", "from_status", "to_status", "detail"],
+        select(new.c.id, commune, e.c.move, e.c.actor, e.c.at, e.c.from_status, e.c.to_status, e.c.detail)
+        .select_from(new)
+        .join(e, true()),
+    )
+    return select(new.c.id).add_cte(add_sectors.cte("new_sectors")).add_cte(add_events.cte("new_events"))

@@ -11,7 +11,7 @@ from shapely.geometry import mapping
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from alerts._access import Viewer, bind_commune, load_viewer, visible_alerts, visible_id_branches
+from alerts._access import Viewer, load_viewer, visible_alerts, visible_id_branches
 from alerts._context import AlertConfig, as_utc, commune_categories, commune_context, now_or_utc
 from gis import InputError
 from store import transaction
@@ -143,16 +143,14 @@ def feed(
 ) -> list[dict]:
     """The newest alerts the member of e-mail ``email`` may read, newest first, as JSON-ready dicts."""
     with transaction(engine) as session:
-        viewer = load_viewer(session, email, now_or_utc(now))
-        bind_commune(session, viewer.commune_id)
+        viewer = load_viewer(session, email, now_or_utc(now), bind=True)
         return feed_for(session, viewer, limit=limit, before_id=before_id, config=config)
 
 
 def get_alert(engine: Engine, email: str, alert_id: int, *, now: datetime | None = None) -> dict:
     """One alert, if the member may read it (the same message whether it does not exist or is not theirs)."""
     with transaction(engine) as session:
-        viewer = load_viewer(session, email, now_or_utc(now))
-        bind_commune(session, viewer.commune_id)
+        viewer = load_viewer(session, email, now_or_utc(now), bind=True)
         alert = session.scalar(visible_alerts(viewer).where(Alert.id == alert_id))
         if alert is None:
             raise InputError(f"Alerte n°{alert_id} introuvable.")

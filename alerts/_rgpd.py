@@ -1,8 +1,7 @@
 """A member's rights over their alerts (RGPD): export them, and anonymise them when the account is deleted.
 
-Both take the caller's session (the members domain runs them inside its own transaction): register them
-with ``community.register_exporter("alerts", export_member_alerts)`` and
-``community.register_anonymiser("alerts", anonymise_member_alerts)``.
+Both take the caller's session (the members domain runs them inside its own transaction);
+:func:`register_rgpd_hooks` registers them with :mod:`community` (done when :mod:`alerts` is imported).
 """
 
 from __future__ import annotations
@@ -85,3 +84,11 @@ def anonymise_member_alerts(session: Session, member_id: int) -> int:
         )
     )
     return len(ids)
+
+
+def register_rgpd_hooks() -> None:
+    """Make every member export include their alerts, and every account deletion anonymise them."""
+    from community import register_anonymiser, register_exporter
+
+    register_exporter("alerts", export_member_alerts)
+    register_anonymiser("alerts", anonymise_member_alerts)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from cli._context import out, reports_errors, state
-from cli._operator import geocoder, operator
+from cli._operator import geocoder, member_in, operator
 from community import (
     VERIFICATION_METHODS,
     assign_referent,
@@ -18,7 +18,6 @@ from community import (
     display_status,
     exclude,
     export_member_data,
-    find_member,
     get_commune,
     list_members,
     refuse_member,
@@ -134,9 +133,8 @@ def verify(
     note: str = typer.Option("", "--note", help="Précision (sans donnée sensible)."),
 ) -> None:
     """Valide l'adresse d'un membre en attente (la preuve est vérifiée hors ligne)."""
-    with transaction(state(ctx).engine()) as session:
-        found = get_commune(session, commune)
-        verify_member(session, operator(), find_member(session, found, email), method=method, note=note)
+    with member_in(ctx, commune, email) as (session, member):
+        verify_member(session, operator(), member, method=method, note=note)
     typer.echo(f"Adresse de {email} vérifiée ({VERIFICATION_METHODS[method]}).", err=True)
 
 
@@ -149,9 +147,8 @@ def refuse(
     reason: str = typer.Option(..., "--reason", help="Motif du refus, communiqué à la personne."),
 ) -> None:
     """Refuse une inscription en attente, avec un motif."""
-    with transaction(state(ctx).engine()) as session:
-        found = get_commune(session, commune)
-        refuse_member(session, operator(), find_member(session, found, email), reason=reason)
+    with member_in(ctx, commune, email) as (session, member):
+        refuse_member(session, operator(), member, reason=reason)
     typer.echo(f"Inscription de {email} refusée.", err=True)
 
 
@@ -166,9 +163,8 @@ def suspend_command(
 ) -> None:
     """Suspend un membre jusqu'à une date : il ne peut ni publier ni recevoir."""
     end = parse_until(until)
-    with transaction(state(ctx).engine()) as session:
-        found = get_commune(session, commune)
-        suspend(session, operator(), find_member(session, found, email), until=end, reason=reason)
+    with member_in(ctx, commune, email) as (session, member):
+        suspend(session, operator(), member, until=end, reason=reason)
     typer.echo(f"{email} est suspendu jusqu'au {end.astimezone(PARIS):%d/%m/%Y %H:%M}.", err=True)
 
 
@@ -181,9 +177,8 @@ def warn_command(
     reason: str = typer.Option(..., "--reason", help="Motif, communiqué au membre."),
 ) -> None:
     """Adresse un avertissement à un membre (gardé dans son historique)."""
-    with transaction(state(ctx).engine()) as session:
-        found = get_commune(session, commune)
-        warn(session, operator(), find_member(session, found, email), reason=reason)
+    with member_in(ctx, commune, email) as (session, member):
+        warn(session, operator(), member, reason=reason)
     typer.echo(f"Avertissement enregistré pour {email}.", err=True)
 
 
@@ -196,9 +191,8 @@ def exclude_command(
     reason: str = typer.Option(..., "--reason", help="Motif, communiqué au membre."),
 ) -> None:
     """Exclut définitivement un membre (son compte est fermé)."""
-    with transaction(state(ctx).engine()) as session:
-        found = get_commune(session, commune)
-        exclude(session, operator(), find_member(session, found, email), reason=reason)
+    with member_in(ctx, commune, email) as (session, member):
+        exclude(session, operator(), member, reason=reason)
     typer.echo(f"{email} est exclu.", err=True)
 
 
@@ -206,9 +200,8 @@ def exclude_command(
 @reports_errors
 def export(ctx: typer.Context, email: str = EMAIL, commune: str = COMMUNE) -> None:
     """Écrit en JSON sur la sortie standard tout ce que Voisinage détient sur le membre (droit d'accès RGPD)."""
-    with transaction(state(ctx).engine()) as session:
-        found = get_commune(session, commune)
-        data = export_member_data(session, operator(), find_member(session, found, email))
+    with member_in(ctx, commune, email) as (session, member):
+        data = export_member_data(session, operator(), member)
     out(json.dumps(data, ensure_ascii=False, indent=2))
 
 
@@ -216,9 +209,8 @@ def export(ctx: typer.Context, email: str = EMAIL, commune: str = COMMUNE) -> No
 @reports_errors
 def delete(ctx: typer.Context, email: str = EMAIL, commune: str = COMMUNE) -> None:
     """Supprime le compte (droit à l'effacement) : données personnelles effacées, alertes anonymisées."""
-    with transaction(state(ctx).engine()) as session:
-        found = get_commune(session, commune)
-        counts = delete_account(session, operator(), find_member(session, found, email))
+    with member_in(ctx, commune, email) as (session, member):
+        counts = delete_account(session, operator(), member)
     detail = ", ".join(f"{name} : {n} anonymisé(s)" for name, n in counts.items())
     typer.echo(f"Compte de {email} supprimé{f' ({detail})' if detail else ''}.", err=True)
 

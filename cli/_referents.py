@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from cli._context import out, reports_errors, state
-from cli._operator import operator
-from community import assign_referent, end_referent, find_member, get_commune, record, sector_staffing
+from cli._operator import member_in, operator
+from community import assign_referent, end_referent, get_commune, record, sector_staffing
 from store import transaction
 
 app = typer.Typer(help="Référents de secteur (nommés par la mairie, 2 à 3 par secteur).", no_args_is_help=True)
@@ -23,9 +23,8 @@ def assign(
     sector: str = SECTOR,
 ) -> None:
     """Nomme un membre vérifié référent d'un secteur (dans la limite des places du secteur)."""
-    with transaction(state(ctx).engine()) as session:
-        found = get_commune(session, commune)
-        assignment = assign_referent(session, operator(), found, sector, find_member(session, found, email))
+    with member_in(ctx, commune, email) as (session, member):
+        assignment = assign_referent(session, operator(), get_commune(session, commune), sector, member)
     typer.echo(f"{email} est référent du secteur {assignment.sector_code}.", err=True)
 
 
@@ -38,9 +37,8 @@ def remove(
     sector: str = SECTOR,
 ) -> None:
     """Retire un référent de son secteur."""
-    with transaction(state(ctx).engine()) as session:
-        found = get_commune(session, commune)
-        end_referent(session, operator(), found, sector, find_member(session, found, email))
+    with member_in(ctx, commune, email) as (session, member):
+        end_referent(session, operator(), get_commune(session, commune), sector, member)
     typer.echo(f"{email} n'est plus référent de ce secteur.", err=True)
 
 

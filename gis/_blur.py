@@ -157,4 +157,5 @@ class LocationBlurrer:
             if n >= self.k:
                 break
         ring = [(lng, la) for la, lng in h3.cell_to_boundary(cell)]
-        return DisplayedLocation("cell", shapely.Polygon(ring), f"zone d'environ {n} adresses", n, cell)
+        label = f"zone d'environ {n} adresses" if n >= self.k else "zone étendue (trop peu d'adresses connues ici)"
+        return DisplayedLocation("cell", shapely.Polygon(ring), label, n, cell)

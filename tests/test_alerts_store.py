@@ -261,6 +261,14 @@ def test_postgis_row_level_security_isolates_communes(postgis_engine, shared_fil
         # Writing into another commune is refused by the policy's WITH CHECK.
         with pytest.raises(Exception, match="row-level security"), s.begin_nested():
             s.execute(text("UPDATE alerts SET commune_id = :b"), {"b": world["bouray_id"]})
+    # Loading the acting member binds the transaction to their commune, in the same round trip.
+    from alerts import load_viewer
+
+    with transaction(engine) as s:
+        viewer = load_viewer(s, "lea@lardy.fr", T0, bind=True)
+        assert s.execute(text("SELECT current_user")).scalar() == "voisinage_app"
+        assert s.execute(text("SELECT current_setting('voisinage.commune_id')")).scalar() == str(viewer.commune_id)
+        assert s.execute(text("SELECT count(*) FROM alerts")).scalar() == 1
     # Outside any commune binding, the application role sees nothing.
     with transaction(engine) as s:
         s.execute(text("SET LOCAL ROLE voisinage_app"))
@@ -356,3 +364,20 @@ def test_moderators_see_who_holds_an_alert(world) -> None:
     seen = {a["id"]: a for a in feed(world["engine"], "mairie@a.fr", now=now)}
     assert seen[held.alert_id]["held_by"]["name"] == "Ref"
     assert "held_by" not in feed(world["engine"], "claire@a.fr", now=now)[0]  # the author is no moderator
+
+
+def test_deleting_an_account_anonymises_its_alerts_and_export_lists_them(world) -> None:
+    from alerts import register_rgpd_hooks
+    from community import Actor, delete_account, export_member_data
+
+    register_rgpd_hooks()  # another test may have replaced them with stand-ins
+    result = _post(world)
+    with transaction(world["engine"]) as s:
+        alice = s.scalar(select(Member).where(Member.email == "alice@a.fr"))
+        data = export_member_data(s, Actor.of_member(alice), alice)
+        assert [a["id"] for a in data["alerts"]] == [result.alert_id]
+        counts = delete_account(s, Actor.operator(), alice)
+        assert counts["alerts"] == 1
+    with transaction(world["engine"]) as s:
+        row = s.get(Alert, result.alert_id)
+        assert row.author_id is None and row.location is None
