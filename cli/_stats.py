@@ -16,18 +16,19 @@ from settings import get_settings
 from stats import (
     HEADERS,
     WITHHELD,
-    build_tables,
+    as_role,
     commune_trend,
     commune_views,
     fr_number,
     fr_rate,
     import_ssmsi,
+    parse_quarter,
+    tables_from_db,
     text_table,
     view_rows,
     write_csv,
     write_excel,
 )
-from stats._roles import ROLES, normalise_role
 from store import transaction
 from store.schema import Commune
 
@@ -37,6 +38,14 @@ app = typer.Typer(help="Statistiques : chiffres de la délinquance (SSMSI) et in
 def require_commune(session: Session, insee: str) -> Commune:
     """The registered commune of code ``insee`` (French error saying how to register it otherwise)."""
     return get_commune(session, insee)
+
+
+def reader_role(role: str) -> str:
+    """The ``--role`` value as a :class:`community.Role` value (French error naming the option)."""
+    try:
+        return as_role(role).value
+    except InputError as exc:
+        raise InputError(f"--role : {exc}") from exc
 
 
 @app.command("import")
@@ -105,17 +114,47 @@ def export_command(
     ],
     year: Annotated[int | None, typer.Option("--year", metavar="AAAA", help="Année des indicateurs SSMSI.")] = None,
     role: Annotated[
-        str, typer.Option("--role", help="Destinataire : les non-agents n'ont pas les petits effectifs.")
+        str,
+        typer.Option(
+            "--role",
+            help="Destinataire : resident, referent, mairie-agent, mairie-admin, gendarmerie, platform-admin "
+            "(habitants et référents n'ont ni les petits effectifs ni le suivi du dispositif).",
+        ),
     ] = ("resident"),
+    quarter: Annotated[
+        str | None,
+        typer.Option("--quarter", metavar="AAAA-Qn", help="Alertes de ce trimestre (par défaut : l'année --year)."),
+    ] = None,
+    everything: Annotated[
+        bool, typer.Option("--all-alerts", help="Toutes les alertes, quelle que soit leur date.")
+    ] = False,
 ) -> None:
-    """Exporte tous les tableaux statistiques (CSV ou Excel), selon les droits du destinataire."""
-    if normalise_role(role) not in ROLES:
-        raise InputError(f"--role : « {role} » inconnu ; choisissez parmi {', '.join(sorted(ROLES))}.")
-    with transaction(state(ctx).engine()) as session:
+    """Exporte tous les tableaux statistiques (CSV ou Excel), selon les droits du destinataire.
+
+    Indicateurs SSMSI de l'année --year ; chiffres d'alertes et suivi du dispositif lus dans la base, pour le
+    trimestre --quarter, sinon l'année --year, sinon toutes les alertes.
+    """
+    reader = reader_role(role)
+    if quarter is not None and everything:
+        raise InputError("--quarter et --all-alerts s'excluent : choisissez l'un ou l'autre.")
+    start = end = None
+    if quarter is not None:
+        start, end = parse_quarter(quarter)
+    elif year is not None and not everything:
+        start = pd.Timestamp(year=year, month=1, day=1, tz="Europe/Paris")
+        end = pd.Timestamp(year=year + 1, month=1, day=1, tz="Europe/Paris")
+    engine = state(ctx).engine()
+    with transaction(engine) as session:
         require_commune(session, commune)
-        tables = build_tables(
-            session, commune, role=normalise_role(role), min_count=get_settings().stats_min_count, year=year
-        )
+    tables = tables_from_db(
+        engine,
+        commune,
+        role=reader,
+        min_count=get_settings().stats_min_count,
+        year=year if year is not None else (start.year if start is not None else None),
+        start=start,
+        end=end,
+    )
     if out_path.suffix.lower() == ".xlsx":
         write_excel(tables, out_path)
         out(f"{len(tables.tables)} tableau(x) écrit(s) dans {out_path}.")

@@ -18,7 +18,13 @@ Sector record (:data:`SECTOR_FIELDS`)
 
 Member record (:data:`MEMBER_FIELDS`)
     ``sector_code`` (str or None), ``role`` (``resident``, ``referent``…), ``status`` (only ``verified``
-    members count for participation); a referent of several sectors appears once per sector.
+    members count for participation); a referent of several sectors appears once per sector. Optional
+    ``assignment`` (bool): the row is a referent assignment, not a home; when the column is there, members
+    are counted from home rows only and referents from assignment rows only (a referent living in B2 and
+    referent of A1 is a member of B2 and the referent of A1).
+
+Optional alert fields: ``category_code`` (the alerts domain's stable code, e.g. ``cambriolage``) lets the
+SSMSI comparison hold when a commune renames a category; ``x_m``/``y_m`` as above.
 
 Only alerts that were published (published, acknowledged or closed) count as alerts in figures; rejected
 and pending ones count in moderation figures only.
@@ -57,6 +63,7 @@ MEMBER_FIELDS = ("sector_code", "role", "status")
 PUBLISHED_STATES = frozenset({"published", "acknowledged", "closed"})
 TIMEZONE = "Europe/Paris"  # months and quarters are those of the mairie's calendar
 OUTSIDE = "(hors secteur)"
+FORMER = "(secteur d'un ancien découpage)"
 
 # Alert categories beside the SSMSI indicators they relate to (not the same thing: a neighbour's alert is
 # not a recorded offence; the comparison only shows orders of magnitude).
@@ -67,6 +74,15 @@ CATEGORY_INDICATORS: dict[str, tuple[str, ...]] = {
     "vol": ("vols_sans_violence", "vols_violents_sans_arme", "vols_avec_armes"),
     "démarchage frauduleux": ("escroqueries",),
     "comportement suspect": (),
+}
+# The alerts domain's default category codes, for the same comparison when records carry ``category_code``.
+CATEGORY_CODES: dict[str, str] = {
+    "cambriolage": "cambriolage ou tentative",
+    "vehicule-suspect": "véhicule suspect",
+    "degradation": "dégradation",
+    "vol": "vol",
+    "demarchage-frauduleux": "démarchage frauduleux",
+    "comportement-suspect": "comportement suspect",
 }
 
 
@@ -156,10 +172,16 @@ def rates_by_sector(frame: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFrame:
     out["rate_per_1000_households"] = np.where(
         out["households"] > 0, out["count"].astype(float) * 1000.0 / out["households"], np.nan
     )
+    extras = []
     outside = int(counts.get(OUTSIDE, 0))
     if outside:
-        extra = {"code": OUTSIDE, "name": OUTSIDE, "households": np.nan, "count": outside}
-        out = pd.concat([out, pd.DataFrame([extra])], ignore_index=True)
+        extras.append({"code": OUTSIDE, "name": OUTSIDE, "households": np.nan, "count": outside})
+    # Alerts routed with an earlier sector set whose code the current set no longer has: counted, not lost.
+    former = int(counts[~counts.index.isin([*out["code"], OUTSIDE])].sum())
+    if former:
+        extras.append({"code": FORMER, "name": FORMER, "households": np.nan, "count": former})
+    if extras:
+        out = pd.concat([out, pd.DataFrame(extras)], ignore_index=True)
         out["count"] = out["count"].astype("Int64")
     return out.reset_index(drop=True)
 
@@ -228,10 +250,15 @@ def monitoring(alerts: pd.DataFrame, sectors: pd.DataFrame, members: pd.DataFram
     """
     published = alerts[alerts["published"]]
     verified = members[members["status"].astype(str) == "verified"]
+    if "assignment" in verified:
+        assignment = verified["assignment"].fillna(False).astype(bool)
+        homes, referent_rows = verified[~assignment], verified[assignment]
+    else:
+        homes, referent_rows = verified, verified[verified["role"].astype(str) == "referent"]
     per_sector = sectors[["code", "name", "households"]].copy()
     per_sector["alerts"] = per_sector["code"].map(published.groupby("sector_code").size()).fillna(0).astype(int)
-    per_sector["members"] = per_sector["code"].map(verified.groupby("sector_code").size()).fillna(0).astype(int)
-    referents = verified[verified["role"].astype(str) == "referent"].groupby("sector_code").size()
+    per_sector["members"] = per_sector["code"].map(homes.groupby("sector_code").size()).fillna(0).astype(int)
+    referents = referent_rows.groupby("sector_code").size()
     per_sector["referents"] = per_sector["code"].map(referents).fillna(0).astype(int)
     per_sector["participation_pct"] = np.where(
         per_sector["households"] > 0, per_sector["members"] * 100.0 / per_sector["households"], np.nan
@@ -270,7 +297,12 @@ def categories_beside_ssmsi(alerts: pd.DataFrame, lines: Iterable[Any]) -> pd.Da
     dep_rate, published`` (``published`` false: the SSMSI withheld the commune's figure).
     """
     by_key = {line.indicator: line for line in lines}
-    counts = alerts[alerts["published"]].groupby("category").size()
+    published = alerts[alerts["published"]]
+    canonical = published["category"]
+    if "category_code" in published:
+        # The stable code says which default category it is, whatever label the commune gave it.
+        canonical = published["category_code"].map(CATEGORY_CODES).fillna(canonical)
+    counts = canonical.groupby(canonical).size()
     rows = []
     for category, indicators in CATEGORY_INDICATORS.items():
         n = int(counts.get(category, 0))

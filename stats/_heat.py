@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from gis import HEX, HEX_CONSTANTS, SQUARE, HeatBins, InputError, bin_lonlat, bin_xy
 from store import is_postgis
@@ -105,31 +105,61 @@ def bin_table(
     """
     if shape not in (SQUARE, HEX) or not cell_m > 0:
         raise InputError(f"Carte de chaleur : forme « {shape} » ou taille {cell_m} invalide (square|hex, mètres > 0).")
-    bound = dict(params or {})
     if is_postgis(engine):
-        sql = heat_sql(shape, table, geom_column, crs, where, metric_columns)
-        bound["cell"] = float(cell_m)
-        if shape == HEX:
-            bound.update(zip(("c1", "c2", "c3"), HEX_CONSTANTS, strict=True))
         with engine.begin() as conn:
-            # One aggregate over many rows into few cells: JIT compilation costs more than it saves here (~1 s
-            # of JIT for 1M rows), and with the default work_mem the planner sorts instead of hashing.
-            conn.execute(text("SET LOCAL jit = off"))
-            # It cannot estimate the number of cells (it assumes one per row) so it would rather sort than
-            # hash: forbid sorting (the result is ordered below, in numpy) and allow the hash table its memory.
-            conn.execute(text("SET LOCAL work_mem = '256MB'"))
-            conn.execute(text("SET LOCAL enable_sort = off"))
-            rows = conn.execute(text(sql), bound).all()
-        arr = np.array(rows, dtype=np.int64).reshape(-1, 3)
-        arr = arr[np.lexsort((arr[:, 1], arr[:, 0]))]
-        bins = HeatBins(shape, float(cell_m), crs, arr[:, 0], arr[:, 1], arr[:, 2])
-        return bins.at_least(min_count) if min_count > 1 else bins
+            return bin_in(
+                conn,
+                table,
+                crs=crs,
+                cell_m=cell_m,
+                shape=shape,
+                geom_column=geom_column,
+                where=where,
+                params=params,
+                min_count=min_count,
+                metric_columns=metric_columns,
+            )
+    bound = dict(params or {})
     if metric_columns is not None:
         x, y = read_columns(engine, table, metric_columns, where, bound)
         bins = bin_xy(x, y, cell_m, shape, crs)
         return bins.at_least(min_count) if min_count > 1 else bins
     lon, lat = read_points(engine, table, geom_column, where, bound)
     return bin_lonlat(lon, lat, crs, cell_m, shape, min_count=min_count)
+
+
+def bin_in(
+    conn: Connection,
+    table: str,
+    *,
+    crs: int,
+    cell_m: float,
+    shape: str = SQUARE,
+    geom_column: str = "geom",
+    where: str = "",
+    params: dict[str, Any] | None = None,
+    min_count: int = 1,
+    metric_columns: tuple[str, str] | None = None,
+) -> HeatBins:
+    """:func:`bin_table` on PostGIS, inside the caller's transaction (``conn``: e.g. one bound to a commune
+    for row-level security). The ``SET LOCAL`` tuning lasts until that transaction ends."""
+    if shape not in (SQUARE, HEX) or not cell_m > 0:
+        raise InputError(f"Carte de chaleur : forme « {shape} » ou taille {cell_m} invalide (square|hex, mètres > 0).")
+    bound = dict(params or {})
+    sql = heat_sql(shape, table, geom_column, crs, where, metric_columns)
+    bound["cell"] = float(cell_m)
+    if shape == HEX:
+        bound.update(zip(("c1", "c2", "c3"), HEX_CONSTANTS, strict=True))
+    # One aggregate over many rows into few cells: JIT compilation costs more than it saves here (~1 s
+    # of JIT for 1M rows), and with the default work_mem the planner sorts instead of hashing.
+    # It cannot estimate the number of cells (it assumes one per row) so it would rather sort than
+    # hash: forbid sorting (the result is ordered below, in numpy) and allow the hash table its memory.
+    conn.execute(text("SET LOCAL jit = off; SET LOCAL work_mem = '256MB'; SET LOCAL enable_sort = off"))
+    rows = conn.execute(text(sql), bound).all()
+    arr = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    arr = arr[np.lexsort((arr[:, 1], arr[:, 0]))]
+    bins = HeatBins(shape, float(cell_m), crs, arr[:, 0], arr[:, 1], arr[:, 2])
+    return bins.at_least(min_count) if min_count > 1 else bins
 
 
 def read_columns(

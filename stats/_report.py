@@ -151,6 +151,8 @@ def build_quarterly_report(
     heat_min_count: int = 5,
     cell_m: float = 250.0,
     heat_shape: str = SQUARE,
+    notes: Iterable[str] = (),
+    from_database: bool = False,
 ) -> QuarterlyReport:
     """Gather the quarterly report of a registered commune.
 
@@ -167,6 +169,10 @@ def build_quarterly_report(
         Who reads the report: non-staff roles get no small counts and no sparse heat cells.
     min_count, heat_min_count, cell_m, heat_shape
         Settings ``stats_min_count``, ``heat_min_count``, ``heat_cell_m``, and the cell shape.
+    notes
+        Notes of the data source printed with the report (e.g. how households were counted).
+    from_database
+        The records were read from the database (:func:`stats.quarterly_report_from_db`), not given by hand.
     """
     commune = session.scalar(select(Commune).where(Commune.insee == insee))
     if commune is None:
@@ -176,17 +182,23 @@ def build_quarterly_report(
     frame = alerts_frame(alerts)
     in_quarter = in_period(frame, start, end)
     shown = in_quarter[in_quarter["published"]]
-    notes = []
-    if frame.empty:
+    notes = list(notes)
+    if frame.empty and from_database:
+        notes.append("Aucune alerte enregistrée pour la commune sur ce trimestre.")
+    elif frame.empty:
         notes.append("Aucune alerte n'a été fournie pour ce rapport : les chiffres d'alertes et la carte sont vides.")
     minimum = 1 if is_staff(role) else heat_min_count
-    if {"x_m", "y_m"} <= set(shown.columns) and shown[["x_m", "y_m"]].notna().all().all():
-        heat = bin_xy(shown["x_m"].to_numpy(float), shown["y_m"].to_numpy(float), cell_m, heat_shape, commune.crs_epsg)
+    # Alerts without a point (anonymised after the retention period) count in the figures, not on the map.
+    if {"x_m", "y_m"} <= set(shown.columns):
+        located = shown[shown["x_m"].notna() & shown["y_m"].notna()]
+        x, y = located["x_m"].to_numpy(float), located["y_m"].to_numpy(float)
+        heat = bin_xy(x, y, cell_m, heat_shape, commune.crs_epsg)
         heat = heat.at_least(minimum) if minimum > 1 else heat
     else:
+        located = shown[shown["lon"].notna() & shown["lat"].notna()]
         heat = bin_lonlat(
-            shown["lon"].to_numpy(float),
-            shown["lat"].to_numpy(float),
+            located["lon"].to_numpy(float),
+            located["lat"].to_numpy(float),
             commune.crs_epsg,
             cell_m,
             heat_shape,

@@ -14,19 +14,11 @@ import pandas as pd
 from stats._format import MISSING, fr_number
 from stats._indicators import HEADERS, view_rows
 from stats._report import MapData, QuarterlyReport
-from stats._roles import is_staff
+from stats._roles import is_staff, role_label
 
 if TYPE_CHECKING:
     from reportlab.graphics.shapes import Drawing
 
-ROLE_LABELS = {
-    "resident": "résident",
-    "referent": "référent",
-    "mairie-agent": "agent de mairie",
-    "mairie-admin": "administrateur de mairie",
-    "gendarmerie": "gendarmerie",
-    "platform-admin": "administrateur de la plateforme",
-}
 _TITLES = {
     "alertes_par_categorie": "Alertes par catégorie",
     "alertes_par_mois": "Alertes par mois",
@@ -77,7 +69,7 @@ def _summary(report: QuarterlyReport) -> list[str]:
             if is_staff(report.role) or not 0 < report.alerts_in_quarter < report.tables.min_count
             else f"< {report.tables.min_count}"
         ),
-        f"Édition : {ROLE_LABELS.get(report.role, report.role)}, le {report.generated_at:%d/%m/%Y à %H:%M} UTC",
+        f"Édition : {role_label(report.role)}, le {report.generated_at:%d/%m/%Y à %H:%M} UTC",
     ]
 
 

@@ -163,3 +163,28 @@ def test_secondary_suppression():
     two = pd.DataFrame({"category": ["a", "b", "c"], "count": pd.array([2, 3, 9], dtype="Int64")})
     assert hide_small(two, "resident", 5)["hidden"].tolist() == [True, True, False]
     assert not hide_small(table, "gendarmerie", 5)["hidden"].any()
+
+
+def test_alerts_of_a_former_sector_code_are_counted_not_lost() -> None:
+    from stats._alert_figures import FORMER
+
+    now = pd.Timestamp("2026-07-02T10:00Z")
+    base = {
+        "created_at": now,
+        "published_at": now,
+        "acknowledged_at": None,
+        "acknowledged_by": None,
+        "closed_at": None,
+        "gendarmerie_feedback": False,
+        "status": "published",
+        "lon": 2.3,
+        "lat": 48.5,
+    }
+    records = [
+        {**base, "id": 1, "category": "vol", "sector_code": "S001"},
+        {**base, "id": 2, "category": "vol", "sector_code": "S099"},  # a code the active set no longer has
+        {**base, "id": 3, "category": "vol", "sector_code": None},
+    ]
+    sectors = sectors_frame([{"code": "S001", "name": "Nord", "households": 100}])
+    out = rates_by_sector(alerts_frame(records), sectors).set_index("code")["count"].to_dict()
+    assert out == {"S001": 1, "(hors secteur)": 1, FORMER: 1}

@@ -157,10 +157,10 @@ def test_cli_report(sqlite_url, sqlite_engine, shared_file, tmp_path):
     result = runner.invoke(app, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
     page = out.read_text(encoding="utf-8")
-    assert "Aucune alerte n&#x27;a été fournie" in page and "non diffusé" in page
+    assert "Aucune alerte enregistrée pour la commune sur ce trimestre" in page and "non diffusé" in page
     result = runner.invoke(app, [*args, "--out", str(tmp_path / "r.pdf")])
     assert result.exit_code == 0 and (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
-    # With alerts from a file, as the alerts domain is not there yet.
+    # With alerts from a file instead of the database (--alerts overrides).
     boundary = register_cessy(sqlite_engine)
     start, end = quarter_bounds(2026, 3)
     records = synthetic_alerts(50, boundary, start, end, grid_sectors(boundary), seed=9)
@@ -191,5 +191,8 @@ def test_cli_export(sqlite_url, sqlite_engine, shared_file, tmp_path):
     result = runner.invoke(app, [*base, "--out", str(tmp_path / "s.xlsx")])
     assert result.exit_code == 0, result.output
     assert "indicateurs_ssmsi" in openpyxl.load_workbook(tmp_path / "s.xlsx").sheetnames
-    result = runner.invoke(app, [*base, "--out", str(tmp_path / "csv"), "--role", "gendarmerie"])
+    result = runner.invoke(app, [*base, "--out", str(tmp_path / "csv"), "--role", "mairie-agent"])
     assert result.exit_code == 0 and (tmp_path / "csv" / "suivi_delais.csv").is_file()
+    # The gendarmerie gets statistics only while the mairie keeps its access open (the permission matrix).
+    result = runner.invoke(app, [*base, "--out", str(tmp_path / "g"), "--role", "gendarmerie"])
+    assert result.exit_code == 2 and "accès de la gendarmerie" in result.stderr and not (tmp_path / "g").exists()
