@@ -50,6 +50,13 @@ class Alert(Base):
         Index("ix_alerts_commune_status", "commune_id", "status", "id"),
         Index("ix_alerts_author_created", "author_id", "created_at"),
         Index("ix_alerts_commune_category_created", "commune_id", "category", "created_at"),
+        # Heat maps read (status, x_m, y_m) by commune and period from the index alone (migration 0005).
+        Index(
+            "ix_alerts_heat",
+            "commune_id",
+            "created_at",
+            postgresql_include=["status", "x_m", "y_m"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
