@@ -36,6 +36,7 @@ from gis import SQUARE, HeatBins, InputError, bin_xy
 from sectors import active_set, locate_many
 from stats._alert_figures import ALERT_FIELDS
 from stats._heat import bin_in
+from stats._heat_cache import public_points
 from stats._roles import as_role, is_staff
 from store import is_postgis, transaction
 from store.schema import (
@@ -371,7 +372,8 @@ def alert_heat(
                 min_count=minimum,
                 metric_columns=("x_m", "y_m"),
             )
-        xy = read_public_xy(session, commune_id, lo, hi)
+        key = engine.url.render_as_string(hide_password=True)
+        xy = public_points(session, key, commune_id, PUBLIC_STATUSES, lo, hi)
     bins = bin_xy(xy[:, 0], xy[:, 1], cell_m, shape, crs)
     return bins.at_least(minimum) if minimum > 1 else bins
 

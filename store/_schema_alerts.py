@@ -10,7 +10,19 @@ from __future__ import annotations
 from datetime import datetime
 
 import shapely
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store._schema import Base, utcnow
@@ -138,3 +150,13 @@ class AlertEvent(Base):
     detail: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
     alert: Mapped[Alert] = relationship(back_populates="events")
+
+
+class AlertsVersion(Base):
+    """One row counting the changes of ``alerts`` (kept by SQLite triggers; see migration 0006)."""
+
+    __tablename__ = "alerts_version"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_alerts_version_single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -2,7 +2,14 @@
 
 from store._schema import Base, Commune, Sector, SectorSet, SetStatus, utcnow
 from store._schema_addresses import Address, AddressImport
-from store._schema_alerts import Alert, AlertCategoryOverride, AlertCommuneSettings, AlertEvent, AlertSector
+from store._schema_alerts import (
+    Alert,
+    AlertCategoryOverride,
+    AlertCommuneSettings,
+    AlertEvent,
+    AlertSector,
+    AlertsVersion,
+)
 from store._schema_members import (
     AuditEntry,
     AuthSession,
@@ -27,6 +34,7 @@ __all__ = [
     "AlertCommuneSettings",
     "AlertEvent",
     "AlertSector",
+    "AlertsVersion",
     "AuditEntry",
     "AuthSession",
     "Base",

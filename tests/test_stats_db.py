@@ -327,3 +327,28 @@ def test_report_and_exports_from_the_database(world, db_url, tmp_path) -> None:
     # Bad input: French message, exit 2.
     result = runner.invoke(app, [*base, "--out", str(tmp_path / "x.pdf"), "--role", "maire"])
     assert result.exit_code == 2 and "--role" in result.stderr and not (tmp_path / "x.pdf").exists()
+
+
+def test_heat_map_follows_every_change(world) -> None:
+    """The embedded heat map keeps points in memory: a post, a moderation, an anonymisation all show at once."""
+    from stats._heat_cache import clear
+
+    engine, ids = world["engine"], world["ids"]
+    start, end = _q3()
+
+    def total() -> int:
+        return int(alert_heat(engine, INSEE, "mairie_agent", start, end, cell_m=CELL).count.sum())
+
+    assert total() == 9
+    assert total() == 9  # served from memory on SQLite: same answer
+    lon, lat = world["where"]["b"]
+    new = post_alert(engine, "bea@b.fr", category="vol", text=TEXTS["vol"], lon=lon, lat=lat, confirm_new=True,
+                     config=CONFIG, now=_utc("2026-09-20"))  # fmt: skip
+    assert total() == 9  # pending (the commune pre-moderates): not public yet
+    moderate(engine, new.alert_id, "mairie@bouray.fr", approve=True, config=CONFIG, now=_utc("2026-09-20", 12))
+    assert total() == 10  # published: on the map at once
+    close_alert(engine, ids["a"][0], "mairie@bouray.fr", "Réglé.", now=_utc("2026-09-21"))
+    assert anonymise_closed(engine, INSEE, months=1, now=_utc("2026-11-30")) == 1
+    assert total() == 9  # its point is gone with its anonymisation
+    clear()
+    assert total() == 9  # a cold read agrees
