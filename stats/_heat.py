@@ -71,6 +71,11 @@ def heat_sql(
     return (_SQUARE_SQL if shape == SQUARE else _HEX_SQL).format(xy=xy)
 
 
+def _check_cells(shape: str, cell_m: float) -> None:
+    if shape not in (SQUARE, HEX) or not cell_m > 0:
+        raise InputError(f"Carte de chaleur : forme « {shape} » ou taille {cell_m} invalide (square|hex, mètres > 0).")
+
+
 def bin_table(
     engine: Engine,
     table: str,
@@ -103,8 +108,7 @@ def bin_table(
         Names of columns holding the points' coordinates already projected in ``crs`` (x, y in metres): the
         fast path, with no per-row ST_Transform. None: the geometry is transformed row by row.
     """
-    if shape not in (SQUARE, HEX) or not cell_m > 0:
-        raise InputError(f"Carte de chaleur : forme « {shape} » ou taille {cell_m} invalide (square|hex, mètres > 0).")
+    _check_cells(shape, cell_m)
     if is_postgis(engine):
         with engine.begin() as conn:
             return bin_in(
@@ -143,8 +147,7 @@ def bin_in(
 ) -> HeatBins:
     """:func:`bin_table` on PostGIS, inside the caller's transaction (``conn``: e.g. one bound to a commune
     for row-level security). The ``SET LOCAL`` tuning lasts until that transaction ends."""
-    if shape not in (SQUARE, HEX) or not cell_m > 0:
-        raise InputError(f"Carte de chaleur : forme « {shape} » ou taille {cell_m} invalide (square|hex, mètres > 0).")
+    _check_cells(shape, cell_m)
     bound = dict(params or {})
     sql = heat_sql(shape, table, geom_column, crs, where, metric_columns)
     bound["cell"] = float(cell_m)

@@ -214,64 +214,78 @@ def _finish(frame: pd.DataFrame, problems: list[str], path: Path) -> pd.DataFram
     return frame[COLUMNS]
 
 
-def _current_chunk(raw: pd.DataFrame, layout: Layout, path: Path, first_line: int) -> pd.DataFrame:
+@dataclass(frozen=True)
+class _CommunalColumns:
+    """Where each field sits in one layout of the communal base."""
+
+    label: str
+    unit: str
+    published: str
+    count: str
+    rate: str
+    population: str
+    population_year: str
+    housing: str
+    housing_year: str
+    withheld_avg_count: str
+    withheld_avg_rate: str
+
+
+_CURRENT_COLUMNS = _CommunalColumns(
+    "indicateur", "unite_de_compte", "est_diffuse", "nombre", "taux_pour_mille", "insee_pop",
+    "insee_pop_millesime", "insee_log", "insee_log_millesime", "complement_info_nombre", "complement_info_taux",
+)  # fmt: skip
+_OLD_COLUMNS = _CommunalColumns(
+    "classe", "unité.de.compte", "valeur.publiée", "faits", "tauxpourmille", "POP", "millPOP", "LOG", "millLOG",
+    "complementinfoval", "complementinfotaux",
+)  # fmt: skip
+
+
+def _communal_chunk(
+    raw: pd.DataFrame, layout: Layout, path: Path, first_line: int, cols: _CommunalColumns
+) -> pd.DataFrame:
+    """One chunk of the communal base, whichever layout ``cols`` describes, in the common columns."""
     problems: list[str] = []
-    labels = raw["indicateur"].astype(str).str.strip()
+    labels = raw[cols.label].astype(str).str.strip()
     keys, bases = _indicators(labels)
+
+    def number(column: str) -> pd.Series:
+        return _numbers(raw[column], column, problems, first_line)
+
+    def year(column: str) -> pd.Series:
+        return _years(raw[column], column, problems, first_line)
+
     frame = pd.DataFrame(
         {
             "source": "ssmsi",
             "level": "commune",
             "code": _codes(raw[layout.header[0]], 5),
-            "year": _years(raw["annee"], "annee", problems, first_line),
+            "year": year("annee"),
             "indicator": keys,
             "label": labels,
-            "unit": raw["unite_de_compte"].astype(str).str.strip(),
-            "published": _flags(raw["est_diffuse"], "est_diffuse", problems, first_line),
-            "count": _numbers(raw["nombre"], "nombre", problems, first_line),
-            "rate": _numbers(raw["taux_pour_mille"], "taux_pour_mille", problems, first_line),
+            "unit": raw[cols.unit].astype(str).str.strip(),
+            "published": _flags(raw[cols.published], cols.published, problems, first_line),
+            "count": number(cols.count),
+            "rate": number(cols.rate),
             "rate_base": bases,
-            "population": _numbers(raw["insee_pop"], "insee_pop", problems, first_line),
-            "population_year": _years(raw["insee_pop_millesime"], "insee_pop_millesime", problems, first_line),
-            "housing": _numbers(raw["insee_log"], "insee_log", problems, first_line),
-            "housing_year": _years(raw["insee_log_millesime"], "insee_log_millesime", problems, first_line),
-            "withheld_avg_count": _numbers(
-                raw["complement_info_nombre"], "complement_info_nombre", problems, first_line
-            ),
-            "withheld_avg_rate": _numbers(raw["complement_info_taux"], "complement_info_taux", problems, first_line),
+            "population": number(cols.population),
+            "population_year": year(cols.population_year),
+            "housing": number(cols.housing),
+            "housing_year": year(cols.housing_year),
+            "withheld_avg_count": number(cols.withheld_avg_count),
+            "withheld_avg_rate": number(cols.withheld_avg_rate),
             "edition": layout.edition,
         }
     )
     return _finish(frame, problems, path)
+
+
+def _current_chunk(raw: pd.DataFrame, layout: Layout, path: Path, first_line: int) -> pd.DataFrame:
+    return _communal_chunk(raw, layout, path, first_line, _CURRENT_COLUMNS)
 
 
 def _old_chunk(raw: pd.DataFrame, layout: Layout, path: Path, first_line: int) -> pd.DataFrame:
-    problems: list[str] = []
-    labels = raw["classe"].astype(str).str.strip()
-    keys, bases = _indicators(labels)
-    frame = pd.DataFrame(
-        {
-            "source": "ssmsi",
-            "level": "commune",
-            "code": _codes(raw[layout.header[0]], 5),
-            "year": _years(raw["annee"], "annee", problems, first_line),
-            "indicator": keys,
-            "label": labels,
-            "unit": raw["unité.de.compte"].astype(str).str.strip(),
-            "published": _flags(raw["valeur.publiée"], "valeur.publiée", problems, first_line),
-            "count": _numbers(raw["faits"], "faits", problems, first_line),
-            "rate": _numbers(raw["tauxpourmille"], "tauxpourmille", problems, first_line),
-            "rate_base": bases,
-            "population": _numbers(raw["POP"], "POP", problems, first_line),
-            "population_year": _years(raw["millPOP"], "millPOP", problems, first_line),
-            "housing": _numbers(raw["LOG"], "LOG", problems, first_line),
-            "housing_year": _years(raw["millLOG"], "millLOG", problems, first_line),
-            "withheld_avg_count": _numbers(raw["complementinfoval"], "complementinfoval", problems, first_line),
-            "withheld_avg_rate": _numbers(raw["complementinfotaux"], "complementinfotaux", problems, first_line),
-            "edition": layout.edition,
-        }
-    )
-    return _finish(frame, problems, path)
+    return _communal_chunk(raw, layout, path, first_line, _OLD_COLUMNS)
 
 
 def _dep_chunk(raw: pd.DataFrame, layout: Layout, path: Path, first_line: int) -> pd.DataFrame:
