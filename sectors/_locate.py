@@ -62,6 +62,7 @@ class Locator:
         self._generation = -1
         self.sector_set_id: int | None = None
         self._hits: dict[int, SectorHit] = {}
+        self._rows: list = []  # (id, code, name, geom) of the loaded set
         self._grid: GridLocator | None = None
         self._pg: psycopg.Connection | None = None
 

@@ -46,7 +46,7 @@ from stats._indicators import (
 from stats._report import MapData, QuarterlyReport, build_map, build_quarterly_report
 from stats._report_render import render_html, render_pdf, sections
 from stats._roles import ROLES, STAFF_ROLES, as_role, is_staff, role_label
-from stats._sources import CommuneRecords, alert_heat, households_by_sector, load_records, read_public_xy
+from stats._sources import CommuneRecords, alert_heat, households_by_sector, load_records
 from stats._ssmsi_read import LAYOUT_LABELS, Layout, detect_layout, expected_rate, read_ssmsi
 from stats._ssmsi_store import ImportSummary, figure_count, import_ssmsi
 from stats._text import text_table
@@ -108,7 +108,6 @@ __all__ = [
     "quarterly_report_from_db",
     "rates_by_sector",
     "read_points",
-    "read_public_xy",
     "read_ssmsi",
     "render_html",
     "render_pdf",

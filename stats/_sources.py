@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
-from sqlalchemy import DateTime, Engine, bindparam, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from alerts import AUTHORITY_ROLES, DEFAULT_CATEGORIES, VISIBLE_STATUSES, commune_categories, scoped
@@ -376,25 +376,3 @@ def alert_heat(
         xy = public_points(session, key, commune_id, PUBLIC_STATUSES, lo, hi)
     bins = bin_xy(xy[:, 0], xy[:, 1], cell_m, shape, crs)
     return bins.at_least(minimum) if minimum > 1 else bins
-
-
-def read_public_xy(session: Session, commune_id: int, lo: datetime | None, hi: datetime | None) -> np.ndarray:
-    """Stored metric coordinates (n x 2 array) of the commune's public alerts created in ``[lo, hi)`` (UTC),
-    on SQLite (the embedded path of :func:`alert_heat`)."""
-    # The embedded database serves one commune and most of its alerts are public: one scan of the table
-    # is cheaper than walking the (commune, status) index and fetching each row (measured: -15 to -25 %).
-    sql = (
-        "SELECT x_m, y_m FROM alerts NOT INDEXED WHERE commune_id = :cid AND status IN ({}) "
-        "AND x_m IS NOT NULL AND y_m IS NOT NULL"
-    ).format(", ".join(f"'{s}'" for s in PUBLIC_STATUSES))  # our constants, never user text
-    binds = [bindparam("cid", commune_id)]
-    if lo is not None:
-        sql += " AND created_at >= :lo"
-        binds.append(bindparam("lo", lo, type_=DateTime(timezone=True)))
-    if hi is not None:
-        sql += " AND created_at < :hi"
-        binds.append(bindparam("hi", hi, type_=DateTime(timezone=True)))
-    result = session.connection().execute(text(sql).bindparams(*binds))
-    # Plain DB-API tuples: a million Row objects would cost more than the binning.
-    xy = np.array(result.cursor.fetchall(), dtype=np.float64).reshape(-1, 2)
-    return xy
