@@ -16,11 +16,13 @@ from store._addresses import (
 )
 from store._engine import is_postgis, make_engine, transaction
 from store._migrate import upgrade
+from store._rls import bind_commune
 
 __all__ = [
     "ImportReport",
     "LocalGeocoder",
     "address_index",
+    "bind_commune",
     "clear_address_cache",
     "geocode",
     "import_ban",

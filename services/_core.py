@@ -1,0 +1,55 @@
+"""What every service shares: the process-wide engine, the unit of work, the actor, the error type."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from community._permissions import Actor
+from gis._errors import InputError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+# The one error type of the services: a French message, and ``field`` naming the input concerned.
+ServiceError = InputError
+
+_engines: dict[str, Engine] = {}
+
+
+def engine(url: str | None = None) -> Engine:
+    """The process-wide engine for ``url`` (default: the ``VOISINAGE_DATABASE_URL`` setting), created once."""
+    from settings import get_settings
+    from store import make_engine
+
+    key = url or get_settings().database_url
+    if key not in _engines:
+        _engines[key] = make_engine(key)
+    return _engines[key]
+
+
+def reset_engine() -> None:
+    """Dispose of every engine (tests, and after the settings change)."""
+    for made in _engines.values():
+        made.dispose()
+    _engines.clear()
+
+
+@contextmanager
+def unit_of_work(commune_id: int | None = None, *, url: str | None = None) -> Iterator[Session]:
+    """One transaction: committed on success, rolled back on any error.
+
+    With ``commune_id``, the transaction is bound to that commune (PostGIS row-level security sees only its
+    rows; no-op on SQLite).
+    """
+    from store import bind_commune, transaction
+
+    with transaction(engine(url)) as session:
+        if commune_id is not None:
+            bind_commune(session, commune_id)
+        yield session
+
+
+__all__ = ["Actor", "ServiceError", "engine", "reset_engine", "unit_of_work"]

@@ -1,0 +1,75 @@
+"""Signing in and out, and the actor behind a session: what the app's ``/auth/*`` routes call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from services._core import Actor, ServiceError, engine, unit_of_work
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A new server-side session. ``token`` goes into the HttpOnly cookie only, never into a URL."""
+
+    token: str
+    expires_at: datetime
+    needs_totp_enrolment: bool
+
+
+def sign_in(email: str, password: str, totp: str | None = None, *, now: datetime | None = None) -> SignedIn:
+    """Open a session for ``email`` / ``password`` (and the TOTP code when the account has one).
+
+    Raises
+    ------
+    ServiceError
+        ``field="password"`` for a wrong e-mail or password or too many attempts, ``field="totp"`` when the
+        second factor is missing or wrong.
+    """
+    from community import AuthenticationError, SecondFactorRequiredError, login
+    from services._config import settings
+
+    s = settings()
+    try:
+        result = login(
+            engine(),
+            email,
+            password,
+            totp_code=totp or None,
+            now=now,
+            session_hours=s.session_hours,
+            max_failures=s.login_max_failures,
+            window_minutes=s.login_window_minutes,
+        )
+    except SecondFactorRequiredError as exc:
+        raise ServiceError(exc.message, field="totp") from exc
+    except AuthenticationError as exc:
+        field = "totp" if "Code d'authentification" in exc.message else "password"
+        raise ServiceError(exc.message, field=field) from exc
+    return SignedIn(result.token, result.expires_at, not result.mfa_ok)
+
+
+def sign_out(token: str, *, now: datetime | None = None) -> None:
+    """Revoke the session ``token`` server-side (it stops working everywhere at once)."""
+    from community import logout
+
+    with unit_of_work() as session:
+        logout(session, token, now=now)
+
+
+def current_actor(token: str, *, require_mfa: bool = True, now: datetime | None = None) -> Actor:
+    """The signed-in actor behind the session ``token``.
+
+    Raises
+    ------
+    ServiceError
+        ``field="session"``: unknown, revoked or expired session (sign in again).
+    """
+    from community import AuthenticationError, authenticate
+
+    with unit_of_work() as session:
+        try:
+            member = authenticate(session, token, now=now, require_mfa=require_mfa)
+        except AuthenticationError as exc:
+            raise ServiceError(exc.message, field="session") from exc
+        return Actor.of_member(member)
