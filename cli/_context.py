@@ -30,7 +30,10 @@ class CliState:
 
     def engine(self) -> Engine:
         if self._engine is None:
+            from services import enable_notifications
+
             self._engine = make_engine(self.db_url)
+            enable_notifications()  # every change made by a command writes its messages in its transaction
         return self._engine
 
 

@@ -16,6 +16,6 @@ Modules are imported by their callers one by one (``from services import alerts`
 only for the domain it uses: this package's ``__init__`` imports nothing heavy.
 """
 
-from services._core import Actor, ServiceError, engine, reset_engine, unit_of_work
+from services._core import Actor, ServiceError, enable_notifications, engine, reset_engine, unit_of_work
 
-__all__ = ["Actor", "ServiceError", "engine", "reset_engine", "unit_of_work"]
+__all__ = ["Actor", "ServiceError", "enable_notifications", "engine", "reset_engine", "unit_of_work"]

@@ -27,7 +27,17 @@ def engine(url: str | None = None) -> Engine:
     key = url or get_settings().database_url
     if key not in _engines:
         _engines[key] = make_engine(key)
+        enable_notifications()
     return _engines[key]
+
+
+def enable_notifications() -> None:
+    """Importing ``notify`` registers its outbox hooks with the alerts and community domains: every change
+    made through the services then writes its messages in its own transaction."""
+    import notify
+    from services._config import notify_config
+
+    notify.configure(notify_config())
 
 
 def reset_engine() -> None:
@@ -52,4 +62,4 @@ def unit_of_work(commune_id: int | None = None, *, url: str | None = None) -> It
         yield session
 
 
-__all__ = ["Actor", "ServiceError", "engine", "reset_engine", "unit_of_work"]
+__all__ = ["Actor", "ServiceError", "enable_notifications", "engine", "reset_engine", "unit_of_work"]
