@@ -19,6 +19,7 @@ from cli import (
     _referents,
     _report,
     _sectors,
+    _serve,
     _stats,
 )
 from cli._context import CliState
@@ -53,6 +54,7 @@ app.command("geocode")(_addresses.geocode_command)
 app.add_typer(_stats.app, name="stats")
 app.add_typer(_report.app, name="report")
 app.add_typer(_alerts.app, name="alerts")
+app.command("serve")(_serve.serve_command)
 
 
 def main() -> None:
