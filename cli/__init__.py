@@ -19,6 +19,7 @@ from cli import (
     _referents,
     _report,
     _sectors,
+    _sectors_edit,
     _serve,
     _stats,
 )
@@ -44,6 +45,7 @@ def _root(
 
 app.add_typer(_db.app, name="db")
 app.add_typer(_commune.app, name="commune")
+_sectors_edit.attach(_sectors.app)
 app.add_typer(_sectors.app, name="sectors")
 app.add_typer(_addresses.app, name="addresses")
 app.add_typer(_members.app, name="members")
