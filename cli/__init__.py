@@ -19,6 +19,7 @@ from cli import (
     _referents,
     _report,
     _sectors,
+    _sectors_edit,
     _stats,
 )
 from cli._context import CliState
@@ -43,6 +44,7 @@ def _root(
 
 app.add_typer(_db.app, name="db")
 app.add_typer(_commune.app, name="commune")
+_sectors_edit.attach(_sectors.app)
 app.add_typer(_sectors.app, name="sectors")
 app.add_typer(_addresses.app, name="addresses")
 app.add_typer(_members.app, name="members")
