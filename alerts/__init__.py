@@ -67,7 +67,7 @@ from alerts._moderation import (
     submit,
 )
 from alerts._perimeter import Perimeter, Scope, SectorIndex, SectorRef, diffusion_perimeter, whole_commune, widen
-from alerts._posting import DuplicateSuspectedError, PostResult, post_alert
+from alerts._posting import DuplicateOffer, DuplicateSuspectedError, PostResult, post_alert
 from alerts._reading import feed, feed_for, get_alert
 from alerts._retention import ANONYMISED_TEXT, add_months, anonymisation_due, retention_cutoff
 from alerts._rgpd import anonymise_member_alerts, export_member_alerts, register_rgpd_hooks
@@ -90,6 +90,7 @@ __all__ = [
     "CheckResult",
     "Claim",
     "Duplicate",
+    "DuplicateOffer",
     "DuplicateSuspectedError",
     "Event",
     "Family",
