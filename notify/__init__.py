@@ -2,8 +2,9 @@
 
 Every event that must reach someone writes its messages in the outbox **in the transaction of the event**:
 the alerts and community domains fire hooks (:func:`alerts.on_alert_event`, :func:`community.on_member_event`)
-that this package registers on import; services call :func:`enqueue_broadcast`, :func:`enqueue_for_alert`
-(withdrawal) and :func:`enqueue_for_member` (password reset…) with their own session. The dispatcher
+that this package registers; services call :func:`enqueue_broadcast`, :func:`enqueue_for_alert`
+(withdrawal) and :func:`enqueue_for_member` (password reset…) with their own session. The hooks are registered
+explicitly by :func:`register_hooks` (``services.start()`` does it), not on import. The dispatcher
 (:class:`Dispatcher`) sends what is due; :func:`unread` feeds the app's badge; :func:`receive_sms` handles
 ``POST /sms/inbound``.
 
@@ -73,7 +74,7 @@ def enqueue_broadcast(
 
 
 def register_hooks() -> None:
-    """Register the outbox writers with the alerts and community domains (done on import)."""
+    """Register the outbox writers with the alerts and community domains (idempotent)."""
     from alerts import on_alert_event
     from community import on_member_event
 
@@ -86,8 +87,6 @@ def register_hooks() -> None:
     on_alert_event("notify", alert_hook)
     on_member_event("notify", member_hook)
 
-
-register_hooks()
 
 __all__ = [
     "DispatchReport",

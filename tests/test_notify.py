@@ -38,6 +38,7 @@ def gateway():
 @pytest.fixture
 def world(engine, shared_file):
     notify.configure(config())
+    notify.register_hooks()
     return build_world(engine, shared_file)
 
 
