@@ -119,8 +119,7 @@ def create_demo_alerts(db_url: str) -> int:
     """Post a few alerts of each family (security, solidarity, official); approve most; return how many."""
     from sqlalchemy import select
 
-    from alerts import post_alert
-    from alerts import moderate
+    from alerts import moderate, post_alert
     from store import make_engine, transaction
     from store.schema import Commune, Member
 
