@@ -36,10 +36,11 @@ def member_text(event: str, details: dict[str, Any], config: NotifyConfig) -> tu
         "sector_changed": ("Votre secteur a changé", "Le découpage de la commune a changé : votre secteur est "
                            f"désormais « {details.get('after') or 'aucun'} ».", url),
         "invitation": ("Invitation à Voisinage", "Un compte Voisinage a été créé pour vous. Choisissez votre mot de "
-                       f"passe avec ce lien (valable {int(details.get('days') or 14)} jours) :",
-                       f"{url}/invitation?jeton={details.get('token', '')}"),
-        "password_reset": ("Nouveau mot de passe", "Choisissez un nouveau mot de passe avec ce lien :",
-                           f"{url}/mot-de-passe?jeton={details.get('token', '')}"),
+                       f"passe sur la page ci-dessous avec ce code (valable {int(details.get('days') or 14)} jours) : "
+                       f"{details.get('token', '')}", f"{url}/auth/invitation"),
+        "password_reset": ("Nouveau mot de passe", "Vous avez demandé à changer de mot de passe. Choisissez-en un "
+                           f"nouveau sur la page ci-dessous avec ce code : {details.get('token', '')}\nSi vous "
+                           "n'avez rien demandé, ignorez ce message.", f"{url}/auth/invitation"),
     }  # fmt: skip
     found = texts.get(event)
     if found is None:
