@@ -260,6 +260,14 @@ def activate_set(
 
 
 def _recheck(sector_set: SectorSet, commune: Commune, rules: SectorRules) -> None:
+    # Edited drafts may hold an outline drawn crossing itself: the rules below need valid geometries.
+    invalid = [
+        f"Le contour du secteur « {s.name} » est invalide ({shapely.is_valid_reason(s.geom)}) : corrigez ses sommets."
+        for s in sector_set.sectors
+        if not s.geom.is_valid
+    ]
+    if invalid:
+        raise InputError(f"La version {sector_set.version} ne peut pas être activée :", invalid)
     report = check_rules(
         [s.name for s in sector_set.sectors],
         [to_metric(s.geom, commune.crs_epsg) for s in sector_set.sectors],

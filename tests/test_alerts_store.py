@@ -298,6 +298,24 @@ def test_feed_branches_are_exactly_the_visibility_rule(world) -> None:
         assert by_feed == by_clause, email
 
 
+def test_feed_branches_never_walk_the_whole_commune_on_sqlite(sqlite_engine, shared_file) -> None:
+    """Each branch of the feed is driven by a narrow index: with no planner statistics (a fresh embedded
+    database), SQLite once answered the author branch by walking every alert of the commune through
+    ix_alerts_heat (commune, created_at) and sorting them, which made the feed 10-20 times slower."""
+    from alerts import load_viewer
+    from alerts._access import visible_id_branches
+
+    engine = build_world(sqlite_engine, shared_file)["engine"]  # SQLite plans only: PostGIS has ANALYZE statistics
+    for email in ("alice@a.fr", "ref@a.fr"):
+        with transaction(engine) as s:
+            viewer = load_viewer(s, email, T0)
+            for branch in visible_id_branches(viewer, 50):
+                compiled = branch.compile(engine, compile_kwargs={"literal_binds": True})
+                plan = " ".join(r[-1] for r in s.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+                assert "ix_alerts_heat" not in plan and "SCAN alerts" not in plan, plan
+                assert "INDEX ix_alerts_author_created (author_id=?)" in plan or "ix_alert_sectors_feed" in plan, plan
+
+
 def test_concurrent_retries_with_one_key_create_one_alert(world) -> None:
     """Four clients send the same post at once (a retry storm): one alert, and every client gets its id."""
     from concurrent.futures import ThreadPoolExecutor
