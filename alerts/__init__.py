@@ -10,7 +10,8 @@ Store (one transaction per call, bound to the member's commune; row-level securi
 :func:`post_alert`, :func:`feed`, :func:`get_alert`, :func:`moderate`, :func:`acknowledge_alert`,
 :func:`close_alert`, :func:`appeal_alert`, :func:`anonymise_closed`, :func:`alert_counts`,
 :func:`set_category`, :func:`set_commune_options`; every read starts from :func:`visible_alerts`.
-RGPD hooks for the members domain: :func:`export_member_alerts`, :func:`anonymise_member_alerts`.
+RGPD hooks for the members domain: :func:`export_member_alerts`, :func:`anonymise_member_alerts`, registered
+explicitly by :func:`register_rgpd_hooks` (``services.start()`` calls it; importing this package does not).
 """
 
 from typing import TYPE_CHECKING
@@ -71,7 +72,7 @@ if TYPE_CHECKING:
         submit,
     )
     from alerts._perimeter import Perimeter, Scope, SectorIndex, SectorRef, diffusion_perimeter, whole_commune, widen
-    from alerts._posting import DuplicateSuspectedError, PostResult, post_alert
+    from alerts._posting import DuplicateOffer, DuplicateSuspectedError, PostResult, post_alert
     from alerts._reading import feed, feed_for, get_alert
     from alerts._retention import ANONYMISED_TEXT, add_months, anonymisation_due, retention_cutoff
     from alerts._rgpd import anonymise_member_alerts, export_member_alerts, register_rgpd_hooks
@@ -96,6 +97,7 @@ __all__ = [
     "CheckResult",
     "Claim",
     "Duplicate",
+    "DuplicateOffer",
     "DuplicateSuspectedError",
     "Event",
     "Family",
@@ -158,6 +160,3 @@ __all__ = [
     "whole_commune",
     "widen",
 ]
-
-# Until the services register them explicitly at start-up.
-__getattr__("register_rgpd_hooks")()

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from cli._actor import operator
 from cli._context import reports_errors
+from cli._operator import operator
 from cli._output import note, out
 
 app = typer.Typer(help="Adresses de la Base Adresse Nationale (BAN) : import.", no_args_is_help=True)

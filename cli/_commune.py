@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from cli._actor import operator
 from cli._context import reports_errors
+from cli._operator import operator
 from cli._output import note, row
 
 app = typer.Typer(help="Communes : enregistrement avec leur contour.", no_args_is_help=True)

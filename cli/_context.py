@@ -6,7 +6,7 @@ Nothing heavy is imported here: ``voisinage --help`` must start in well under ha
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
@@ -77,18 +77,20 @@ def options_of(func: Callable[..., Any], aliases: dict[str, str] | None = None) 
     return found
 
 
-def _message(exc: InputError, options: dict[str, str]) -> str:
-    option = options.get(exc.field or "") or options.get((exc.field or "").replace("-", "_"))
+def _message(exc: InputError, options: Mapping[str, str]) -> str:
+    option = options.get(exc.field or "")
     if option is None and exc.field is not None:
         option = next((o for o in options.values() if o == f"--{exc.field.replace('_', '-')}"), None)
-    return f"{option} : {exc}" if option and not str(exc).startswith(option) else str(exc)
+    return f"{exc}\n  (option concernée : {option})" if option else str(exc)
 
 
 @contextmanager
-def user_errors(options: dict[str, str] | None = None) -> Iterator[None]:
-    """Turn :class:`gis.InputError` into a French message on stderr, exit status 2.
+def user_errors(options: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Turn :class:`gis.InputError` into a French message on stderr and exit status 2.
 
-    ``options`` maps the error's ``field`` to the command's option, named before the message.
+    ``options`` maps an error's ``field`` to the command's option (``{"confirm_new": "--nouvelle"}``): the
+    domain names no option, the command adds which of its options to change. A bad setting or an unusable
+    database is a French message too (:func:`services._errors.explain`).
     """
     try:
         yield
@@ -125,6 +127,25 @@ def reports_errors(func: Callable[P, R] | None = None, /, **aliases: str) -> Any
         return wrapper
 
     return decorate(func) if func is not None else decorate
+
+
+def reports_errors_as(options: Mapping[str, str]) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Like :func:`reports_errors`, naming the command's option for an error's ``field`` (see :func:`user_errors`)."""
+
+    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+        known: dict[str, str] | None = None
+
+        @wraps(func)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            nonlocal known
+            if known is None:
+                known = {**options_of(func), **options}
+            with user_errors(known):
+                return func(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def progress_bar(**kwargs: Any) -> tqdm:

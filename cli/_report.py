@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from cli._actor import operator
 from cli._context import reports_errors
+from cli._operator import operator
 from cli._output import out
 
 app = typer.Typer(help="Rapports : rapport trimestriel de la commune.", no_args_is_help=True)

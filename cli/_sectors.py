@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from cli._actor import operator
 from cli._context import reports_errors
+from cli._operator import operator
 from cli._output import csv_rows, note, out, row
 from cli._sectors_generate import generate
 

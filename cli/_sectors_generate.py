@@ -9,8 +9,8 @@ from pathlib import Path
 
 import typer
 
-from cli._actor import operator
 from cli._context import progress_bar, reports_errors
+from cli._operator import operator
 from cli._output import note, row
 
 

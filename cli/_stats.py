@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from cli._actor import operator
 from cli._context import progress_bar, reports_errors
+from cli._operator import operator
 from cli._output import out, table
 
 app = typer.Typer(help="Statistiques : chiffres de la délinquance (SSMSI) et indicateurs.", no_args_is_help=True)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from gis._osm_online import OsmnxStreetSource
     from gis._project import to_metric, transform_geom, transform_xy
     from gis._safe_text import escape_control, neutralise_formula, safe_cell
+    from gis._sector_blur import SectorBlurrer
     from gis._streets import StreetSource, load_streets, read_street_file
     from gis._validate import RepairReport, as_multipolygon, polygonal_part, repair_all, repair_polygonal
 
@@ -61,6 +62,7 @@ __all__ = [
     "OsmnxStreetSource",
     "ParsedQuery",
     "RepairReport",
+    "SectorBlurrer",
     "StreetSource",
     "as_multipolygon",
     "barrier_lines",

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from app_support import build_database, chromium_path, running_server
+from app_support import chromium_path, running_server
 from conftest import skip_or_fail
 
 from data.demo_accounts import DEMO_ACCOUNTS
@@ -24,9 +24,9 @@ WAIT_MS = 90_000  # generous: the machine is shared
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(demo_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("app")
-    with running_server(build_database(folder), folder / "serve.log") as base:
+    with running_server(demo_db_url, folder / "serve.log") as base:
         yield base
 
 

@@ -17,7 +17,7 @@ FORBIDDEN_NAMES = {"transaction", "get_settings", "settings", "is_postgis", "mak
 HEAVY_AT_MODULE_LEVEL = ("pandas", "geopandas", "numpy", "shapely", "osmnx", "reportlab", "folium", "streamlit",
                          "pyproj", "scipy", "tqdm", "openpyxl")  # fmt: skip
 # Command groups still being moved onto the services (issue 9); remove each as it is converted.
-PENDING: set[str] = {"_alerts.py", "_charter.py", "_gendarmerie.py", "_members.py", "_operator.py", "_referents.py"}
+PENDING: set[str] = {"_alerts.py"}
 
 
 def _root(module: str) -> str:
