@@ -20,6 +20,7 @@ from cli import (
     _report,
     _sectors,
     _sectors_edit,
+    _serve,
     _stats,
 )
 from cli._context import CliState
@@ -40,6 +41,10 @@ def _root(
     ),
 ) -> None:
     ctx.obj = CliState(db_url=db)
+    if db is not None:
+        from services import use_database
+
+        use_database(db)  # every service of this run uses it
 
 
 app.add_typer(_db.app, name="db")
@@ -55,6 +60,7 @@ app.command("geocode")(_addresses.geocode_command)
 app.add_typer(_stats.app, name="stats")
 app.add_typer(_report.app, name="report")
 app.add_typer(_alerts.app, name="alerts")
+app.command("serve")(_serve.serve_command)
 
 
 def main() -> None:
