@@ -83,3 +83,16 @@ def test_account_page_links_to_sign_out(app_db, monkeypatch):
     app = AppTest.from_file(str(PROJECT_ROOT / "app_pages" / "compte.py"), default_timeout=TIMEOUT_S).run()
     assert not app.exception
     assert "/auth/logout" in _texts(app)
+
+
+def test_password_reset_token_sets_a_new_password(app_db):
+    from services.auth import request_password_reset, sign_in
+    from services.members import accept_invitation
+
+    assert request_password_reset("personne@example.org") is None
+    account = DEMO_ACCOUNTS[1]
+    token = request_password_reset(account.email)
+    assert token
+    accept_invitation(token, "Peuplier-Orsay-2027")
+    assert sign_in(account.email, "Peuplier-Orsay-2027").token
+    accept_invitation(request_password_reset(account.email) or "", account.password)  # back, for other tests
