@@ -53,7 +53,7 @@ def import_(
 ) -> None:
     """Importe un découpage en secteurs (nouvelle version, en brouillon sauf --activate)."""
     settings = get_settings()
-    gdf = read_vector_file(file, max_mb=settings.max_upload_mb)
+    gdf = read_vector_file(file, max_mb=settings.max_upload_mb, keep_missing=True)
     with transaction(state(ctx).engine()) as session:
         outcome = import_sector_set(
             session,

@@ -17,13 +17,19 @@ from store._addresses import (
 from store._engine import is_postgis, make_engine, transaction
 from store._migrate import upgrade
 from store._rls import bind_commune
+from store._text import check_text, check_values, column_limits, install_guard
+
+install_guard()
 
 __all__ = [
     "ImportReport",
     "LocalGeocoder",
     "address_index",
     "bind_commune",
+    "check_text",
+    "check_values",
     "clear_address_cache",
+    "column_limits",
     "geocode",
     "import_ban",
     "is_postgis",
