@@ -6,6 +6,14 @@ one permission matrix (:mod:`community._permissions`), then appends to the audit
 transaction (``store.transaction(engine)``).
 """
 
+from community._absences import (
+    AbsenceFlag,
+    AbsenceView,
+    absence_flags,
+    cancel_absence,
+    declare_absence,
+    visible_absences,
+)
 from community._accounts import (
     TOTP_ROLES,
     AuthenticationError,
@@ -93,6 +101,8 @@ __all__ = [
     "ROLE_LABELS",
     "TOTP_ROLES",
     "VERIFICATION_METHODS",
+    "AbsenceFlag",
+    "AbsenceView",
     "Action",
     "Actor",
     "AuthenticationError",
@@ -111,6 +121,7 @@ __all__ = [
     "SectorStaffing",
     "TooManyAttemptsError",
     "WeakPasswordError",
+    "absence_flags",
     "accept_charter",
     "accept_invitation",
     "active_sectors",
@@ -123,11 +134,13 @@ __all__ = [
     "can",
     "can_post",
     "can_receive",
+    "cancel_absence",
     "charter_to_accept",
     "check_email",
     "check_password",
     "confirm_totp",
     "current_charter",
+    "declare_absence",
     "delete_account",
     "display_status",
     "end_referent",
@@ -172,5 +185,6 @@ __all__ = [
     "verify_member",
     "verify_password",
     "view_member",
+    "visible_absences",
     "warn",
 ]
