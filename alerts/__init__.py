@@ -10,7 +10,8 @@ Store (one transaction per call, bound to the member's commune; row-level securi
 :func:`post_alert`, :func:`feed`, :func:`get_alert`, :func:`moderate`, :func:`acknowledge_alert`,
 :func:`close_alert`, :func:`appeal_alert`, :func:`anonymise_closed`, :func:`alert_counts`,
 :func:`set_category`, :func:`set_commune_options`; every read starts from :func:`visible_alerts`.
-RGPD hooks for the members domain: :func:`export_member_alerts`, :func:`anonymise_member_alerts`.
+RGPD hooks for the members domain: :func:`export_member_alerts`, :func:`anonymise_member_alerts`, registered
+explicitly by :func:`register_rgpd_hooks` (``services.start()`` calls it; importing this package does not).
 """
 
 from alerts._access import Viewer, load_viewer, scoped, visibility_clause, visible_alerts
@@ -66,7 +67,7 @@ from alerts._moderation import (
     submit,
 )
 from alerts._perimeter import Perimeter, Scope, SectorIndex, SectorRef, diffusion_perimeter, whole_commune, widen
-from alerts._posting import DuplicateSuspectedError, PostResult, post_alert
+from alerts._posting import DuplicateOffer, DuplicateSuspectedError, PostResult, post_alert
 from alerts._reading import feed, feed_for, get_alert
 from alerts._retention import ANONYMISED_TEXT, add_months, anonymisation_due, retention_cutoff
 from alerts._rgpd import anonymise_member_alerts, export_member_alerts, register_rgpd_hooks
@@ -89,6 +90,7 @@ __all__ = [
     "CheckResult",
     "Claim",
     "Duplicate",
+    "DuplicateOffer",
     "DuplicateSuspectedError",
     "Event",
     "Family",
@@ -151,5 +153,3 @@ __all__ = [
     "whole_commune",
     "widen",
 ]
-
-register_rgpd_hooks()

@@ -19,6 +19,8 @@ from cli import (
     _referents,
     _report,
     _sectors,
+    _sectors_edit,
+    _serve,
     _stats,
 )
 from cli._context import CliState
@@ -39,10 +41,15 @@ def _root(
     ),
 ) -> None:
     ctx.obj = CliState(db_url=db)
+    if db is not None:
+        from services import use_database
+
+        use_database(db)  # every service of this run uses it
 
 
 app.add_typer(_db.app, name="db")
 app.add_typer(_commune.app, name="commune")
+_sectors_edit.attach(_sectors.app)
 app.add_typer(_sectors.app, name="sectors")
 app.add_typer(_addresses.app, name="addresses")
 app.add_typer(_members.app, name="members")
@@ -53,6 +60,7 @@ app.command("geocode")(_addresses.geocode_command)
 app.add_typer(_stats.app, name="stats")
 app.add_typer(_report.app, name="report")
 app.add_typer(_alerts.app, name="alerts")
+app.command("serve")(_serve.serve_command)
 
 
 def main() -> None:

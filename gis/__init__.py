@@ -26,6 +26,7 @@ from gis._nearby import AreaIndex
 from gis._normalize import fold, street_key
 from gis._osm_online import OsmnxStreetSource
 from gis._project import to_metric, transform_geom, transform_xy
+from gis._sector_blur import SectorBlurrer
 from gis._streets import StreetSource, load_streets, read_street_file
 from gis._validate import RepairReport, as_multipolygon, polygonal_part, repair_all, repair_polygonal
 
@@ -53,6 +54,7 @@ __all__ = [
     "OsmnxStreetSource",
     "ParsedQuery",
     "RepairReport",
+    "SectorBlurrer",
     "StreetSource",
     "as_multipolygon",
     "barrier_lines",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -48,3 +49,11 @@ def geocoder(session: Session) -> Geocoder:
     from store import LocalGeocoder
 
     return LocalGeocoder(session, min_score=s.geocode_min_score)
+
+
+def streets_cache_dir() -> Path:
+    """Where downloaded OpenStreetMap streets are cached (a relative setting is under the project root)."""
+    from settings import PROJECT_ROOT
+
+    path = Path(settings().streets_cache_dir)
+    return path if path.is_absolute() else PROJECT_ROOT / path

@@ -184,6 +184,38 @@ class Settings(BaseSettings):
         description="Heat map: cells holding fewer alerts than this are dropped for non-staff roles.",
     )
 
+    # ---------------------------------------------------------------- app server (voisinage serve)
+    map_tiles: str = Field(
+        default="none",
+        description="Base map tiles: 'none' (no third party: the commune's own streets are drawn), 'ign' "
+        "(Géoplateforme Plan IGN), 'osm' (OpenStreetMap) or an XYZ URL template https://host/{z}/{x}/{y}.png. "
+        "Any tile host receives the residents' IP addresses.",
+    )
+    map_streets_file: str = Field(
+        default="",
+        description="With map_tiles=none: an OpenStreetMap streets file (GeoJSON, GeoPackage, .osm.pbf) drawn as "
+        "the map's background, clipped to the commune. Empty: the map shows the commune and its sectors only.",
+    )
+    demo_mode: bool = Field(
+        default=False,
+        description="Demo server: the sign-in page lists the demo accounts and their passwords. Never in production.",
+    )
+    secure_cookies: Literal["auto", "always"] = Field(
+        default="auto",
+        description="Session cookies marked Secure: 'auto' when the request came over HTTPS (directly or through "
+        "a trusted proxy's X-Forwarded-Proto), 'always' whatever the request.",
+    )
+    password_reset_minutes: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long the link to choose a new password (forgotten password) stays valid, in minutes.",
+    )
+    trusted_proxies: str = Field(
+        default="127.0.0.1",
+        description="Comma-separated addresses of reverse proxies whose X-Forwarded-Proto / X-Forwarded-For "
+        "headers are trusted by voisinage serve.",
+    )
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
