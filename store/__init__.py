@@ -5,21 +5,26 @@ base (:func:`import_ban`, :func:`geocode`, :func:`reverse_geocode`, :class:`Loca
 tables in :mod:`store.schema`.
 """
 
-from store._addresses import (
-    ImportReport,
-    LocalGeocoder,
-    address_index,
-    clear_address_cache,
-    geocode,
-    import_ban,
-    reverse_geocode,
-)
-from store._engine import is_postgis, make_engine, transaction
-from store._migrate import upgrade
-from store._rls import bind_commune
-from store._text import check_text, check_values, column_limits, install_guard
+from typing import TYPE_CHECKING
 
-install_guard()
+from gis._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from store._addresses import (
+        ImportReport,
+        LocalGeocoder,
+        address_index,
+        clear_address_cache,
+        geocode,
+        import_ban,
+        reverse_geocode,
+    )
+    from store._engine import database_unavailable, is_postgis, make_engine, transaction
+    from store._migrate import upgrade
+    from store._rls import bind_commune
+    from store._text import check_text, check_values, column_limits
+
+__getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "ImportReport",
@@ -30,6 +35,7 @@ __all__ = [
     "check_values",
     "clear_address_cache",
     "column_limits",
+    "database_unavailable",
     "geocode",
     "import_ban",
     "is_postgis",
