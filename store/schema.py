@@ -25,6 +25,7 @@ from store._schema_members import (
     Sanction,
     SanctionKind,
 )
+from store._schema_notify import NotifyCounter, NotifyPrefs, OutboxMessage, SmsNonce
 from store._schema_stats import SsmsiFigure
 
 __all__ = [
@@ -47,6 +48,9 @@ __all__ = [
     "LoginAttempt",
     "Member",
     "MemberStatus",
+    "NotifyCounter",
+    "NotifyPrefs",
+    "OutboxMessage",
     "ReferentAssignment",
     "Role",
     "Sanction",
@@ -54,6 +58,7 @@ __all__ = [
     "Sector",
     "SectorSet",
     "SetStatus",
+    "SmsNonce",
     "SsmsiFigure",
     "utcnow",
 ]
