@@ -24,6 +24,7 @@ from gis._heat import HEX, HEX_CONSTANTS, SQUARE, HeatBins, bin_lonlat, bin_xy, 
 from gis._io import check_file, read_vector_file, write_vector_file
 from gis._nearby import AreaIndex
 from gis._normalize import fold, street_key
+from gis._osm_features import LOCAL_PLACES, OsmFeatures, load_osm_features, read_osm_features
 from gis._osm_online import OsmnxStreetSource
 from gis._project import to_metric, transform_geom, transform_xy
 from gis._sector_blur import SectorBlurrer
@@ -39,6 +40,7 @@ __all__ = [
     "HEX",
     "HEX_CONSTANTS",
     "LAMBERT_93",
+    "LOCAL_PLACES",
     "OVERSEAS_CRS",
     "SQUARE",
     "AddressIndex",
@@ -51,6 +53,7 @@ __all__ = [
     "HeatBins",
     "InputError",
     "LocationBlurrer",
+    "OsmFeatures",
     "OsmnxStreetSource",
     "ParsedQuery",
     "RepairReport",
@@ -72,6 +75,7 @@ __all__ = [
     "exact_location",
     "fold",
     "hex_axial",
+    "load_osm_features",
     "load_streets",
     "metric_crs",
     "parse_certification",
@@ -79,6 +83,7 @@ __all__ = [
     "polygonal_part",
     "read_address_points",
     "read_ban_chunks",
+    "read_osm_features",
     "read_street_file",
     "read_vector_file",
     "repair_all",
