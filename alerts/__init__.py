@@ -10,7 +10,8 @@ Store (one transaction per call, bound to the member's commune; row-level securi
 :func:`post_alert`, :func:`feed`, :func:`get_alert`, :func:`moderate`, :func:`acknowledge_alert`,
 :func:`close_alert`, :func:`appeal_alert`, :func:`anonymise_closed`, :func:`alert_counts`,
 :func:`set_category`, :func:`set_commune_options`; every read starts from :func:`visible_alerts`.
-RGPD hooks for the members domain: :func:`export_member_alerts`, :func:`anonymise_member_alerts`.
+RGPD hooks for the members domain: :func:`export_member_alerts`, :func:`anonymise_member_alerts`, registered
+explicitly by :func:`register_rgpd_hooks` (``services.start()`` calls it; importing this package does not).
 """
 
 from alerts._access import Viewer, load_viewer, scoped, visibility_clause, visible_alerts
@@ -152,5 +153,3 @@ __all__ = [
     "whole_commune",
     "widen",
 ]
-
-register_rgpd_hooks()

@@ -41,6 +41,10 @@ def _root(
     ),
 ) -> None:
     ctx.obj = CliState(db_url=db)
+    if db is not None:
+        from services import use_database
+
+        use_database(db)  # every service of this run uses it
 
 
 app.add_typer(_db.app, name="db")

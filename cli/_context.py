@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
@@ -49,12 +49,17 @@ def fail(message: str) -> typer.Exit:
 
 
 @contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn :class:`gis.InputError` into a French message on stderr and exit status 2."""
+def user_errors(options: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Turn :class:`gis.InputError` into a French message on stderr and exit status 2.
+
+    ``options`` maps an error's ``field`` to the command's option (``{"confirm_new": "--nouvelle"}``): the
+    domain names no option, the command adds which of its options to change.
+    """
     try:
         yield
     except InputError as exc:
-        raise fail(str(exc)) from exc
+        option = (options or {}).get(exc.field or "")
+        raise fail(f"{exc}\n  (option concernée : {option})" if option else str(exc)) from exc
     except OperationalError as exc:
         raise fail(
             "la base de données est inaccessible ou n'est pas initialisée "
@@ -71,6 +76,20 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
 
     return wrapper
+
+
+def reports_errors_as(options: Mapping[str, str]) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Like :func:`reports_errors`, naming the command's option for an error's ``field`` (see :func:`user_errors`)."""
+
+    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+        @wraps(func)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            with user_errors(options):
+                return func(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def progress_bar(**kwargs: Any) -> tqdm:

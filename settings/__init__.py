@@ -205,6 +205,11 @@ class Settings(BaseSettings):
         description="Session cookies marked Secure: 'auto' when the request came over HTTPS (directly or through "
         "a trusted proxy's X-Forwarded-Proto), 'always' whatever the request.",
     )
+    password_reset_minutes: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long the link to choose a new password (forgotten password) stays valid, in minutes.",
+    )
     trusted_proxies: str = Field(
         default="127.0.0.1",
         description="Comma-separated addresses of reverse proxies whose X-Forwarded-Proto / X-Forwarded-For "
