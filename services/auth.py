@@ -119,6 +119,7 @@ def request_password_reset(email: str, *, now: datetime | None = None) -> str | 
 
     from community import issue_invitation, record
     from community._accounts import normalize_email
+    from community._events import fire
     from services._config import settings
     from store.schema import Member, MemberStatus
 
@@ -128,4 +129,6 @@ def request_password_reset(email: str, *, now: datetime | None = None) -> str | 
             return None
         token = issue_invitation(member, now=now, days=settings().password_reset_minutes / (24 * 60))
         record(session, None, "changed", "member", member.id, commune_id=member.commune_id, field="password_reset")
+        # The code goes by e-mail, written in this transaction (notify's outbox).
+        fire(session, member, "password_reset", token=token)
         return token

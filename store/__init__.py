@@ -1,22 +1,29 @@
 """Storage: engine and sessions from one URL, one schema, migrations, two spatial backends.
 
-Public API: :func:`make_engine`, :func:`transaction`, :func:`is_postgis`, :func:`upgrade`, the BAN address
-base (:func:`import_ban`, :func:`geocode`, :func:`reverse_geocode`, :class:`LocalGeocoder`), and the
-tables in :mod:`store.schema`.
+Public API: :func:`make_engine`, :func:`transaction`, :func:`serialised`, :func:`is_postgis`, :func:`upgrade`,
+the BAN address base (:func:`import_ban`, :func:`geocode`, :func:`reverse_geocode`, :class:`LocalGeocoder`),
+and the tables in :mod:`store.schema`.
 """
 
-from store._addresses import (
-    ImportReport,
-    LocalGeocoder,
-    address_index,
-    clear_address_cache,
-    geocode,
-    import_ban,
-    reverse_geocode,
-)
-from store._engine import is_postgis, make_engine, transaction
-from store._migrate import upgrade
-from store._rls import bind_commune
+from typing import TYPE_CHECKING
+
+from gis._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from store._addresses import (
+        ImportReport,
+        LocalGeocoder,
+        address_index,
+        clear_address_cache,
+        geocode,
+        import_ban,
+        reverse_geocode,
+    )
+    from store._engine import database_unavailable, is_postgis, make_engine, serialised, transaction
+    from store._migrate import upgrade
+    from store._rls import bind_commune
+
+__getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "ImportReport",
@@ -24,11 +31,13 @@ __all__ = [
     "address_index",
     "bind_commune",
     "clear_address_cache",
+    "database_unavailable",
     "geocode",
     "import_ban",
     "is_postgis",
     "make_engine",
     "reverse_geocode",
+    "serialised",
     "transaction",
     "upgrade",
 ]
