@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from store._engine import database_unavailable, is_postgis, make_engine, serialised, transaction
     from store._migrate import upgrade
     from store._rls import bind_commune
+    from store._text import check_text, check_values, column_limits
 
 __getattr__, __dir__ = lazy_exports(__name__)
 
@@ -30,7 +31,10 @@ __all__ = [
     "LocalGeocoder",
     "address_index",
     "bind_commune",
+    "check_text",
+    "check_values",
     "clear_address_cache",
+    "column_limits",
     "database_unavailable",
     "geocode",
     "import_ban",

@@ -15,6 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gis._errors import InputError
 from settings import get_settings
+from store._text import install_guard
+
+# Every ORM flush checks its text values against the one text policy (store/_text.py).
+install_guard()
 
 
 def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
