@@ -19,7 +19,15 @@ if TYPE_CHECKING:
         import_ban,
         reverse_geocode,
     )
-    from store._engine import database_unavailable, is_postgis, make_engine, serialised, transaction
+    from store._engine import (
+        database_unavailable,
+        is_postgis,
+        make_engine,
+        serialised,
+        transaction,
+        upsert_insert,
+        wkb_column,
+    )
     from store._migrate import upgrade
     from store._rls import bind_commune
     from store._text import check_text, check_values, column_limits
@@ -44,4 +52,6 @@ __all__ = [
     "serialised",
     "transaction",
     "upgrade",
+    "upsert_insert",
+    "wkb_column",
 ]

@@ -99,3 +99,18 @@ def serialised(engine: Engine, key: str) -> Iterator[Session]:
             # pysqlite opens no transaction before a SELECT: ours starts here, holding the write lock.
             session.execute(text("BEGIN IMMEDIATE"))
         yield session
+
+
+def upsert_insert(bind: Any) -> Any:
+    """The dialect's ``insert`` construct with ``on_conflict_do_update`` (PostgreSQL or SQLite) for ``bind``
+    (an engine, connection or session): the one place outside the migrations that picks it by backend."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    engine = bind.get_bind() if hasattr(bind, "get_bind") else bind
+    return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+
+
+def wkb_column(bind: Any, column: str) -> str:
+    """SQL selecting geometry ``column`` as WKB on ``bind``'s backend (PostGIS: ``ST_AsBinary``; SQLite: as stored)."""
+    engine = bind.get_bind() if hasattr(bind, "get_bind") else bind
+    return f"ST_AsBinary({column})" if engine.dialect.name == "postgresql" else column
