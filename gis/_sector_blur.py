@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from gis._blur import DisplayedLocation, _run_geometry, street_runs
 from gis._errors import InputError
@@ -74,7 +75,7 @@ class SectorBlurrer:
                              dtype=np.int64)  # fmt: skip
         # Per address: the index of its run in self.runs, or -1 (shown as its sector).
         self.run_of = np.full(len(self.lons), -1, dtype=np.int64)
-        self.runs: list[tuple[shapely.Geometry, str, int, int]] = []  # geometry, label, size, sector
+        self.runs: list[tuple[BaseGeometry, str, int, int]] = []  # geometry, label, size, sector
         self.members: dict[int, np.ndarray] = {}  # sector -> its addresses
         for sid in sorted(self.names):
             members = np.flatnonzero(self.home == sid)
