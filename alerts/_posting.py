@@ -35,11 +35,11 @@ from alerts._categories import (
     resolve_category,
 )
 from alerts._checks import (
-    AlertRefusedError,
     Outcome,
     RateLimitError,
     check_rate,
     check_text,
+    refusal,
 )
 from alerts._context import AlertConfig, as_utc, commune_context, now_or_utc
 from alerts._hooks import fire
@@ -269,8 +269,8 @@ def _post_checked(
         raise InputError(f"La catégorie « {category.label} » est réservée à la mairie ou à la gendarmerie.")
     official = category.family == Family.OFFICIAL
     checked = check_text(text, ctx.policy, official_author=official)
-    if checked.outcome in (Outcome.EMERGENCY, Outcome.REFUSED):
-        raise AlertRefusedError(checked)
+    if checked.outcome in (Outcome.EMERGENCY, Outcome.REFUSED, Outcome.MUNICIPAL):
+        raise refusal(checked)
     if not official:
         check_rate([t for t in recent if t], now, max_posts=config.rate_posts, window=config.rate_window)
     lon, lat, address_label = _locate(session, viewer, lon, lat, address)
