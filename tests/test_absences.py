@@ -164,3 +164,34 @@ def test_period_bounds_are_inclusive() -> None:
     points = [(1, 10.0, 0.0, date(2026, 7, 1)), (2, 10.0, 0.0, date(2026, 7, 15)), (3, 10.0, 0.0, date(2026, 7, 16))]
     assert [a for a, _, _ in near_homes(points, homes, 100.0)] == [1, 2]
     assert near_homes([(1, 100.0, 0.0, date(2026, 7, 2))], homes, 100.0) == [(1, 7, 100.0)]
+
+
+# ---------------------------------------------------------------------- through the services
+@pytest.fixture
+def served(db_url, engine, world):
+    import services
+
+    services.use_database(db_url)
+    yield world
+    services.use_database(None)
+    services.reset_engine()
+
+
+def test_the_services_declare_list_and_cancel(engine, served) -> None:
+    from services import ServiceError, absences
+
+    with transaction(engine) as session:
+        away, agent, referent, trusted = (actor(session, served[k]) for k in ("away", "agent", "referent", "trusted"))
+    shown = absences.declare(away, TODAY, TODAY + timedelta(days=7), trusted_email="trusted@exemple.fr")
+    assert (shown.member_id, shown.trusted_member_id) == (served["away"], served["trusted"])
+    assert [a.id for a in absences.mine(away)] == [shown.id]
+    assert [a.id for a in absences.visible(agent)] == [shown.id]
+    assert [a.id for a in absences.visible(trusted)] == [shown.id]
+    assert absences.visible(referent) == []
+    with pytest.raises(ServiceError) as caught:
+        absences.declare(away, TODAY, TODAY + timedelta(days=3), trusted_email="nobody@exemple.fr")
+    assert caught.value.field == "trusted"
+    with pytest.raises(ServiceError) as caught:
+        absences.declare(Actor.operator(), TODAY, TODAY + timedelta(days=3))
+    absences.cancel(away, shown.id)
+    assert absences.visible(agent) == [] and absences.mine(away) == []
