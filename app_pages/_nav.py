@@ -23,6 +23,8 @@ def page_list(actor: Actor | None) -> list[tuple[str, str]]:
     if actor is None:
         return [("accueil.py", "Accueil")]
     pages = [("mon_secteur.py", "Mon secteur")]
+    if actor.role in (Role.RESIDENT, Role.REFERENT):
+        pages.append(("absence.py", "Absence"))
     if actor.role in VERIFIERS:
         pages.append(("verifications.py", "Inscriptions à vérifier"))
     pages.append(("compte.py", "Mon compte"))

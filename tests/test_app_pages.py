@@ -121,7 +121,7 @@ def test_pages_by_role():
     def titles(role: Role) -> list[str]:
         return [title for _file, title in page_list(Actor(role=role, member_id=1, commune_id=1))]
 
-    assert titles(Role.RESIDENT) == ["Mon secteur", "Mon compte"]
+    assert titles(Role.RESIDENT) == ["Mon secteur", "Absence", "Mon compte"]
     assert "Inscriptions à vérifier" in titles(Role.REFERENT)
     assert "Inscriptions à vérifier" in titles(Role.MAIRIE_AGENT)
     assert "Inscriptions à vérifier" not in titles(Role.GENDARMERIE)
@@ -167,3 +167,21 @@ def test_account_page_shows_the_charter_and_exports(app_db, monkeypatch):
     app.button(key="export").click().run()
     assert not app.exception
     assert not app.error
+
+
+def test_resident_declares_and_cancels_an_absence(app_db, monkeypatch):
+    from services import absences
+
+    _signed_in_as(monkeypatch, RESIDENT.email, RESIDENT.password)
+    app = AppTest.from_file(str(PAGES / "absence.py"), default_timeout=TIMEOUT_S).run()
+    assert not app.exception
+    app.button[0].click().run()  # the form's submit button, with the default period (tomorrow, one week)
+    assert not app.exception and not app.error
+    from app_pages._session import signed_in
+
+    actor = signed_in()
+    assert actor is not None
+    assert len(absences.mine(actor)) == 1
+    app.button(key=f"cancel-{absences.mine(actor)[0].id}").click().run()
+    assert not app.exception
+    assert absences.mine(actor) == []
