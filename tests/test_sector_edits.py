@@ -261,3 +261,12 @@ def test_cli_split_and_merge_print_the_draft_version(engine: Engine, db_url: str
     assert result.exit_code == 0, result.output
     assert all(line.split("\t")[1] == "inchangé" for line in result.stdout.splitlines())
     np.testing.assert_equal(len(result.stdout.splitlines()), len(grid))
+
+
+def test_sector_names_follow_the_text_policy(db_url: str, grid: dict[str, str]) -> None:
+    with pytest.raises(InputError, match="contrôle") as caught:
+        edits.rename_sector(OPERATOR, BOURAY, grid["Secteur B2"], name="Bourg\x1b[31m")
+    assert caught.value.field == "name"
+    with pytest.raises(InputError, match="déjà un secteur nommé"):
+        edits.rename_sector(OPERATOR, BOURAY, grid["Secteur B2"], name="Secteur A1")
+    assert edits.rename_sector(OPERATOR, BOURAY, grid["Secteur B2"], name="  Le   bourg ").version == 2
