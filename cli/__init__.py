@@ -11,6 +11,7 @@ import typer
 from cli import (
     _addresses,
     _alerts,
+    _audit,
     _charter,
     _commune,
     _db,
@@ -53,6 +54,7 @@ app.command("geocode")(_addresses.geocode_command)
 app.add_typer(_stats.app, name="stats")
 app.add_typer(_report.app, name="report")
 app.add_typer(_alerts.app, name="alerts")
+app.add_typer(_audit.app, name="audit")
 
 
 def main() -> None:

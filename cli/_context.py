@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from tqdm import tqdm
 
 from gis import InputError
-from store import make_engine
+from store import is_busy_error, make_engine
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -48,18 +48,27 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_BAD_INPUT)
 
 
+def database_error_message(exc: OperationalError) -> str:
+    """The French message for a database that is busy, missing, not initialised or unreachable."""
+    if is_busy_error(exc):
+        return (
+            "la base de données est occupée par une autre opération (un import d'adresses, par exemple) ; "
+            "réessayez dans un instant."
+        )
+    if "no such table" in str(exc.orig).lower():
+        return "la base de données n'est pas initialisée. Lancez « voisinage db init » ou vérifiez --db."
+    return f"la base de données est inaccessible ({exc.orig}). Vérifiez --db ou VOISINAGE_DATABASE_URL."
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn :class:`gis.InputError` into a French message on stderr and exit status 2."""
+    """Turn :class:`gis.InputError` and database failures into a French message on stderr and exit status 2."""
     try:
         yield
     except InputError as exc:
         raise fail(str(exc)) from exc
     except OperationalError as exc:
-        raise fail(
-            "la base de données est inaccessible ou n'est pas initialisée "
-            f"({exc.orig}). Lancez « voisinage db init » ou vérifiez --db."
-        ) from exc
+        raise fail(database_error_message(exc)) from exc
 
 
 def reports_errors(func: Callable[P, R]) -> Callable[P, R]:

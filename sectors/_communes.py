@@ -18,6 +18,7 @@ from gis import (
     repair_polygonal,
     to_metric,
 )
+from store._rls import bind_commune, bind_platform
 from store.schema import Commune
 
 # Properties holding the INSEE code in the files communes hand over (IGN, OSM, cosmogony, Admin Express).
@@ -72,13 +73,18 @@ def register_commune(session: Session, insee: str, name: str, boundary: shapely.
         boundary=boundary,
         area_m2=float(to_metric(boundary, epsg).area),
     )
+    bind_platform(session)  # creating a commune is a platform operation
     session.add(commune)
     session.flush()
+    bind_commune(session, commune.id)
     return commune
 
 
 def get_commune(session: Session, insee: str) -> Commune:
-    """The registered commune ``insee``, or :class:`InputError` saying how to register it."""
+    """The registered commune ``insee``, or :class:`InputError` saying how to register it.
+
+    The transaction is bound to that commune (PostGIS row-level security: only its rows are seen from now on).
+    """
     code = check_insee(insee)
     commune = session.scalar(select(Commune).where(Commune.insee == code))
     if commune is None:
@@ -86,6 +92,7 @@ def get_commune(session: Session, insee: str) -> Commune:
             f"La commune {code} n'est pas enregistrée. Ajoutez-la d'abord : "
             f"voisinage commune add --insee {code} --name NOM --boundary FICHIER"
         )
+    bind_commune(session, commune.id)
     return commune
 
 

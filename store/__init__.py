@@ -1,6 +1,8 @@
 """Storage: engine and sessions from one URL, one schema, migrations, two spatial backends.
 
-Public API: :func:`make_engine`, :func:`transaction`, :func:`is_postgis`, :func:`upgrade`, the BAN address
+Public API: :func:`make_engine`, :func:`transaction`, :func:`is_postgis`, :func:`upgrade`, commune isolation
+(:func:`bind_commune`, :func:`bind_platform`, :func:`bind_scope_of`, :func:`check_app_role`, which
+``voisinage serve`` and ``voisinage dispatch`` call at start-up), :func:`init_database`, the BAN address
 base (:func:`import_ban`, :func:`geocode`, :func:`reverse_geocode`, :class:`LocalGeocoder`), and the
 tables in :mod:`store.schema`.
 """
@@ -14,18 +16,25 @@ from store._addresses import (
     import_ban,
     reverse_geocode,
 )
-from store._engine import is_postgis, make_engine, transaction
+from store._engine import is_busy_error, is_postgis, make_engine, transaction
 from store._migrate import upgrade
-from store._rls import bind_commune
+from store._provision import InitReport, init_database
+from store._rls import bind_commune, bind_platform, bind_scope_of, check_app_role
 
 __all__ = [
     "ImportReport",
+    "InitReport",
     "LocalGeocoder",
     "address_index",
     "bind_commune",
+    "bind_platform",
+    "bind_scope_of",
+    "check_app_role",
     "clear_address_cache",
     "geocode",
     "import_ban",
+    "init_database",
+    "is_busy_error",
     "is_postgis",
     "make_engine",
     "reverse_geocode",
