@@ -7,10 +7,11 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 PG_MAJOR ?= 15
 
-.PHONY: help setup uv deps postgis browser demo test test-fast bench lint format clean
+.PHONY: help setup uv deps postgis browser assets demo serve test test-fast bench lint format clean
 
 help:
-	@echo "make demo   — base de démonstration (SQLite embarqué) et lancement"
+	@echo "make demo   — base de démonstration (SQLite embarqué) et application web sur http://127.0.0.1:8501/"
+	@echo "make serve  — application web sur la base configurée (VOISINAGE_DATABASE_URL)"
 	@echo "make test   — installe ce qu'il faut, lance toute la suite (SQLite et PostGIS)"
 	@echo "make bench  — mesures de performance"
 	@echo "make lint   — ruff"
@@ -26,15 +27,30 @@ deps: uv
 postgis:
 	@bash scripts/ensure_system_packages.sh postgis $(PG_MAJOR)
 
-setup: deps postgis
+# Debian's chromium for the browser tests (Playwright drives it; no browser is ever downloaded).
+browser:
+	@bash scripts/ensure_system_packages.sh chromium
 
-demo: deps
+# Leaflet and its plugins from the npm registry, pinned by package-lock.json, served by the app (no CDN).
+assets: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || bash scripts/ensure_system_packages.sh npm
+	npm ci --ignore-scripts --no-audit --no-fund
+
+setup: deps postgis browser assets
+
+# Builds the demo database (Orsay when ../shared/data is there), then serves the app on it; no internet needed.
+demo: deps assets
 	$(UV) run python -m data.demo
+
+serve: deps assets
+	$(UV) run voisinage serve
 
 test: setup
 	$(UV) run pytest $(PYTEST_ARGS)
 
-test-fast: deps
+test-fast: deps assets
 	$(UV) run pytest -x -q -m "not slow" $(PYTEST_ARGS)
 
 bench: setup
@@ -49,4 +65,4 @@ format: deps
 	$(UV) run ruff check --fix .
 
 clean:
-	rm -rf .venv .pytest_cache .ruff_cache data/cache data/*.sqlite3*
+	rm -rf .venv .pytest_cache .ruff_cache data/cache data/*.sqlite3* node_modules

@@ -10,66 +10,75 @@ Store (one transaction per call, bound to the member's commune; row-level securi
 :func:`post_alert`, :func:`feed`, :func:`get_alert`, :func:`moderate`, :func:`acknowledge_alert`,
 :func:`close_alert`, :func:`appeal_alert`, :func:`anonymise_closed`, :func:`alert_counts`,
 :func:`set_category`, :func:`set_commune_options`; every read starts from :func:`visible_alerts`.
-RGPD hooks for the members domain: :func:`export_member_alerts`, :func:`anonymise_member_alerts`.
+RGPD hooks for the members domain: :func:`export_member_alerts`, :func:`anonymise_member_alerts`, registered
+explicitly by :func:`register_rgpd_hooks` (``services.start()`` calls it; importing this package does not).
 """
 
-from alerts._access import Viewer, load_viewer, scoped, visibility_clause, visible_alerts
-from alerts._categories import (
-    DEFAULT_CATEGORIES,
-    Category,
-    CategoryOverrides,
-    Family,
-    effective_categories,
-    resolve_category,
-    validate_overrides,
-)
-from alerts._checks import (
-    DEFAULT_POLICY,
-    EMERGENCY_MESSAGE,
-    Action,
-    AlertRefusedError,
-    CheckPolicy,
-    CheckResult,
-    Duplicate,
-    Finding,
-    Outcome,
-    RateLimitError,
-    RecentAlert,
-    Rule,
-    check_rate,
-    check_text,
-    probable_duplicates,
-)
-from alerts._context import AlertConfig, clear_caches, commune_categories, set_category, set_commune_options
-from alerts._keeping import alert_counts, anonymise_closed
-from alerts._moderating import acknowledge_alert, appeal_alert, close_alert, moderate
-from alerts._moderation import (
-    AUTHORITY_ROLES,
-    MODERATOR_ROLES,
-    VISIBLE_STATUSES,
-    Actor,
-    Claim,
-    Event,
-    ModerationState,
-    Move,
-    Status,
-    TransitionError,
-    acknowledge,
-    appeal,
-    approve,
-    claim,
-    close,
-    edit,
-    record_widening,
-    reject,
-    release,
-    submit,
-)
-from alerts._perimeter import Perimeter, Scope, SectorIndex, SectorRef, diffusion_perimeter, whole_commune, widen
-from alerts._posting import DuplicateSuspectedError, PostResult, post_alert
-from alerts._reading import feed, feed_for, get_alert
-from alerts._retention import ANONYMISED_TEXT, add_months, anonymisation_due, retention_cutoff
-from alerts._rgpd import anonymise_member_alerts, export_member_alerts, register_rgpd_hooks
+from typing import TYPE_CHECKING
+
+from gis._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from alerts._access import Viewer, load_viewer, scoped, visibility_clause, visible_alerts
+    from alerts._categories import (
+        DEFAULT_CATEGORIES,
+        Category,
+        CategoryOverrides,
+        Family,
+        effective_categories,
+        resolve_category,
+        validate_overrides,
+    )
+    from alerts._checks import (
+        DEFAULT_POLICY,
+        EMERGENCY_MESSAGE,
+        Action,
+        AlertRefusedError,
+        CheckPolicy,
+        CheckResult,
+        Duplicate,
+        Finding,
+        Outcome,
+        RateLimitError,
+        RecentAlert,
+        Rule,
+        check_rate,
+        check_text,
+        probable_duplicates,
+    )
+    from alerts._context import AlertConfig, clear_caches, commune_categories, set_category, set_commune_options
+    from alerts._hooks import on_alert_event
+    from alerts._keeping import alert_counts, anonymise_closed
+    from alerts._moderating import acknowledge_alert, appeal_alert, close_alert, moderate
+    from alerts._moderation import (
+        AUTHORITY_ROLES,
+        MODERATOR_ROLES,
+        VISIBLE_STATUSES,
+        Actor,
+        Claim,
+        Event,
+        ModerationState,
+        Move,
+        Status,
+        TransitionError,
+        acknowledge,
+        appeal,
+        approve,
+        claim,
+        close,
+        edit,
+        record_widening,
+        reject,
+        release,
+        submit,
+    )
+    from alerts._perimeter import Perimeter, Scope, SectorIndex, SectorRef, diffusion_perimeter, whole_commune, widen
+    from alerts._posting import DuplicateOffer, DuplicateSuspectedError, PostResult, post_alert
+    from alerts._reading import feed, feed_for, get_alert
+    from alerts._retention import ANONYMISED_TEXT, add_months, anonymisation_due, retention_cutoff
+    from alerts._rgpd import anonymise_member_alerts, export_member_alerts, register_rgpd_hooks
+
+__getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "ANONYMISED_TEXT",
@@ -89,6 +98,7 @@ __all__ = [
     "CheckResult",
     "Claim",
     "Duplicate",
+    "DuplicateOffer",
     "DuplicateSuspectedError",
     "Event",
     "Family",
@@ -133,6 +143,7 @@ __all__ = [
     "get_alert",
     "load_viewer",
     "moderate",
+    "on_alert_event",
     "post_alert",
     "probable_duplicates",
     "record_widening",
@@ -151,5 +162,3 @@ __all__ = [
     "whole_commune",
     "widen",
 ]
-
-register_rgpd_hooks()

@@ -232,7 +232,10 @@ def visible_id_branches(viewer: Viewer, limit: int, before_id: int | None = None
         return [newest(commune.where(Alert.status.in_(visible)), Alert.id)] if viewer.gendarmerie_open else []
     if viewer.role not in ("resident", "referent"):
         return []
-    branches = [newest(commune.where(Alert.author_id == viewer.member_id), Alert.id)]
+    # The author's own alerts, by author only: a member belongs to one commune, the rows are re-checked for the
+    # commune when read (``feed_for``), and a commune condition here leads SQLite (no statistics) to walk the
+    # whole commune through ix_alerts_heat (commune_id, created_at) and sort it: 300 ms instead of 0.1 ms.
+    branches = [newest(select(Alert.id).where(Alert.author_id == viewer.member_id), Alert.id)]
     if not viewer.verified:
         return branches
     if viewer.sector_code:

@@ -24,8 +24,8 @@ from alerts._checks import (
     CheckPolicy,
 )
 from alerts._perimeter import SectorIndex, SectorRef
-from gis import InputError, LocationBlurrer
-from sectors import active_set
+from gis import InputError, SectorBlurrer
+from sectors import active_set, get_commune
 from store import transaction
 from store.schema import (
     Address,
@@ -85,7 +85,7 @@ def as_utc(moment: datetime | None) -> datetime | None:
 # ------------------------------------------------------------------ per-process caches
 _LOCK = threading.Lock()
 _INDEXES: dict[tuple[str, int], SectorIndex] = {}
-_BLURRERS: dict[tuple[str, str, int], tuple[tuple[int, int], LocationBlurrer]] = {}
+_BLURRERS: dict[tuple[str, int, int, float], tuple[tuple[int, int], SectorBlurrer]] = {}
 
 
 def _engine_key(session: Session) -> str:
@@ -107,29 +107,36 @@ def sector_index(session: Session, sector_set_id: int, epsg: int) -> SectorIndex
     return found
 
 
-def blurrer(session: Session, commune: Commune, k: int) -> LocationBlurrer:
-    """The :class:`LocationBlurrer` over the commune's BAN addresses (rebuilt after each address import)."""
+def blurrer(
+    session: Session, commune: Commune, index: SectorIndex, set_id: int, k: int, border_m: float = 150.0
+) -> SectorBlurrer:
+    """The :class:`gis.SectorBlurrer` of a sector set over the commune's BAN addresses (rebuilt after each
+    address import)."""
     version = session.execute(
         select(
             select(func.coalesce(func.max(AddressImport.id), 0)).scalar_subquery(),
             select(func.count(Address.id)).where(Address.insee == commune.insee).scalar_subquery(),
         )
     ).one()
-    key = (_engine_key(session), commune.insee, k)
+    key = (_engine_key(session), set_id, k, border_m)
     with _LOCK:
         found = _BLURRERS.get(key)
     if found is not None and found[0] == tuple(version):
         return found[1]
     rows = session.execute(
-        select(Address.lon, Address.lat, Address.nom_voie, Address.numero).where(Address.insee == commune.insee)
+        select(Address.lon, Address.lat, Address.nom_voie, Address.numero)
+        .where(Address.insee == commune.insee)
+        .order_by(Address.id)
     ).all()
-    made = LocationBlurrer(
+    made = SectorBlurrer(
+        index.area,
+        {sid: s.name for sid, s in index.sectors.items()},
         np.array([r.lon for r in rows], dtype=float),
         np.array([r.lat for r in rows], dtype=float),
         [r.nom_voie for r in rows],
         [r.numero for r in rows],
-        commune.crs_epsg,
         k=k,
+        border_m=border_m,
     )
     with _LOCK:
         _BLURRERS[key] = (tuple(version), made)
@@ -173,9 +180,7 @@ def set_commune_options(
 ) -> None:
     """Store a commune's own choice of pre-moderation and check policy."""
     with transaction(engine) as session:
-        commune = session.scalar(select(Commune).where(Commune.insee == insee))
-        if commune is None:
-            raise InputError(f"La commune {insee} n'est pas enregistrée.")
+        commune = get_commune(session, insee)
         bind_commune(session, commune.id)
         row = session.get(AlertCommuneSettings, commune.id) or AlertCommuneSettings(
             commune_id=commune.id, premoderation=False, check_policy=""
@@ -208,7 +213,7 @@ class CommuneContext:
     premoderation: bool
     set_id: int | None
     index: SectorIndex | None
-    blur: LocationBlurrer
+    blur: SectorBlurrer | None
     loaded_at: float
 
 
@@ -229,6 +234,7 @@ def commune_context(session: Session, commune_id: int, config: AlertConfig) -> C
     categories = commune_categories(session, commune_id)
     policy, premoderation = _commune_policy(session, commune_id, config)
     current = active_set(session, commune)
+    index = sector_index(session, current.id, commune.crs_epsg) if current is not None else None
     made = CommuneContext(
         commune_id=commune_id,
         insee=commune.insee,
@@ -238,8 +244,10 @@ def commune_context(session: Session, commune_id: int, config: AlertConfig) -> C
         policy=policy,
         premoderation=premoderation,
         set_id=current.id if current is not None else None,
-        index=sector_index(session, current.id, commune.crs_epsg) if current is not None else None,
-        blur=blurrer(session, commune, config.privacy_k),
+        index=index,
+        blur=blurrer(session, commune, index, current.id, config.privacy_k, config.border_m)
+        if index is not None and current is not None
+        else None,
         loaded_at=now,
     )
     with _LOCK:
@@ -262,9 +270,7 @@ def set_category(
     """
     defaults = {c.code: c for c in DEFAULT_CATEGORIES}
     with transaction(engine) as session:
-        commune = session.scalar(select(Commune).where(Commune.insee == insee))
-        if commune is None:
-            raise InputError(f"La commune {insee} n'est pas enregistrée.")
+        commune = get_commune(session, insee)
         bind_commune(session, commune.id)
         row = session.scalar(
             select(AlertCategoryOverride).where(

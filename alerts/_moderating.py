@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from alerts import _moderation as mod
 from alerts._access import load_viewer, visible_alerts
 from alerts._context import AlertConfig, as_utc, commune_categories, now_or_utc, sector_index
+from alerts._hooks import fire
 from alerts._perimeter import Perimeter, SectorIndex, whole_commune, widen
 from alerts._reading import present, sectors_of
 from gis import InputError
@@ -80,7 +81,8 @@ def _state(alert: Alert) -> mod.ModerationState:
     )
 
 
-def _store_state(alert: Alert, state: mod.ModerationState, now: datetime) -> None:
+def _store_state(alert: Alert, state: mod.ModerationState, now: datetime) -> list[str]:
+    """Store ``state`` on ``alert``; returns the moves it adds (for the hooks, once flushed)."""
     before = len(alert.events)
     if state.status == mod.Status.PUBLISHED and alert.status != mod.Status.PUBLISHED.value:
         alert.published_at = now
@@ -97,6 +99,13 @@ def _store_state(alert: Alert, state: mod.ModerationState, now: datetime) -> Non
     alert.claim_since = state.claim.since if state.claim else None
     alert.claim_until = state.claim.until if state.claim else None
     _events(alert, state, before)
+    return [e.move.value for e in state.history[before:]]
+
+
+def _announce(session: Any, alert: Alert, moves: list[str]) -> None:
+    session.flush()
+    for move in moves:
+        fire(session, alert.id, move)
 
 
 def moderate(
@@ -153,8 +162,7 @@ def moderate(
                 wider = widen(index, current, names)
             _set_perimeter(alert, wider, index)
             state = mod.record_widening(state, actor, ", ".join(index.codes(wider.sector_ids)), now)
-        _store_state(alert, state, now)
-        session.flush()
+        _announce(session, alert, _store_state(alert, state, now))
         labels = {c.code: c.label for c in commune_categories(session, viewer.commune_id)}
         return present(alert, viewer, sectors_of(session, [alert.id])[alert.id], labels)
 
@@ -167,8 +175,7 @@ def _apply(engine: Engine, alert_id: int, email: str, now: datetime | None, move
         if alert is None:
             raise InputError(f"Alerte n°{alert_id} introuvable.")
         state = move(_state(alert), mod.Actor(viewer.member_id, viewer.role, viewer.name), now)
-        _store_state(alert, state, now)
-        session.flush()
+        _announce(session, alert, _store_state(alert, state, now))
         labels = {c.code: c.label for c in commune_categories(session, viewer.commune_id)}
         return present(alert, viewer, sectors_of(session, [alert.id])[alert.id], labels)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import shapely
 
-from gis import AreaIndex, InputError, as_multipolygon
+from gis import AreaIndex, DisplayedLocation, InputError, as_multipolygon, transform_geom
 
 
 class Scope(enum.StrEnum):
@@ -116,6 +116,28 @@ def diffusion_perimeter(index: SectorIndex, lon: float, lat: float, border_m: fl
             "commune, ou vérifiez l'adresse."
         )
     return Perimeter(tuple(ids), tuple(home), index.union(ids), Scope.AUTO)
+
+
+def shown_perimeter(
+    index: SectorIndex, shown: DisplayedLocation, home_ids: Sequence[int], border_m: float = 150.0
+) -> Perimeter:
+    """The automatic perimeter drawn from what residents are shown, never from the exact point.
+
+    Who receives an alert is visible to every resident (it is in their feed or not), so it must reveal nothing
+    the displayed location does not: a street run reaches every sector within ``border_m`` of the run; a point
+    shown as its whole sector reaches that sector only. ``home_ids`` (the sectors covering the exact point)
+    are kept as the alert's home sectors, for their referents, when the perimeter holds them (it always holds
+    the sector of the displayed location).
+    """
+    if shown.kind == "sector" and shown.sector_id is not None:
+        ids = {shown.sector_id}
+    else:
+        ids = set(index.area.near(transform_geom(shown.geometry, 4326, index.epsg), border_m))
+        if shown.sector_id is not None:
+            ids.add(shown.sector_id)
+    homes = tuple(h for h in home_ids if h in ids) or ((shown.sector_id,) if shown.sector_id is not None else ())
+    ordered = tuple(sorted(ids))
+    return Perimeter(ordered, homes, index.union(ordered), Scope.AUTO)
 
 
 def widen(index: SectorIndex, perimeter: Perimeter, codes: Sequence[str]) -> Perimeter:

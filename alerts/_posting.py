@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -29,44 +29,73 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from alerts import _moderation as mod
-from alerts._access import Viewer, load_viewer
+from alerts._access import Viewer, load_viewer, visibility_clause
 from alerts._categories import (
     Family,
     resolve_category,
 )
 from alerts._checks import (
     AlertRefusedError,
-    Duplicate,
     Outcome,
     RateLimitError,
-    RecentAlert,
     check_rate,
     check_text,
-    probable_duplicates,
 )
 from alerts._context import AlertConfig, as_utc, commune_context, now_or_utc
-from alerts._perimeter import diffusion_perimeter
-from gis import InputError, check_lonlat_bounds
+from alerts._hooks import fire
+from alerts._perimeter import diffusion_perimeter, shown_perimeter
+from gis import InputError, check_lonlat_bounds, transform_geom
 from store import geocode, transaction
 from store.schema import (
     Alert,
     AlertEvent,
     AlertSector,
+    AuditEntry,
 )
+
+# The audit log's object type of a duplicate offer (a probe of where other alerts are: rate-limited).
+DUPLICATE_OFFER = "alert_duplicate_offer"
+
+
+@dataclass(frozen=True)
+class DuplicateOffer:
+    """An alert offered to its poster as a probable duplicate: only what their feed already shows of it.
+
+    Attributes
+    ----------
+    id:
+        The alert's number (an alert the poster may read).
+    place:
+        Its displayed location, as their feed labels it (never a distance to its exact point).
+    age:
+        How old it is, coarsely ("il y a moins d'une heure", "il y a environ 3 h").
+    """
+
+    id: int
+    place: str
+    age: str
+
+
+def coarse_age(age: timedelta) -> str:
+    """A coarse French age: "il y a moins d'une heure", else "il y a environ N h"."""
+    hours = int(age.total_seconds() // 3600)
+    return "il y a moins d'une heure" if hours < 1 else f"il y a environ {hours} h"
 
 
 class DuplicateSuspectedError(InputError):
-    """Probable duplicates exist: they are offered to the author, who may confirm a new alert."""
+    """Probable duplicates exist: they are offered to the author, who may confirm a new alert.
 
-    def __init__(self, duplicates: list[Duplicate]) -> None:
+    Only alerts the author may read are offered, with their displayed location and a coarse age: the
+    offer tells nothing the author's feed does not (each offer counts against the rate limit).
+    """
+
+    def __init__(self, duplicates: list[DuplicateOffer]) -> None:
         self.duplicates = duplicates
-        lines = [
-            f"alerte n°{d.id}, à {d.distance_m:.0f} m, il y a {int(d.age.total_seconds() // 60)} min"
-            for d in duplicates
-        ]
+        lines = [f"alerte n°{d.id} : {d.place}, {d.age}" for d in duplicates]
         super().__init__(
-            "Une alerte semblable existe déjà (même catégorie, tout près, récente). Consultez-la et complétez-la "
-            "plutôt ; si c'est bien un autre fait, confirmez la publication (option --nouvelle).",
+            "Une alerte semblable existe déjà dans votre fil (même catégorie, même endroit affiché, récente). "
+            "Consultez-la et complétez-la plutôt ; si c'est bien un autre fait, confirmez la publication "
+            "(option --nouvelle).",
             problems=lines,
         )
 
@@ -139,6 +168,7 @@ def post_alert(
     with transaction(engine) as session:
         viewer = load_viewer(session, email, now, bind=True)
         # One query: the author's recent posts (rate limit) and an alert already posted with this key.
+        offered: DuplicateSuspectedError | None = None
         recent_or_same = Alert.created_at > now - config.rate_window
         if key:
             recent_or_same = or_(recent_or_same, Alert.idempotency_key == key)
@@ -154,19 +184,51 @@ def post_alert(
                 assert existing is not None
                 return _replay(existing, category, text)
         recent = [as_utc(r.created_at) for r in mine if as_utc(r.created_at) > now - config.rate_window]
+        recent += _offers_since(session, viewer, now - config.rate_window)
         try:
             result = _post_checked(
                 session, viewer, category, text, lon, lat, address, key, confirm_new, config, now, recent
             )
-        except (DuplicateSuspectedError, RateLimitError):
+        except (DuplicateSuspectedError, RateLimitError) as refused:
             # A concurrent retry of this very post may have been stored meanwhile: it is no duplicate of itself.
             existing = session.scalar(
                 select(Alert).where(Alert.author_id == viewer.member_id, Alert.idempotency_key == key)
             )
-            if key is None or existing is None:
+            if key is not None and existing is not None:
+                return _replay(existing, category, text)
+            if not isinstance(refused, DuplicateSuspectedError):
                 raise
-            return _replay(existing, category, text)
+            offered = refused
+    if offered is not None:
+        _record_offer(engine, viewer, offered, now)
+        raise offered
     return result
+
+
+def _offers_since(session: Session, viewer: Viewer, since: datetime) -> list[datetime | None]:
+    """When the member was last offered duplicates (each offer counts as a post against the rate limit)."""
+    return [
+        as_utc(t)
+        for t in session.scalars(
+            select(AuditEntry.at).where(
+                AuditEntry.commune_id == viewer.commune_id,
+                AuditEntry.at > since,
+                AuditEntry.actor_id == viewer.member_id,
+                AuditEntry.object_type == DUPLICATE_OFFER,
+            )
+        )
+    ]
+
+
+def _record_offer(engine: Engine, viewer: Viewer, offered: DuplicateSuspectedError, now: datetime) -> None:
+    """Log the offer in its own transaction (the post's was rolled back): it counts against the rate limit."""
+    from community._audit import record  # lazy: community is not needed to read or post otherwise
+    from community._permissions import Actor
+
+    actor = Actor(role=viewer.role, member_id=viewer.member_id, commune_id=viewer.commune_id)  # type: ignore[arg-type]
+    with transaction(engine) as session:
+        ids = [d.id for d in offered.duplicates]
+        record(session, actor, "viewed", DUPLICATE_OFFER, ids[0], commune_id=viewer.commune_id, at=now, alerts=ids)
 
 
 def _replay(existing: Alert, category: str, text: str) -> PostResult:
@@ -216,11 +278,14 @@ def _post_checked(
     if ctx.index is None or ctx.set_id is None:
         raise InputError("La commune n'a pas encore de découpage en secteurs actif : aucune alerte n'est possible.")
     index = ctx.index
-    perimeter = diffusion_perimeter(index, lon, lat, config.border_m)
+    exact = diffusion_perimeter(index, lon, lat, config.border_m)  # refuses a point outside the commune
     point_m = index.area.to_metric(lon, lat)
-    if not confirm_new and not official:
-        _offer_duplicates(session, viewer, category.code, point_m, now, config)
+    assert ctx.blur is not None
     shown = ctx.blur.display(lon, lat)
+    # Who receives the alert follows from what they are shown, never from the exact point.
+    perimeter = shown_perimeter(index, shown, exact.home_ids, config.border_m)
+    if not confirm_new and not official:
+        _offer_duplicates(session, viewer, category.code, point_m, index.epsg, now, config)
     author = mod.Actor(viewer.member_id, viewer.role, viewer.name)
     state = mod.submit(
         author,
@@ -296,6 +361,7 @@ def _post_checked(
         )
         assert existing is not None
         return _replay(existing, category.code, text)
+    fire(session, alert_id, "publish" if state.status == mod.Status.PUBLISHED else "submit")
     return PostResult(
         alert_id,
         state.status.value,
@@ -306,23 +372,35 @@ def _post_checked(
 
 
 def _offer_duplicates(
-    session: Session, viewer: Viewer, category: str, point_m: shapely.Point, now: datetime, config: AlertConfig
+    session: Session,
+    viewer: Viewer,
+    category: str,
+    point_m: shapely.Point,
+    epsg: int,
+    now: datetime,
+    config: AlertConfig,
 ) -> None:
-    r = config.duplicate_radius_m
-    # Driven by (commune, category, created_at); the status is filtered here, not in SQL, so that SQLite
-    # does not prefer the (commune, status) index and walk every published alert of the commune.
-    live = {s.value for s in mod.VISIBLE_STATUSES} | {mod.Status.PENDING.value}
+    """Refuse with the recent alerts of the same category the poster may read and that lie, as they are shown
+    to the poster, within the duplicate radius: no alert they cannot read, no distance to an exact point."""
     rows = session.execute(
-        select(Alert.id, Alert.category, Alert.x_m, Alert.y_m, Alert.created_at, Alert.status).where(
-            Alert.commune_id == viewer.commune_id,
+        select(Alert.id, Alert.author_id, Alert.x_m, Alert.y_m, Alert.display_geom, Alert.display_label,
+               Alert.created_at)
+        .where(
+            visibility_clause(viewer),  # type: ignore[arg-type]
             Alert.category == category,
             Alert.created_at >= now - config.duplicate_window,
-            Alert.x_m.between(point_m.x - r, point_m.x + r),
-            Alert.y_m.between(point_m.y - r, point_m.y + r),
+            Alert.created_at <= now,
         )
-    ).all()
-    recent = [RecentAlert(i, c, x, y, as_utc(t)) for i, c, x, y, t, st in rows if st in live]  # type: ignore[arg-type]
-    found = probable_duplicates(category, point_m.x, point_m.y, now, recent, radius_m=r, window=config.duplicate_window)
+        .order_by(Alert.id.desc())
+    ).all()  # fmt: skip
+    found = []
+    for r in rows:
+        if viewer.sees_whole_commune or r.author_id == viewer.member_id:
+            d = float(shapely.distance(point_m, shapely.Point(r.x_m, r.y_m)))
+        else:
+            d = float(shapely.distance(point_m, transform_geom(r.display_geom, 4326, epsg)))
+        if d <= config.duplicate_radius_m:
+            found.append(DuplicateOffer(r.id, r.display_label, coarse_age(now - as_utc(r.created_at))))  # type: ignore[operator]
     if found:
         raise DuplicateSuspectedError(found)
 

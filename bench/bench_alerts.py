@@ -103,7 +103,7 @@ def _populate(engine: Engine, n_members: int, n_alerts: int) -> dict:
         s.execute(insert(Address), rows)
         current = s.scalar(select(Commune).where(Commune.id == commune_id)).sector_sets[-1]
         index = sector_index(s, current.id, epsg)
-        blur = blurrer(s, s.get(Commune, commune_id), 10)
+        blur = blurrer(s, s.get(Commune, commune_id), index, current.id, 10)
     mlon, mlat = _points(boundary, n_members, rng)
     home = [index.area.covering(index.area.to_metric(lo, la)) for lo, la in zip(mlon, mlat, strict=True)]
     codes = [index.sectors[h[0]].code if h else None for h in home]

@@ -6,6 +6,8 @@ registered below, once.
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from cli import (
@@ -15,14 +17,18 @@ from cli import (
     _charter,
     _commune,
     _db,
+    _dispatch,
     _gendarmerie,
     _members,
+    _members_set,
     _referents,
     _report,
     _sectors,
+    _sectors_edit,
+    _serve,
     _stats,
 )
-from cli._context import CliState
+from cli._context import EXIT_BAD_INPUT, CliState, fail
 
 app = typer.Typer(
     name="voisinage",
@@ -40,10 +46,15 @@ def _root(
     ),
 ) -> None:
     ctx.obj = CliState(db_url=db)
+    if db is not None or "services._core" in sys.modules:  # no import for nothing: `sectors --help` stays fast
+        from services._core import use_database
+
+        use_database(db)
 
 
 app.add_typer(_db.app, name="db")
 app.add_typer(_commune.app, name="commune")
+_sectors_edit.attach(_sectors.app)
 app.add_typer(_sectors.app, name="sectors")
 app.add_typer(_addresses.app, name="addresses")
 app.add_typer(_members.app, name="members")
@@ -54,12 +65,25 @@ app.command("geocode")(_addresses.geocode_command)
 app.add_typer(_stats.app, name="stats")
 app.add_typer(_report.app, name="report")
 app.add_typer(_alerts.app, name="alerts")
+app.command("serve")(_serve.serve_command)
+_members.app.command("set")(_members_set.set_command)
+app.command("dispatch")(_dispatch.dispatch_command)
+app.command("dead-letters")(_dispatch.dead_letters_command)
 app.add_typer(_audit.app, name="audit")
 
 
 def main() -> None:
-    """Entry point of the ``voisinage`` script."""
-    app()
+    """Entry point of the ``voisinage`` script: a bad setting is a French message and exit status 2."""
+    try:
+        app()
+    except Exception as exc:
+        from services._errors import explain
+
+        reason = explain(exc)
+        if reason is None:
+            raise
+        fail(reason)
+        raise SystemExit(EXIT_BAD_INPUT) from None
 
 
 __all__ = ["app", "main"]

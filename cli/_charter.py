@@ -6,39 +6,55 @@ from pathlib import Path
 
 import typer
 
-from cli._context import out, reports_errors, state
+from cli._context import out, reports_errors_as
 from cli._operator import operator
-from community import current_charter, get_commune, publish_charter
-from gis import InputError
-from store import transaction
 
 app = typer.Typer(help="Charte de la commune (versionnée : une nouvelle version est à accepter).", no_args_is_help=True)
 COMMUNE = typer.Option(..., "--commune", metavar="CODE", help="Code INSEE de la commune.")
 FILE = typer.Argument(..., help="Fichier texte (UTF-8) de la charte.")
+OPTIONS = {"commune": "--commune", "text": "FICHIER", "email": "EMAIL", "charter": "--version"}
 
 
 @app.command("publish")
-@reports_errors
-def publish(ctx: typer.Context, file: Path = FILE, commune: str = COMMUNE) -> None:
+@reports_errors_as(OPTIONS)
+def publish(file: Path = FILE, commune: str = COMMUNE) -> None:
     """Publie une nouvelle version de la charte : chaque membre devra l'accepter à nouveau."""
+    from services import ServiceError, charter
+
     try:
         body = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"Impossible de lire la charte {file} : enregistrez-la en texte UTF-8 ({exc}).") from exc
-    with transaction(state(ctx).engine()) as session:
-        found = get_commune(session, commune)
-        charter = publish_charter(session, operator(), found.id, body)
-    typer.echo(f"Charte de {found.name} publiée : version {charter.version}.", err=True)
+        raise ServiceError(f"Impossible de lire la charte {file} : enregistrez-la en texte UTF-8 ({exc}).") from exc
+    published = charter.publish(operator(), commune, body)
+    typer.echo(f"Charte de la commune {commune} publiée : version {published.version}.", err=True)
 
 
 @app.command("show")
-@reports_errors
-def show(ctx: typer.Context, commune: str = COMMUNE) -> None:
+@reports_errors_as(OPTIONS)
+def show(commune: str = COMMUNE) -> None:
     """Affiche la version en vigueur de la charte (première ligne : « version N »)."""
-    with transaction(state(ctx).engine()) as session:
-        found = get_commune(session, commune)
-        charter = current_charter(session, found.id)
-        if charter is None:
-            raise InputError(f"La commune de {found.name} n'a pas encore de charte : voisinage charter publish.")
-        out(f"version {charter.version}")
-        out(charter.text)
+    from services import ServiceError, charter
+
+    current = charter.current(operator(), commune)
+    if current is None:
+        raise ServiceError(
+            f"La commune {commune} n'a pas encore de charte : publiez-la avec « voisinage charter publish »."
+        )
+    out(f"version {current.version}")
+    out(current.text)
+
+
+@app.command("accept")
+@reports_errors_as(OPTIONS)
+def accept(
+    email: str = typer.Argument(..., metavar="EMAIL", help="E-mail du membre qui a signé la charte sur papier."),
+    commune: str = COMMUNE,
+    version: int | None = typer.Option(
+        None, "--version", min=1, help="Version signée (par défaut : la version en vigueur)."
+    ),
+) -> None:
+    """Enregistre l'acceptation de la charte signée sur papier par un membre (notée comme telle dans le journal)."""
+    from services import charter
+
+    done = charter.accept(operator(), commune, email, version=version)
+    typer.echo(f"Acceptation de la charte (version {done.version}, sur papier) enregistrée pour {email}.", err=True)

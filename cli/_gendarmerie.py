@@ -4,49 +4,51 @@ from __future__ import annotations
 
 import typer
 
-from cli._context import out, reports_errors, state
+from cli._context import out, reports_errors_as
 from cli._operator import operator
-from community import gendarmerie_access_history, gendarmerie_access_open, get_commune, record, set_gendarmerie_access
-from store import transaction
 
 app = typer.Typer(help="Accès de la gendarmerie aux alertes d'une commune.", no_args_is_help=True)
 COMMUNE = typer.Option(..., "--commune", metavar="CODE", help="Code INSEE de la commune.")
 REASON = typer.Option("", "--reason", help="Motif (gardé dans l'historique).")
+OPTIONS = {"commune": "--commune", "reason": "--reason"}
 
 
-def _set(ctx: typer.Context, commune: str, is_open: bool, reason: str) -> None:
-    with transaction(state(ctx).engine()) as session:
-        found = get_commune(session, commune)
-        changed = set_gendarmerie_access(session, operator(), found, is_open, reason=reason)
+def _say(commune: str, is_open: bool, changed: bool) -> None:
     word = "ouvert" if is_open else "fermé"
     if changed:
-        typer.echo(f"Accès de la gendarmerie {word} pour {found.name}.", err=True)
+        typer.echo(f"Accès de la gendarmerie {word} pour la commune {commune}.", err=True)
     else:
-        typer.echo(f"L'accès de la gendarmerie était déjà {word} pour {found.name} : rien n'a changé.", err=True)
+        typer.echo(
+            f"L'accès de la gendarmerie était déjà {word} pour la commune {commune} : rien n'a changé.", err=True
+        )
 
 
 @app.command("open")
-@reports_errors
-def open_access(ctx: typer.Context, commune: str = COMMUNE, reason: str = REASON) -> None:
+@reports_errors_as(OPTIONS)
+def open_access(commune: str = COMMUNE, reason: str = REASON) -> None:
     """Ouvre l'accès de la gendarmerie aux alertes de la commune."""
-    _set(ctx, commune, True, reason)
+    from services import gendarmerie
+
+    _say(commune, True, gendarmerie.open_access(operator(), commune, reason=reason))
 
 
 @app.command("close")
-@reports_errors
-def close_access(ctx: typer.Context, commune: str = COMMUNE, reason: str = REASON) -> None:
+@reports_errors_as(OPTIONS)
+def close_access(commune: str = COMMUNE, reason: str = REASON) -> None:
     """Ferme l'accès de la gendarmerie aux alertes de la commune."""
-    _set(ctx, commune, False, reason)
+    from services import gendarmerie
+
+    _say(commune, False, gendarmerie.close_access(operator(), commune, reason=reason))
 
 
 @app.command("status")
-@reports_errors
-def status(ctx: typer.Context, commune: str = COMMUNE) -> None:
+@reports_errors_as(OPTIONS)
+def status(commune: str = COMMUNE) -> None:
     """Affiche l'état de l'accès et son historique (date;ouvert|fermé;par)."""
-    with transaction(state(ctx).engine()) as session:
-        found = get_commune(session, commune)
-        record(session, operator(), "viewed", "gendarmerie_access", found.id, commune_id=found.id)
-        out("ouvert" if gendarmerie_access_open(session, found.id) else "fermé")
-        for change in gendarmerie_access_history(session, found.id):
-            by = change.changed_by_id if change.changed_by_id is not None else "opérateur"
-            out(f"{change.changed_at.isoformat()};{'ouvert' if change.is_open else 'fermé'};{by}")
+    from services import gendarmerie
+
+    access = gendarmerie.history(operator(), commune)
+    out("ouvert" if access.is_open else "fermé")
+    for change in access.changes:
+        by = change.by_member_id if change.by_member_id is not None else "opérateur"
+        out(f"{change.at.isoformat()};{'ouvert' if change.is_open else 'fermé'};{by}")

@@ -1,40 +1,55 @@
-"""What the members, referents, gendarmerie and address commands share: operator, geocoder, member look-up."""
+"""Who acts at the command line: the operator (platform admin), or the operator acting for a member (``--as``)."""
 
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterator
-from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy.orm import Session
 
-from cli._context import state
-from community import Actor, Member, find_member, get_commune
-from gis import BanApiGeocoder, Geocoder
-from settings import get_settings
-from store import LocalGeocoder, transaction
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from community import Actor
+    from gis import Geocoder
+
+AS_HELP = (
+    "E-mail du membre pour qui l'opérateur agit : l'action est faite avec les droits de ce membre, "
+    "et le journal d'audit note l'opérateur qui l'a faite pour lui."
+)
 
 
-def operator() -> Actor:
-    """The person running the command, acting as platform admin (named in the audit log by their OS login)."""
+def as_option() -> typer.models.OptionInfo:
+    """The ``--as EMAIL`` option (required): the operator acts for this member."""
+    return typer.Option(..., "--as", metavar="EMAIL", help=AS_HELP)
+
+
+def operator_label() -> str:
+    """The operator running the command, named by their OS login."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):  # pragma: no cover - no login name in some containers
         user = "inconnu"
-    return Actor.operator(label=f"opérateur CLI ({user})")
+    return f"opérateur CLI ({user})"
+
+
+def operator() -> Actor:
+    """The person running the command, acting as platform admin (named in the audit log by their OS login)."""
+    from community import Actor
+
+    return Actor.operator(label=operator_label())
+
+
+def acting_for(email: str, commune: str | None = None) -> Actor:
+    """The member of e-mail ``email`` (of ``commune`` when given), driven by the operator (``--as``): audited as
+    the operator acting for them."""
+    from services.auth import act_for
+
+    return act_for(email, operator=operator_label(), commune=commune)
 
 
 def geocoder(session: Session) -> Geocoder:
-    """The geocoder chosen by the settings: the local BAN base, or the online BAN API."""
-    settings = get_settings()
-    if settings.geocoder == "ban_api":
-        return BanApiGeocoder(settings.ban_api_url, settings.ban_api_timeout_s)
-    return LocalGeocoder(session, min_score=settings.geocode_min_score)
+    """The geocoder chosen by the settings (kept for the address commands; see :func:`services._config.geocoder`)."""
+    from services._config import geocoder as configured
 
-
-@contextmanager
-def member_in(ctx: typer.Context, commune: str, email: str) -> Iterator[tuple[Session, Member]]:
-    """One transaction, and the member of ``commune`` with that e-mail (a French error when there is none)."""
-    with transaction(state(ctx).engine()) as session:
-        yield session, find_member(session, get_commune(session, commune), email)
+    return configured(session)

@@ -1,55 +1,46 @@
-"""``voisinage referents``: naming referents, and the sectors still without one."""
+"""``voisinage referents``: naming referents, and the places of referent still free."""
 
 from __future__ import annotations
 
 import typer
 
-from cli._context import out, reports_errors, state
-from cli._operator import member_in, operator
-from community import assign_referent, end_referent, get_commune, record, sector_staffing
-from store import transaction
+from cli._context import out, reports_errors_as
+from cli._operator import operator
 
-app = typer.Typer(help="Référents de secteur (nommés par la mairie, 2 à 3 par secteur).", no_args_is_help=True)
+app = typer.Typer(help="Référents de secteur (nommés par la mairie, 2 à 3 places par secteur).", no_args_is_help=True)
 COMMUNE = typer.Option(..., "--commune", metavar="CODE", help="Code INSEE de la commune.")
 SECTOR = typer.Option(..., "--sector", metavar="NOM", help="Nom ou code du secteur.")
+EMAIL = typer.Argument(..., metavar="EMAIL", help="E-mail du membre.")
+OPTIONS = {"commune": "--commune", "sector": "--sector", "email": "EMAIL"}
 
 
 @app.command("assign")
-@reports_errors
-def assign(
-    ctx: typer.Context,
-    email: str = typer.Argument(..., help="E-mail du membre."),
-    commune: str = COMMUNE,
-    sector: str = SECTOR,
-) -> None:
-    """Nomme un membre vérifié référent d'un secteur (dans la limite des places du secteur)."""
-    with member_in(ctx, commune, email) as (session, member):
-        assignment = assign_referent(session, operator(), get_commune(session, commune), sector, member)
-    typer.echo(f"{email} est référent du secteur {assignment.sector_code}.", err=True)
+@reports_errors_as(OPTIONS)
+def assign(email: str = EMAIL, commune: str = COMMUNE, sector: str = SECTOR) -> None:
+    """Nomme un membre vérifié référent d'un secteur (dans la limite des places de référent du secteur)."""
+    from services import referents
+
+    named = referents.assign(operator(), commune, email, sector)
+    typer.echo(f"{email} est référent du secteur {', '.join(named.referent_sectors)}.", err=True)
 
 
 @app.command("remove")
-@reports_errors
-def remove(
-    ctx: typer.Context,
-    email: str = typer.Argument(..., help="E-mail du membre."),
-    commune: str = COMMUNE,
-    sector: str = SECTOR,
-) -> None:
+@reports_errors_as(OPTIONS)
+def remove(email: str = EMAIL, commune: str = COMMUNE, sector: str = SECTOR) -> None:
     """Retire un référent de son secteur."""
-    with member_in(ctx, commune, email) as (session, member):
-        end_referent(session, operator(), get_commune(session, commune), sector, member)
+    from services import referents
+
+    referents.end(operator(), commune, email, sector)
     typer.echo(f"{email} n'est plus référent de ce secteur.", err=True)
 
 
 @app.command("list")
-@reports_errors
-def list_sectors(ctx: typer.Context, commune: str = COMMUNE) -> None:
+@reports_errors_as(OPTIONS)
+def list_sectors(commune: str = COMMUNE) -> None:
     """Liste les secteurs : « code;nom;référents;places », puis ceux qui n'ont aucun référent."""
-    with transaction(state(ctx).engine()) as session:
-        found = get_commune(session, commune)
-        staffing = sector_staffing(session, found)
-        record(session, operator(), "viewed", "referents", found.id, commune_id=found.id)
+    from services import referents
+
+    staffing = referents.places(operator(), commune)
     out("code;nom;référents;places")
     for s in staffing:
         out(f"{s.code};{s.name};{s.referents};{s.places}")

@@ -258,7 +258,7 @@ def confirm_totp(session: Session, member: Member, code: str, *, now: datetime |
     """Turn TOTP on once the member proves their app gives the right code; their sessions become complete."""
     now = now or utcnow()
     if not member.totp_secret:
-        raise InputError("Commencez par générer le code QR de double authentification.")
+        raise InputError("Commencez par générer le code QR de double authentification.", field="totp")
     if not _accept_totp(member, code, now):
         raise AuthenticationError("Code d'authentification incorrect : vérifiez l'heure de votre téléphone.")
     member.totp_enabled = True

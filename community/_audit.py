@@ -46,6 +46,8 @@ def record(
     """
     if action not in AUDIT_ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
+    if actor is not None and actor.operated_by:
+        details = {**details, "operator": actor.operated_by}  # an operator acting for the member
     entry = AuditEntry(
         commune_id=commune_id,
         at=(at or utcnow()).astimezone(UTC),

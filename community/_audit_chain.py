@@ -57,10 +57,7 @@ def _same_commune(commune_id: int | None) -> ColumnElement[bool]:
 def chain(session: Session, entry: AuditEntry) -> None:
     """Fill ``prev_hash`` and ``row_hash`` of a new ``entry`` (before it is inserted, in the writer's lock)."""
     prev = session.scalar(
-        select(AuditEntry.row_hash)
-        .where(_same_commune(entry.commune_id))
-        .order_by(AuditEntry.id.desc())
-        .limit(1)
+        select(AuditEntry.row_hash).where(_same_commune(entry.commune_id)).order_by(AuditEntry.id.desc()).limit(1)
     )
     entry.prev_hash = prev or GENESIS
     entry.row_hash = row_hash(entry.prev_hash, entry)

@@ -20,7 +20,7 @@ def publish_charter(
     require(actor, Action.PUBLISH_CHARTER, commune_id=commune_id)
     body = (text or "").strip()
     if len(body) < 20:
-        raise InputError("La charte est vide ou trop courte : collez son texte complet.")
+        raise InputError("La charte est vide ou trop courte : collez son texte complet.", field="text")
     version = (session.scalar(select(func.max(Charter.version)).where(Charter.commune_id == commune_id)) or 0) + 1
     charter = Charter(commune_id=commune_id, version=version, text=body, published_at=now or utcnow())
     session.add(charter)
@@ -37,16 +37,26 @@ def current_charter(session: Session, commune_id: int) -> Charter | None:
 
 
 def accept_charter(
-    session: Session, member: Member, version: int, *, channel: str = "web", now: datetime | None = None
+    session: Session,
+    member: Member,
+    version: int,
+    *,
+    channel: str = "web",
+    actor: Actor | None = None,
+    now: datetime | None = None,
 ) -> CharterAcceptance:
-    """Record that ``member`` accepted ``version`` of their commune's charter (it must be the current one)."""
+    """Record that ``member`` accepted ``version`` of their commune's charter (it must be the current one).
+
+    ``actor`` is who records it: None for the member themself, else the agent or operator recording a
+    signed paper form (the audit log says so).
+    """
     if member.commune_id is None:
-        raise InputError("Ce compte n'est rattaché à aucune commune.")
+        raise InputError("Ce compte n'est rattaché à aucune commune.", field="email")
     charter = current_charter(session, member.commune_id)
     if charter is None:
-        raise InputError("La mairie n'a pas encore publié de charte.")
+        raise InputError("La mairie n'a pas encore publié de charte.", field="charter")
     if version != charter.version:
-        raise InputError(f"La charte a changé : lisez et acceptez la version {charter.version}.")
+        raise InputError(f"La charte a changé : lisez et acceptez la version {charter.version}.", field="charter")
     existing = session.scalar(
         select(CharterAcceptance).where(
             CharterAcceptance.member_id == member.id, CharterAcceptance.charter_id == charter.id
@@ -58,7 +68,16 @@ def accept_charter(
         member_id=member.id, charter_id=charter.id, accepted_at=now or utcnow(), channel=channel
     )
     session.add(acceptance)
-    record(session, None, "created", "charter_acceptance", member.id, commune_id=member.commune_id, version=version)
+    record(
+        session,
+        actor,
+        "created",
+        "charter_acceptance",
+        member.id,
+        commune_id=member.commune_id,
+        version=version,
+        channel=channel,
+    )
     return acceptance
 
 

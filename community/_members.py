@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from community._accounts import issue_invitation, normalize_email
 from community._audit import record
 from community._charter import accept_charter, current_charter
+from community._events import fire
 from community._passwords import check_password, hash_password
 from community._permissions import Action, Actor, require
 from community._placement import place_address
@@ -27,15 +28,30 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 STAFF_ROLES = frozenset({Role.MAIRIE_AGENT, Role.MAIRIE_ADMIN, Role.GENDARMERIE})
 CHANNELS = frozenset({"web", "paper", "operator"})
 
-# How an address was verified (the proof itself is seen offline and never stored).
+# How an address was verified (the proof itself is seen offline and never stored); French names, typed and shown.
 VERIFICATION_METHODS: dict[str, str] = {
+    "courrier": "code reçu par courrier à cette adresse",
     "document": "justificatif de domicile présenté",
-    "visit": "visite au domicile",
-    "known": "connu personnellement du vérificateur",
-    "paper": "dossier papier déposé en mairie",
+    "visite": "visite au domicile",
+    "connu": "connu personnellement du vérificateur",
+    "dossier": "dossier papier déposé en mairie",
     "nomination": "nommé par la mairie",
-    "operator": "vérifié par l'opérateur",
+    "operateur": "vérifié par l'opérateur",
 }
+# Names used before the vocabulary was French, still accepted on input.
+_FORMER_METHODS = {"visit": "visite", "known": "connu", "paper": "dossier", "operator": "operateur"}
+
+
+def check_method(name: str) -> str:
+    """The verification method named ``name`` (French name; former English names accepted)."""
+    wanted = (name or "").strip().lower()
+    wanted = _FORMER_METHODS.get(wanted, wanted)
+    if wanted not in VERIFICATION_METHODS:
+        raise InputError(
+            f"Méthode de vérification inconnue : {name}. Choix : {', '.join(VERIFICATION_METHODS)}.",
+            field="method",
+        )
+    return wanted
 
 
 @dataclass(frozen=True)
@@ -50,16 +66,18 @@ def check_email(email: str) -> str:
     """The normalised e-mail, or :class:`InputError`."""
     normalized = normalize_email(email)
     if not _EMAIL.match(normalized) or len(normalized) > 254:
-        raise InputError(f"Adresse e-mail invalide : « {email} » (exemple : prenom.nom@exemple.fr).")
+        raise InputError(f"Adresse e-mail invalide : « {email} » (exemple : prenom.nom@exemple.fr).", field="email")
     return normalized
 
 
 def _check_name(name: str) -> str:
     cleaned = " ".join((name or "").split())
     if not cleaned:
-        raise InputError("Indiquez un nom (ou un prénom) : il est montré aux référents qui vérifient l'adresse.")
+        raise InputError(
+            "Indiquez un nom (ou un prénom) : il est montré aux référents qui vérifient l'adresse.", field="name"
+        )
     if len(cleaned) > 200:
-        raise InputError("Nom trop long (200 caractères au plus).")
+        raise InputError("Nom trop long (200 caractères au plus).", field="name")
     return cleaned
 
 
@@ -69,7 +87,7 @@ def find_member(session: Session, commune: Commune, email: str) -> Member:
         select(Member).where(Member.email == normalize_email(email), Member.commune_id == commune.id)
     )
     if member is None:
-        raise InputError(f"Aucun membre « {email} » dans la commune de {commune.name}.")
+        raise InputError(f"Aucun membre « {email} » dans la commune de {commune.name}.", field="email")
     return member
 
 
@@ -119,40 +137,43 @@ def register_member(
     """
     now = now or utcnow()
     if channel not in CHANNELS:
-        raise InputError(f"Canal d'inscription inconnu : {channel}.")
+        raise InputError(f"Canal d'inscription inconnu : {channel}.", field="channel")
     if role == Role.PLATFORM_ADMIN:
-        raise InputError("Un compte d'administrateur de la plateforme ne se crée pas ici.")
+        raise InputError("Un compte d'administrateur de la plateforme ne se crée pas ici.", field="role")
     if channel == "web":
         if actor is not None:
-            raise InputError("L'inscription en ligne est faite par la personne elle-même.")
+            raise InputError("L'inscription en ligne est faite par la personne elle-même.", field="channel")
         if role != Role.RESIDENT:
-            raise InputError("L'inscription en ligne ne crée que des comptes d'habitant.")
+            raise InputError("L'inscription en ligne ne crée que des comptes d'habitant.", field="role")
         charter = current_charter(session, commune.id)
         if charter is None:
-            raise InputError(f"La mairie de {commune.name} n'a pas encore publié sa charte : inscription impossible.")
+            raise InputError(
+                f"La mairie de {commune.name} n'a pas encore publié sa charte : inscription impossible.",
+                field="charter",
+            )
         if charter_version != charter.version:
-            raise InputError(f"Lisez et acceptez la charte (version {charter.version}) pour vous inscrire.")
+            raise InputError(
+                f"Lisez et acceptez la charte (version {charter.version}) pour vous inscrire.", field="charter"
+            )
     else:
         if actor is None:
-            raise InputError("Indiquez qui inscrit ce membre.")
+            raise InputError("Indiquez qui inscrit ce membre.", field="actor")
         require(actor, Action.REGISTER_MEMBER, commune_id=commune.id)
         if role in STAFF_ROLES or role == Role.REFERENT:
             require(actor, Action.NAME_STAFF if role in STAFF_ROLES else Action.ASSIGN_REFERENT, commune_id=commune.id)
-    if verification_method is not None and verification_method not in VERIFICATION_METHODS:
-        raise InputError(
-            f"Méthode de vérification inconnue : {verification_method}. Choix : {', '.join(VERIFICATION_METHODS)}."
-        )
+    if verification_method is not None:
+        verification_method = check_method(verification_method)
     email = check_email(email)
     name = _check_name(name)
     if password is not None:
         check_password(password, email=email, name=name)
     if session.scalar(select(Member.id).where(Member.email == email)) is not None:
-        raise InputError(f"L'adresse e-mail {email} est déjà utilisée par un compte.")
+        raise InputError(f"L'adresse e-mail {email} est déjà utilisée par un compte.", field="email")
     placement = None
     if address is not None or lon is not None or lat is not None:
         placement = place_address(session, commune, text=address, lon=lon, lat=lat, geocoder=geocoder)
     elif role in (Role.RESIDENT, Role.REFERENT):
-        raise InputError("Indiquez l'adresse du domicile (--address) ou son point (--lon/--lat).")
+        raise InputError("Indiquez l'adresse du domicile, ou son point (longitude et latitude).", field="address")
 
     member = Member(
         commune_id=commune.id,
@@ -197,12 +218,14 @@ def register_member(
         sector=member.sector_code,
         status=str(member.status),
     )
+    if token:
+        fire(session, member, "invitation", token=token, days=invitation_days)
     return Registration(member, token)
 
 
 def _pending(member: Member) -> None:
     if member.status != MemberStatus.PENDING:
-        raise InputError(f"Ce compte n'est pas en attente de vérification (statut : {member.status}).")
+        raise InputError(f"Ce compte n'est pas en attente de vérification (statut : {member.status}).", field="email")
 
 
 def verify_member(
@@ -213,8 +236,7 @@ def verify_member(
     A referent may verify only members of their sectors; a mairie agent anyone in the commune.
     """
     require(actor, Action.VERIFY_MEMBER, commune_id=member.commune_id, sector_code=member.sector_code)
-    if method not in VERIFICATION_METHODS:
-        raise InputError(f"Méthode de vérification inconnue : {method}. Choix : {', '.join(VERIFICATION_METHODS)}.")
+    method = check_method(method)
     _pending(member)
     now = now or utcnow()
     member.status = MemberStatus.VERIFIED
@@ -234,6 +256,7 @@ def verify_member(
         status="verified",
         method=method,
     )
+    fire(session, member, "verified")
     return member
 
 
@@ -244,7 +267,7 @@ def refuse_member(
     require(actor, Action.REFUSE_MEMBER, commune_id=member.commune_id, sector_code=member.sector_code)
     reason = " ".join((reason or "").split())
     if not reason:
-        raise InputError("Indiquez le motif du refus (--reason) : il est communiqué à la personne.")
+        raise InputError("Indiquez le motif du refus : il est communiqué à la personne.", field="reason")
     _pending(member)
     now = now or utcnow()
     member.status = MemberStatus.REFUSED
@@ -253,6 +276,7 @@ def refuse_member(
     member.refusal_reason = reason[:500]
     member.updated_at = now
     record(session, actor, "changed", "member", member.id, commune_id=member.commune_id, at=now, status="refused")
+    fire(session, member, "refused", reason=member.refusal_reason)
     return member
 
 
@@ -323,8 +347,9 @@ def relocate_members(session: Session, actor: Actor, commune: Commune) -> int:
         sector = locate_sector(session, commune, member.lon, member.lat)  # type: ignore[arg-type]
         code = sector.code if sector else None
         if code != member.sector_code:
-            member.sector_code = code
+            before, member.sector_code = member.sector_code, code
             member.updated_at = utcnow()
             changed += 1
+            fire(session, member, "sector_changed", before=before, after=code)
     record(session, actor, "changed", "member_sectors", commune.id, commune_id=commune.id, relocated=changed)
     return changed

@@ -9,7 +9,7 @@ only act on itself, and the gendarmerie sees alerts only while the mairie keeps 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from gis import InputError
 from store.schema import MemberStatus, Role
@@ -21,11 +21,14 @@ class Action(enum.StrEnum):
     EXPORT_OWN_DATA = "export_own_data"
     DELETE_OWN_ACCOUNT = "delete_own_account"
     ACCEPT_CHARTER = "accept_charter"
-    # alerts (used by the alerts domain)
+    SET_OWN_CREDENTIALS = "set_own_credentials"  # password, second factor
+    # alerts (the alerts domain decides every right with these)
     POST_ALERT = "post_alert"
     RECEIVE_ALERTS = "receive_alerts"
     VIEW_ALERTS = "view_alerts"
     MODERATE_ALERTS = "moderate_alerts"
+    HANDLE_ALERTS = "handle_alerts"  # acknowledge and close any alert (the authorities)
+    BROADCAST = "broadcast"  # official messages to the whole commune or chosen sectors
     # members
     LIST_MEMBERS = "list_members"
     VIEW_MEMBER = "view_member"
@@ -36,6 +39,7 @@ class Action(enum.StrEnum):
     SUSPEND_MEMBER = "suspend_member"
     EXCLUDE_MEMBER = "exclude_member"
     LIFT_SANCTION = "lift_sanction"
+    RESET_SECOND_FACTOR = "reset_second_factor"
     EXPORT_MEMBER_DATA = "export_member_data"
     DELETE_MEMBER = "delete_member"
     # the commune's set-up
@@ -61,13 +65,21 @@ class Scope(enum.StrEnum):
 
 
 A, S = Action, Scope
-_OWN = {A.VIEW_OWN_DATA: S.SELF, A.EXPORT_OWN_DATA: S.SELF, A.DELETE_OWN_ACCOUNT: S.SELF, A.ACCEPT_CHARTER: S.SELF}
+_OWN = {
+    A.VIEW_OWN_DATA: S.SELF,
+    A.EXPORT_OWN_DATA: S.SELF,
+    A.DELETE_OWN_ACCOUNT: S.SELF,
+    A.ACCEPT_CHARTER: S.SELF,
+    A.SET_OWN_CREDENTIALS: S.SELF,
+}
 _AGENT = {
     **_OWN,
     A.POST_ALERT: S.COMMUNE,
     A.RECEIVE_ALERTS: S.COMMUNE,
     A.VIEW_ALERTS: S.COMMUNE,
     A.MODERATE_ALERTS: S.COMMUNE,
+    A.HANDLE_ALERTS: S.COMMUNE,
+    A.BROADCAST: S.COMMUNE,
     A.LIST_MEMBERS: S.COMMUNE,
     A.VIEW_MEMBER: S.COMMUNE,
     A.REGISTER_MEMBER: S.COMMUNE,
@@ -76,6 +88,7 @@ _AGENT = {
     A.WARN_MEMBER: S.COMMUNE,
     A.SUSPEND_MEMBER: S.COMMUNE,
     A.LIFT_SANCTION: S.COMMUNE,
+    A.RESET_SECOND_FACTOR: S.COMMUNE,
     A.VIEW_STATS: S.COMMUNE,
 }
 _COMMUNE_ADMIN = (
@@ -100,6 +113,7 @@ _PLATFORM = (
     A.SUSPEND_MEMBER,
     A.EXCLUDE_MEMBER,
     A.LIFT_SANCTION,
+    A.RESET_SECOND_FACTOR,
     *_COMMUNE_ADMIN,
     A.VIEW_STATS,
     A.MANAGE_COMMUNES,
@@ -126,17 +140,20 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         **_OWN,
         A.RECEIVE_ALERTS: S.COMMUNE,
         A.VIEW_ALERTS: S.COMMUNE,
+        A.HANDLE_ALERTS: S.COMMUNE,
+        A.BROADCAST: S.COMMUNE,
         A.VIEW_STATS: S.COMMUNE,
     },
     Role.PLATFORM_ADMIN: {
         A.VIEW_OWN_DATA: S.SELF,
         A.EXPORT_OWN_DATA: S.SELF,
+        A.SET_OWN_CREDENTIALS: S.SELF,
         **dict.fromkeys(_PLATFORM, S.ANY_COMMUNE),
     },
 }
 
 # What the gendarmerie may do only while the mairie keeps its access open.
-GENDARMERIE_GATED = frozenset({A.RECEIVE_ALERTS, A.VIEW_ALERTS, A.VIEW_STATS})
+GENDARMERIE_GATED = frozenset({A.RECEIVE_ALERTS, A.VIEW_ALERTS, A.HANDLE_ALERTS, A.VIEW_STATS})
 
 ROLE_LABELS = {
     Role.RESIDENT: "habitant",
@@ -151,10 +168,13 @@ ACTION_LABELS = {
     A.EXPORT_OWN_DATA: "exporter ses données",
     A.DELETE_OWN_ACCOUNT: "supprimer son compte",
     A.ACCEPT_CHARTER: "accepter la charte",
+    A.SET_OWN_CREDENTIALS: "changer son mot de passe ou sa double authentification",
     A.POST_ALERT: "publier une alerte",
     A.RECEIVE_ALERTS: "recevoir les alertes",
     A.VIEW_ALERTS: "consulter les alertes",
     A.MODERATE_ALERTS: "modérer les alertes",
+    A.HANDLE_ALERTS: "prendre en compte ou clore les alertes",
+    A.BROADCAST: "diffuser un message officiel",
     A.LIST_MEMBERS: "lister les membres",
     A.VIEW_MEMBER: "consulter un membre",
     A.REGISTER_MEMBER: "inscrire un membre",
@@ -164,6 +184,7 @@ ACTION_LABELS = {
     A.SUSPEND_MEMBER: "suspendre un membre",
     A.EXCLUDE_MEMBER: "exclure un membre",
     A.LIFT_SANCTION: "lever une sanction",
+    A.RESET_SECOND_FACTOR: "réinitialiser la double authentification d'un membre",
     A.EXPORT_MEMBER_DATA: "exporter les données d'un membre",
     A.DELETE_MEMBER: "supprimer le compte d'un membre",
     A.ASSIGN_REFERENT: "nommer un référent",
@@ -178,6 +199,25 @@ ACTION_LABELS = {
 }
 
 
+# The role names people type and read (CLI options, exports, the app): hyphenated, the same everywhere.
+ROLE_NAMES = {role: role.value.replace("_", "-") for role in Role}
+
+
+def role_name(role: Role | str) -> str:
+    """The name shown and typed for ``role`` (``mairie-agent``...)."""
+    return ROLE_NAMES[Role(role)]
+
+
+def parse_role(text: str, *, field: str = "role") -> Role:
+    """The role named ``text`` (``mairie-agent`` or ``mairie_agent``, any case)."""
+    wanted = (text or "").strip().lower().replace("_", "-")
+    for role, name in ROLE_NAMES.items():
+        if name == wanted:
+            return role
+    choices = ", ".join(ROLE_NAMES[r] for r in Role if r != Role.PLATFORM_ADMIN)
+    raise InputError(f"Rôle inconnu : « {text} ». Choix : {choices}.", field=field)
+
+
 class PermissionDeniedError(InputError):
     """The actor's role does not allow this action here."""
 
@@ -187,6 +227,8 @@ class Actor:
     """Who acts: a signed-in member, or the operator at the command line (platform admin, no account).
 
     ``sectors`` holds the home sector and the referent sectors; ``referent_sectors`` only the latter.
+    ``operated_by`` names the operator at the command line when they act for this member (``--as``): the
+    rights are the member's, the audit log says who typed.
     """
 
     role: Role
@@ -196,6 +238,7 @@ class Actor:
     referent_sectors: frozenset[str] = field(default_factory=frozenset)
     verified: bool = True
     label: str = ""
+    operated_by: str = ""
 
     @classmethod
     def operator(cls, label: str = "opérateur (ligne de commande)") -> Actor:
@@ -220,6 +263,10 @@ class Actor:
             verified=member.status == MemberStatus.VERIFIED,  # type: ignore[attr-defined]
             label=f"membre {member.id}",  # type: ignore[attr-defined]
         )
+
+    def acted_by(self, operator: str) -> Actor:
+        """This member's actor, driven by ``operator`` at the command line (audited as such)."""
+        return replace(self, operated_by=operator, label=f"{operator} pour le membre {self.member_id}")
 
 
 def scope_of(role: Role, action: Action) -> Scope:
@@ -289,5 +336,6 @@ def require(
         gendarmerie_open=gendarmerie_open,
     ):
         raise PermissionDeniedError(
-            f"Action refusée : un compte « {ROLE_LABELS[actor.role]} » ne peut pas {ACTION_LABELS[action]} ici."
+            f"Action refusée : votre rôle (« {ROLE_LABELS[actor.role]} ») ne permet pas de {ACTION_LABELS[action]} ici.",
+            field="actor",
         )

@@ -100,7 +100,9 @@ def find_sector(session: Session, commune: Commune, name_or_code: str) -> Sector
         if fold(sector.code) == wanted or fold(sector.name) == wanted:
             return _ref(sector)
     known = ", ".join(f"{s.code} ({s.name})" for s in sectors) or "aucun secteur actif"
-    raise InputError(f"Secteur inconnu dans la commune de {commune.name} : « {name_or_code} ». Secteurs : {known}.")
+    raise InputError(
+        f"Secteur inconnu dans la commune de {commune.name} : « {name_or_code} ». Secteurs : {known}.", field="sector"
+    )
 
 
 def place_address(
@@ -126,16 +128,17 @@ def place_address(
         if not hits:
             raise InputError(
                 f"Adresse introuvable dans la commune de {commune.name} : « {text.strip()} ». "
-                "Vérifiez le numéro et le nom de la rue."
+                "Vérifiez le numéro et le nom de la rue.",
+                field="address",
             )
         found = hits[0]
         lon, lat = found.lon, found.lat
     elif lon is None or lat is None:
-        raise InputError("Indiquez une adresse, ou une longitude et une latitude.")
+        raise InputError("Indiquez une adresse, ou une longitude et une latitude.", field="address")
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise InputError(f"Coordonnées invalides : lon={lon}, lat={lat} (degrés WGS84 attendus).")
+        raise InputError(f"Coordonnées invalides : lon={lon}, lat={lat} (degrés WGS84 attendus).", field="lon")
     if not commune.boundary.covers(shapely.Point(lon, lat)):
-        raise InputError(f"Cette adresse n'est pas dans la commune de {commune.name}.")
+        raise InputError(f"Cette adresse n'est pas dans la commune de {commune.name}.", field="address")
     if found is None:
         found = geocoder.reverse(lon, lat, insee=commune.insee) if text is None else None
         label = found.label if found is not None and (found.distance_m or 0) <= 30 else f"{lon:.6f}, {lat:.6f}"

@@ -45,18 +45,19 @@ def assign_referent(
     require(actor, Action.ASSIGN_REFERENT, commune_id=commune.id)
     ref: SectorRef = find_sector(session, commune, sector)
     if member.commune_id != commune.id:
-        raise InputError(f"Ce membre n'appartient pas à la commune de {commune.name}.")
+        raise InputError(f"Ce membre n'appartient pas à la commune de {commune.name}.", field="email")
     if member.role not in (Role.RESIDENT, Role.REFERENT):
-        raise InputError("Seul un habitant peut être nommé référent.")
+        raise InputError("Seul un habitant peut être nommé référent.", field="email")
     if member.status != MemberStatus.VERIFIED:
-        raise InputError("Seul un membre dont l'adresse est vérifiée peut être nommé référent.")
+        raise InputError("Seul un membre dont l'adresse est vérifiée peut être nommé référent.", field="email")
     if any(a.sector_code == ref.code and a.ended_at is None for a in member.referent_assignments):
-        raise InputError(f"Ce membre est déjà référent du secteur {ref.name}.")
+        raise InputError(f"Ce membre est déjà référent du secteur {ref.name}.", field="sector")
     taken = _open_count(session, commune.id, ref.code)
     if taken >= ref.referent_places:
         raise InputError(
             f"Le secteur {ref.name} a déjà {taken} référent(s), le maximum prévu ({ref.referent_places}) : "
-            "retirez-en un avant d'en nommer un autre."
+            f"ses {ref.referent_places} places de référent sont prises ; retirez-en un avant d'en nommer un autre.",
+            field="sector",
         )
     now = now or utcnow()
     assignment = ReferentAssignment(
@@ -89,7 +90,7 @@ def end_referent(
     now = now or utcnow()
     open_ones = [a for a in member.referent_assignments if a.sector_code == ref.code and a.ended_at is None]
     if not open_ones:
-        raise InputError(f"Ce membre n'est pas référent du secteur {ref.name}.")
+        raise InputError(f"Ce membre n'est pas référent du secteur {ref.name}.", field="sector")
     for assignment in open_ones:
         assignment.ended_at = now
         record(

@@ -182,9 +182,9 @@ def delete_account(session: Session, actor: Actor, member: Member, *, now: datet
     """
     _self_or(actor, member, Action.DELETE_OWN_ACCOUNT, Action.DELETE_MEMBER)
     if member.status == MemberStatus.DELETED:
-        raise InputError("Ce compte est déjà supprimé.")
+        raise InputError("Ce compte est déjà supprimé.", field="email")
     if member.role == Role.PLATFORM_ADMIN:
-        raise InputError("Un compte d'administrateur de la plateforme ne se supprime pas ici.")
+        raise InputError("Un compte d'administrateur de la plateforme ne se supprime pas ici.", field="email")
     now = now or utcnow()
     counts = {name: int(fn(session, member.id)) for name, fn in sorted(_ANONYMISERS.items())}
     if member.email:

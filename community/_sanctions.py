@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from community._audit import record
+from community._events import fire
 from community._permissions import Action, Actor, require
 from gis import InputError
 from store.schema import Member, MemberStatus, Sanction, SanctionKind, utcnow
@@ -66,9 +67,9 @@ def _sanction(
     require(actor, action, commune_id=member.commune_id, sector_code=member.sector_code)
     reason = " ".join((reason or "").split())
     if not reason:
-        raise InputError("Indiquez le motif de la sanction (--reason) : il est communiqué au membre.")
+        raise InputError("Indiquez le motif de la sanction : il est communiqué au membre.", field="reason")
     if member.status in (MemberStatus.DELETED, MemberStatus.EXCLUDED):
-        raise InputError(f"Ce compte est déjà fermé (statut : {member.status}).")
+        raise InputError(f"Ce compte est déjà fermé (statut : {member.status}).", field="email")
     now = now or utcnow()
     sanction = Sanction(
         member_id=member.id,
@@ -92,6 +93,7 @@ def _sanction(
         kind=str(kind),
         ends_at=ends_at.isoformat() if ends_at else None,
     )
+    fire(session, member, str(kind), reason=sanction.reason, ends_at=ends_at)
     return sanction
 
 
@@ -107,7 +109,7 @@ def suspend(
     now = now or utcnow()
     until = _aware(until)
     if until <= now:
-        raise InputError("La date de fin de suspension (--until) doit être dans le futur.")
+        raise InputError("La date de fin de suspension doit être dans le futur.", field="until")
     sanction = _sanction(session, actor, member, SanctionKind.SUSPENSION, Action.SUSPEND_MEMBER, reason, until, now)
     return sanction
 
@@ -128,7 +130,7 @@ def lift(session: Session, actor: Actor, sanction: Sanction, *, now: datetime | 
     member = sanction.member
     require(actor, Action.LIFT_SANCTION, commune_id=member.commune_id, sector_code=member.sector_code)
     if sanction.kind != SanctionKind.SUSPENSION or sanction.lifted_at is not None:
-        raise InputError("Seule une suspension en cours peut être levée.")
+        raise InputError("Seule une suspension en cours peut être levée.", field="sanction")
     now = now or utcnow()
     sanction.lifted_at = now
     sanction.lifted_by_id = actor.member_id

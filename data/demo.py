@@ -1,4 +1,4 @@
-"""``make demo``: build a demo database (embedded SQLite) and show sectors and look-ups from the CLI.
+"""``make demo``: build a demo database (embedded SQLite) with an account per role, then serve the app on it.
 
 With ``../shared/data`` present, the demo registers Orsay (IGN boundary), lets Voisinage propose 12 sectors cut
 along its real OpenStreetMap streets, activates them, and locates points. Without it, a synthetic commune is
@@ -8,6 +8,7 @@ touched.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 import tempfile
@@ -19,6 +20,7 @@ import numpy as np
 import shapely
 
 from cli import app
+from data.demo_accounts import create_demo_accounts, create_demo_alerts
 from data.synthetic import grid_sectors
 from gis import metric_crs, read_vector_file, write_vector_file
 from sectors import pick_commune
@@ -30,11 +32,11 @@ COMMUNES = SHARED / "boundaries" / "communes-91-essonne_france-geojson_ign-2018.
 STREETS = SHARED / "osm" / "orsay_91471_highways_subset_2021-03-11.geojson"
 
 
-def voisinage(*args: str) -> int:
-    """Run one ``voisinage`` command as a user would, echoing it first."""
+def voisinage(*args: str, db_path: Path = DEMO_DB) -> int:
+    """Run one ``voisinage`` command on the database ``db_path`` as a user would, echoing it first."""
     print(f"\n$ voisinage {shlex.join(args)}", flush=True)
     try:
-        app(["--db", f"sqlite:///{DEMO_DB}", *args], standalone_mode=False)
+        app(["--db", f"sqlite:///{db_path}", *args], standalone_mode=False)
     except click.exceptions.Exit as done:
         return int(done.exit_code)
     return 0
@@ -52,8 +54,8 @@ def _points_file(boundary: shapely.Geometry, folder: Path) -> Path:
     return path
 
 
-def _steps(folder: Path) -> list[tuple[str, ...]]:
-    if COMMUNES.exists() and STREETS.exists():
+def _steps(folder: Path, *, shared: bool = True) -> list[tuple[str, ...]]:
+    if shared and COMMUNES.exists() and STREETS.exists():
         insee = "91471"
         boundary = pick_commune(read_vector_file(COMMUNES, max_mb=50), insee, COMMUNES.name)
         return [
@@ -90,15 +92,33 @@ def _steps(folder: Path) -> list[tuple[str, ...]]:
     ]
 
 
-def main() -> None:
+def build(db_path: Path = DEMO_DB, *, shared: bool = True) -> str:
+    """Build the demo database at ``db_path`` (rebuilt each time) with its accounts; return its INSEE code."""
     for suffix in ("", "-wal", "-shm"):
-        Path(f"{DEMO_DB}{suffix}").unlink(missing_ok=True)
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for step in [("db", "init"), *_steps(Path(tmp))]:
-            if voisinage(*step) != 0:
+        steps = _steps(Path(tmp), shared=shared)
+        for step in [("db", "init"), *steps]:
+            if voisinage(*step, db_path=db_path) != 0:
                 sys.exit(1)
+    insee = steps[0][steps[0].index("--insee") + 1]
+    create_demo_accounts(f"sqlite:///{db_path}", insee)
+    create_demo_alerts(f"sqlite:///{db_path}")
+    return insee
+
+
+def main() -> None:
+    """``make demo``: build the demo database, then serve the app on it (no internet needed)."""
+    port = int(os.environ.get("DEMO_PORT", "8501"))
+    os.environ["VOISINAGE_DEMO_MODE"] = "true"
+    os.environ.setdefault("VOISINAGE_MAP_TILES", "none")
+    if STREETS.exists():
+        os.environ.setdefault("VOISINAGE_MAP_STREETS_FILE", str(STREETS))
+    build()
     print(f"\nBase de démonstration : {DEMO_DB}")
-    print(f"Essayez : uv run voisinage --db sqlite:///{DEMO_DB} sectors locate --commune CODE LON LAT")
+    print(f"Application : http://127.0.0.1:{port}/  (comptes de démonstration sur la page de connexion ; Ctrl+C)")
+    sys.stdout.flush()
+    voisinage("serve", "--port", str(port))
 
 
 if __name__ == "__main__":

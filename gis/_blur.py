@@ -37,15 +37,17 @@ class DisplayedLocation:
     Attributes
     ----------
     kind:
-        ``"segment"``, ``"cell"`` or ``"exact"`` (exact only for those allowed to see it).
+        ``"segment"``, ``"sector"``, ``"cell"`` or ``"exact"`` (exact only for those allowed to see it).
     geometry:
-        In EPSG:4326: a line (segment), a polygon (cell) or the point (exact).
+        In EPSG:4326: a line (segment), a (multi)polygon (sector, cell) or the point (exact).
     label:
         French description shown to users.
     addresses:
         How many addresses the displayed location holds (k-anonymity; 0 for an exact point).
     cell:
         The H3 index of a cell ("" otherwise).
+    sector_id:
+        The sector the point belongs to, when drawn by :class:`gis.SectorBlurrer` (None otherwise).
     """
 
     kind: str
@@ -53,6 +55,7 @@ class DisplayedLocation:
     label: str
     addresses: int
     cell: str = ""
+    sector_id: int | None = None
 
     @property
     def anchor(self) -> tuple[float, float]:
@@ -75,6 +78,40 @@ def _number_range(numbers: list[int | None]) -> str:
         return ""
     lo, hi = min(known), max(known)
     return f" (n° {lo})" if lo == hi else f" (n° {lo} à {hi})"
+
+
+def street_runs(
+    members: Sequence[int] | range, streets: Sequence[str], numbers: Sequence[int | None], k: int
+) -> list[tuple[list[int], str]]:
+    """Cut the addresses ``members`` into runs of at least ``k`` consecutive addresses of one street.
+
+    Each street holding at least ``k`` of them, in house-number order, is cut into ``len // k`` runs (the
+    remainder joins the last run). Returns each run (address indexes) with its French label
+    ("Rue des Lilas (n° 2 à 24)"); addresses of shorter streets, or without a street, are in no run.
+    """
+    by_street: dict[str, list[int]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for i in members:
+        name = streets[i]
+        if name and name.strip():
+            key = street_key(fold(name))
+            by_street[key].append(i)
+            names.setdefault(key, name.strip())
+    runs: list[tuple[list[int], str]] = []
+    for key, street in by_street.items():
+        if len(street) < k:
+            continue
+        street.sort(key=lambda i: (numbers[i] is None, numbers[i] or 0, i))
+        n_runs = len(street) // k
+        for r in range(n_runs):
+            run = street[r * k : (r + 1) * k if r < n_runs - 1 else len(street)]
+            runs.append((run, names[key] + _number_range([numbers[i] for i in run])))
+    return runs
+
+
+def _run_geometry(lons: np.ndarray, lats: np.ndarray) -> shapely.Geometry:
+    coords = np.column_stack([lons, lats])
+    return shapely.LineString(coords) if len(np.unique(coords, axis=0)) > 1 else shapely.Point(coords[0])
 
 
 class LocationBlurrer:
@@ -122,25 +159,9 @@ class LocationBlurrer:
         }
 
     def _cut_streets(self, streets: list[str], numbers: list[int | None]) -> None:
-        by_street: dict[str, list[int]] = defaultdict(list)
-        names: dict[str, str] = {}
-        for i, name in enumerate(streets):
-            if name and name.strip():
-                key = street_key(fold(name))
-                by_street[key].append(i)
-                names.setdefault(key, name.strip())
-        for key, members in by_street.items():
-            if len(members) < self.k:
-                continue
-            members.sort(key=lambda i: (numbers[i] is None, numbers[i] or 0, i))
-            n_runs = len(members) // self.k  # the remainder joins the last run: every run holds >= k
-            for r in range(n_runs):
-                run = members[r * self.k : (r + 1) * self.k if r < n_runs - 1 else len(members)]
-                coords = np.column_stack([self.lons[run], self.lats[run]])
-                geom = shapely.LineString(coords) if len(np.unique(coords, axis=0)) > 1 else shapely.Point(coords[0])
-                label = names[key] + _number_range([numbers[i] for i in run])
-                self.segments.append((geom, label, len(run)))
-                self.segment_of[run] = len(self.segments) - 1
+        for run, label in street_runs(range(len(streets)), streets, numbers, self.k):
+            self.segments.append((_run_geometry(self.lons[run], self.lats[run]), label, len(run)))
+            self.segment_of[run] = len(self.segments) - 1
 
     def display(self, lon: float, lat: float) -> DisplayedLocation:
         """The displayed location of (lon, lat) for someone not allowed to see the exact point."""

@@ -51,3 +51,8 @@ class AreaIndex:
         idx = self.tree.query(point_m, predicate="dwithin", distance=distance_m)
         dists = shapely.distance(self.metric[idx], point_m) if len(idx) else np.array([])
         return {int(self.keys[i]): float(d) for i, d in sorted(zip(idx, dists, strict=True), key=lambda t: t[0])}
+
+    def near(self, geom_m: shapely.Geometry, distance_m: float) -> list[int]:
+        """Keys of the polygons within ``distance_m`` of ``geom_m`` (any geometry, metric CRS), sorted."""
+        idx = self.tree.query(geom_m, predicate="dwithin", distance=distance_m)
+        return sorted(int(self.keys[i]) for i in idx)

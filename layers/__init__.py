@@ -1,1 +1,35 @@
-"""layers."""
+"""Map layers: folium builders fed with plain data, escaping every user-supplied string, and the local
+copies of Leaflet and its plugins that replace folium's CDN links."""
+
+from layers._assets import ASSET_ROUTE, SERVED_PACKAGES, localize
+from layers._builders import (
+    HeatCell,
+    MapAlert,
+    SectorShape,
+    alerts_layer,
+    base_map,
+    commune_outline,
+    heat_layer,
+    sectors_layer,
+    streets_layer,
+)
+from layers._escape import map_text
+from layers._tiles import TileSpec, tile_spec
+
+__all__ = [
+    "ASSET_ROUTE",
+    "SERVED_PACKAGES",
+    "HeatCell",
+    "MapAlert",
+    "SectorShape",
+    "TileSpec",
+    "alerts_layer",
+    "base_map",
+    "commune_outline",
+    "heat_layer",
+    "localize",
+    "map_text",
+    "sectors_layer",
+    "streets_layer",
+    "tile_spec",
+]

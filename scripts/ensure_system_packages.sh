@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need, only when they are missing.
-# Usage: ensure_system_packages.sh postgis [PG_MAJOR] | chromium
+# Usage: ensure_system_packages.sh postgis [PG_MAJOR] | chromium | npm
 set -euo pipefail
 
 as_root() {
@@ -32,5 +32,11 @@ case "${1:-}" in
       apt_install chromium chromium-driver
     fi
     ;;
-  *) echo "usage: $0 postgis [PG_MAJOR] | chromium" >&2; exit 2 ;;
+  npm)
+    if ! command -v npm >/dev/null 2>&1; then
+      echo "Installation de npm (bibliothèques de cartes)…" >&2
+      apt_install npm
+    fi
+    ;;
+  *) echo "usage: $0 postgis [PG_MAJOR] | chromium | npm" >&2; exit 2 ;;
 esac

@@ -20,6 +20,7 @@ from store.schema import Commune, Sector, SectorSet, SetStatus, utcnow
 NAME_FIELDS = ("nom", "name", "NOM", "Name", "NAME", "secteur", "SECTEUR", "Secteur", "label", "libelle", "LIBELLE")
 CODE_FIELDS = ("code", "CODE", "id_secteur", "code_secteur")
 REFERENT_FIELDS = ("referents", "referent_places", "nb_referents", "REFERENTS")
+# (matched exactly, then ignoring case, then truncated to a Shapefile's 10 characters: see _first_field)
 DEFAULT_REFERENT_PLACES = 2
 
 
@@ -53,8 +54,24 @@ class ImportOutcome:
     repaired: list[str] = field(default_factory=list)
 
 
+#: Longest field name a Shapefile keeps: QGIS and GDAL truncate longer ones (« referent_places » → « referent_p »).
+SHAPEFILE_FIELD_CHARS = 10
+
+
 def _first_field(gdf: gpd.GeoDataFrame, candidates: tuple[str, ...]) -> str | None:
-    return next((c for c in candidates if c in gdf.columns), None)
+    """The first column matching a candidate: exactly, then ignoring case, then as a Shapefile truncates it."""
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    folded = {c.lower(): c for c in reversed(columns)}
+    for wanted in (
+        lambda c: c if c in columns else None,
+        lambda c: folded.get(c.lower()),
+        lambda c: folded.get(c[:SHAPEFILE_FIELD_CHARS].lower()) if len(c) > SHAPEFILE_FIELD_CHARS else None,
+    ):
+        for candidate in candidates:
+            found = wanted(candidate)
+            if found is not None:
+                return found
+    return None
 
 
 def _clean(value: object) -> str:
@@ -260,6 +277,14 @@ def activate_set(
 
 
 def _recheck(sector_set: SectorSet, commune: Commune, rules: SectorRules) -> None:
+    # Edited drafts may hold an outline drawn crossing itself: the rules below need valid geometries.
+    invalid = [
+        f"Le contour du secteur « {s.name} » est invalide ({shapely.is_valid_reason(s.geom)}) : corrigez ses sommets."
+        for s in sector_set.sectors
+        if not s.geom.is_valid
+    ]
+    if invalid:
+        raise InputError(f"La version {sector_set.version} ne peut pas être activée :", invalid)
     report = check_rules(
         [s.name for s in sector_set.sectors],
         [to_metric(s.geom, commune.crs_epsg) for s in sector_set.sectors],
@@ -284,13 +309,14 @@ def get_set(session: Session, commune: Commune, version: int | None = None) -> S
     if version is not None:
         found = session.scalar(query.where(SectorSet.version == version))
         if found is None:
-            raise InputError(f"La commune {commune.insee} n'a pas de version {version} de découpage.")
+            raise InputError(f"La commune {commune.insee} n'a pas de version {version} de découpage.", field="version")
         return found
     found = active_set(session, commune) or session.scalar(query.order_by(SectorSet.version.desc()).limit(1))
     if found is None:
         raise InputError(
-            f"La commune {commune.insee} n'a aucun découpage en secteurs. Importez-en un : "
-            f"voisinage sectors import --commune {commune.insee} FICHIER"
+            f"La commune {commune.insee} n'a aucun découpage en secteurs : importez-en un, ou générez-en un le "
+            "long des rues.",
+            field="commune",
         )
     return found
 

@@ -16,6 +16,14 @@ Modules are imported by their callers one by one (``from services import alerts`
 only for the domain it uses: this package's ``__init__`` imports nothing heavy.
 """
 
-from services._core import Actor, ServiceError, engine, reset_engine, unit_of_work
+from services._core import Actor, ServiceError, engine, reset_engine, unit_of_work, use_database
 
-__all__ = ["Actor", "ServiceError", "engine", "reset_engine", "unit_of_work"]
+
+def start() -> None:
+    """Set up what every process needs once (the domains' RGPD hooks); call it at start-up. Idempotent."""
+    from services._startup import start as start_services
+
+    start_services()
+
+
+__all__ = ["Actor", "ServiceError", "engine", "reset_engine", "start", "unit_of_work", "use_database"]

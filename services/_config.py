@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -9,6 +10,7 @@ if TYPE_CHECKING:
 
     from alerts import AlertConfig
     from gis import Geocoder
+    from notify import NotifyConfig
     from sectors import SectorRules
     from settings import Settings
 
@@ -48,3 +50,18 @@ def geocoder(session: Session) -> Geocoder:
     from store import LocalGeocoder
 
     return LocalGeocoder(session, min_score=s.geocode_min_score)
+
+
+def notify_config() -> NotifyConfig:
+    """The notifications' configuration from the settings (also handed to :func:`notify.configure`)."""
+    from notify import NotifyConfig
+
+    return NotifyConfig.from_settings(settings())
+
+
+def streets_cache_dir() -> Path:
+    """Where downloaded OpenStreetMap streets are cached (a relative setting is under the project root)."""
+    from settings import PROJECT_ROOT
+
+    path = Path(settings().streets_cache_dir)
+    return path if path.is_absolute() else PROJECT_ROOT / path

@@ -17,16 +17,27 @@ if TYPE_CHECKING:
 ServiceError = InputError
 
 _engines: dict[str, Engine] = {}
+_chosen_url: list[str | None] = [None]
+
+
+def use_database(url: str | None) -> None:
+    """Make every service use the database at ``url`` from now on (the CLI's ``--db``, tests); None: the setting."""
+    _chosen_url[0] = url
 
 
 def engine(url: str | None = None) -> Engine:
-    """The process-wide engine for ``url`` (default: the ``VOISINAGE_DATABASE_URL`` setting), created once."""
+    """The process-wide engine for ``url`` (default: :func:`use_database`'s choice, else the
+    ``VOISINAGE_DATABASE_URL`` setting), created once."""
     from settings import get_settings
     from store import make_engine
 
-    key = url or get_settings().database_url
+    key = url or _chosen_url[0] or get_settings().database_url
     if key not in _engines:
         _engines[key] = make_engine(key)
+        # Whatever runs on this engine must write its messages in the outbox: the hooks go in with it.
+        from services._startup import start
+
+        start()
     return _engines[key]
 
 
@@ -52,4 +63,4 @@ def unit_of_work(commune_id: int | None = None, *, url: str | None = None) -> It
         yield session
 
 
-__all__ = ["Actor", "ServiceError", "engine", "reset_engine", "unit_of_work"]
+__all__ = ["Actor", "ServiceError", "engine", "reset_engine", "unit_of_work", "use_database"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -197,11 +197,183 @@ class Settings(BaseSettings):
         "before it is retried, then refused with a 'database busy' message.",
     )
 
+    # ---------------------------------------------------------------- notifications (notify/, H7)
+    public_url: str = Field(
+        default="http://localhost:8501",
+        description="Public address of the app, used for the links in e-mails and SMS (no trailing slash).",
+    )
+    notify_staging: bool = Field(
+        default=False,
+        description="Staging switch: when true the dispatcher sends nothing out (no e-mail, no SMS) and logs what "
+        "would have gone; messages are marked sent.",
+    )
+    notify_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often an idle dispatcher looks for messages to send (SQLite polls; PostGIS is also woken "
+        "at once by LISTEN/NOTIFY).",
+    )
+    notify_batch: int = Field(default=50, ge=1, description="Messages one dispatcher claims at a time.")
+    notify_lease_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="A claimed message not marked sent after this many seconds (dispatcher killed) is sent again, "
+        "with the same Message-ID.",
+    )
+    notify_max_attempts: int = Field(
+        default=8, ge=1, description="Tries before a message becomes a dead letter the mairie sees with its reason."
+    )
+    notify_backoff_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="First retry delay; each further retry waits twice as long (with random jitter), up to "
+        "notify_backoff_max_seconds.",
+    )
+    notify_backoff_max_seconds: float = Field(
+        default=3600.0, gt=0, description="Longest wait between two tries of one message."
+    )
+    notify_digest_hour: int = Field(
+        default=18,
+        ge=0,
+        le=23,
+        description="Hour (Europe/Paris) at which the daily digest of solidarity posts is e-mailed to members who "
+        "chose it.",
+    )
+    smtp_host: str = Field(default="", description="SMTP server for e-mails (empty: e-mails are not sent).")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port (587 STARTTLS, 465 TLS).")
+    smtp_user: str = Field(default="", description="SMTP login (empty: no authentication).")
+    smtp_password: str = Field(default="", description="SMTP password.")
+    smtp_from: str = Field(
+        default="Voisinage <ne-pas-repondre@voisinage.local>", description="Sender address of the e-mails."
+    )
+    smtp_tls: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        description="SMTP encryption: starttls (upgrade a plain connection, port 587), tls (implicit TLS, port 465) "
+        "or none (local relay only).",
+    )
+    smtp_timeout_s: float = Field(default=20.0, gt=0, description="Seconds to wait for the SMTP server.")
+    sms_gateway_url: str = Field(
+        default="",
+        description="HTTP gateway the SMS are POSTed to (empty: no SMS is sent). See notify/_sms.py for the request "
+        "templates (generic JSON, Brevo).",
+    )
+    sms_gateway_key: str = Field(default="", description="Secret key sent to the SMS gateway in a header.")
+    sms_gateway_template: Literal["generic", "brevo"] = Field(
+        default="generic",
+        description="Shape of the SMS gateway request: generic (JSON {to, text}, header X-Api-Key), brevo "
+        "(Brevo transactional SMS API, French provider, header api-key).",
+    )
+    sms_sender: str = Field(default="VOISINAGE", description="Sender name shown on SMS (11 characters at most).")
+    sms_monthly_budget: int = Field(
+        default=500,
+        ge=0,
+        description="SMS each commune may send per calendar month; beyond it SMS stop and the mairie is told.",
+    )
+    sms_inbound_secret: str = Field(
+        default="",
+        description="Shared secret of the SMS gateway for POST /sms/inbound (HMAC-SHA256 of the raw body in the "
+        "X-Voisinage-Signature header). Empty: inbound SMS are refused.",
+    )
+    sms_premoderation: bool = Field(
+        default=True,
+        description="Alerts sent by SMS wait for a moderator before publication (unless the commune chose "
+        "otherwise for every alert).",
+    )
+    sms_inbound_window_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="Inbound SMS whose timestamp is further than this from now are refused (replay window).",
+    )
+    # ---------------------------------------------------------------- app server (voisinage serve)
+    map_tiles: str = Field(
+        default="none",
+        description="Base map tiles: 'none' (no third party: the commune's own streets are drawn), 'ign' "
+        "(Géoplateforme Plan IGN), 'osm' (OpenStreetMap) or an XYZ URL template https://host/{z}/{x}/{y}.png. "
+        "Any tile host receives the residents' IP addresses.",
+    )
+    map_streets_file: str = Field(
+        default="",
+        description="With map_tiles=none: an OpenStreetMap streets file (GeoJSON, GeoPackage, .osm.pbf) drawn as "
+        "the map's background, clipped to the commune. Empty: the map shows the commune and its sectors only.",
+    )
+    demo_mode: bool = Field(
+        default=False,
+        description="Demo server: the sign-in page lists the demo accounts and their passwords. Never in production.",
+    )
+    secure_cookies: Literal["auto", "always"] = Field(
+        default="auto",
+        description="Session cookies marked Secure: 'auto' when the request came over HTTPS (directly or through "
+        "a trusted proxy's X-Forwarded-Proto), 'always' whatever the request.",
+    )
+    password_reset_minutes: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long the link to choose a new password (forgotten password) stays valid, in minutes.",
+    )
+    trusted_proxies: str = Field(
+        default="127.0.0.1",
+        description="Comma-separated addresses of reverse proxies whose X-Forwarded-Proto / X-Forwarded-For "
+        "headers are trusted by voisinage serve.",
+    )
+
+
+class SettingsError(ValueError):
+    """A setting has a value Voisinage cannot use; the message, in French, names the variable and the fix."""
+
+
+# pydantic's error types -> what the French message says is expected.
+_EXPECTED = {
+    "float_parsing": "un nombre (ex. 2.5)",
+    "int_parsing": "un nombre entier",
+    "int_from_float": "un nombre entier",
+    "bool_parsing": "true ou false",
+    "greater_than": "un nombre supérieur à {gt}",
+    "greater_than_equal": "un nombre supérieur ou égal à {ge}",
+    "less_than": "un nombre inférieur à {lt}",
+    "less_than_equal": "un nombre inférieur ou égal à {le}",
+    "literal_error": "l'une des valeurs {expected}",
+    "string_too_short": "au moins {min_length} caractère(s)",
+    "string_too_long": "au plus {max_length} caractère(s)",
+}
+
+
+def describe_error(error: dict[str, Any]) -> str:
+    """One French line for one pydantic validation error of the settings: variable, value given, expected."""
+    field = str(error["loc"][0]) if error.get("loc") else "?"
+    variable = f"VOISINAGE_{field.upper()}"
+    template = _EXPECTED.get(str(error.get("type")), "une autre valeur")
+    context = {
+        k: (str(v).replace("'", "").replace(" or ", " ou ") if k == "expected" else v)
+        for k, v in (error.get("ctx") or {}).items()
+    }
+    try:
+        expected = template.format(**context)
+    except (KeyError, IndexError):
+        expected = "une autre valeur"
+    given = error.get("input")
+    shown = f"« {given} »" if isinstance(given, str | int | float) else "la valeur donnée"
+    return f"{variable} vaut {shown} : attendu {expected}."
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment and ``.env``.
+
+    Raises
+    ------
+    SettingsError
+        A variable has a value that cannot be used (French message naming each variable concerned).
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [describe_error(dict(e)) for e in exc.errors()]
+        raise SettingsError("Réglage invalide : " + " ".join(lines)) from None
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Return the process-wide settings (read once from the environment)."""
-    return Settings()
+    """Return the process-wide settings (read once from the environment); :class:`SettingsError` when invalid."""
+    return load_settings()
 
 
-__all__ = ["DEFAULT_SQLITE_PATH", "PROJECT_ROOT", "Settings", "get_settings"]
+__all__ = ["DEFAULT_SQLITE_PATH", "PROJECT_ROOT", "Settings", "SettingsError", "describe_error", "get_settings"]

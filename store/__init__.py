@@ -1,25 +1,32 @@
 """Storage: engine and sessions from one URL, one schema, migrations, two spatial backends.
 
 Public API: :func:`make_engine`, :func:`transaction`, :func:`is_postgis`, :func:`upgrade`, commune isolation
-(:func:`bind_commune`, :func:`bind_platform`, :func:`bind_scope_of`, :func:`check_app_role`, which
-``voisinage serve`` and ``voisinage dispatch`` call at start-up), :func:`init_database`, the BAN address
-base (:func:`import_ban`, :func:`geocode`, :func:`reverse_geocode`, :class:`LocalGeocoder`), and the
+(:func:`bind_commune`, :func:`bind_platform`, :func:`bind_scope_of`, and :func:`check_app_role`, which
+``voisinage serve`` and ``voisinage dispatch`` call at start-up), :func:`init_database` (``db init``), the BAN
+address base (:func:`import_ban`, :func:`geocode`, :func:`reverse_geocode`, :class:`LocalGeocoder`), and the
 tables in :mod:`store.schema`.
 """
 
-from store._addresses import (
-    ImportReport,
-    LocalGeocoder,
-    address_index,
-    clear_address_cache,
-    geocode,
-    import_ban,
-    reverse_geocode,
-)
-from store._engine import is_busy_error, is_postgis, make_engine, transaction
-from store._migrate import upgrade
-from store._provision import InitReport, init_database
-from store._rls import bind_commune, bind_platform, bind_scope_of, check_app_role
+from typing import TYPE_CHECKING
+
+from gis._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from store._addresses import (
+        ImportReport,
+        LocalGeocoder,
+        address_index,
+        clear_address_cache,
+        geocode,
+        import_ban,
+        reverse_geocode,
+    )
+    from store._engine import database_unavailable, is_busy_error, is_postgis, make_engine, transaction
+    from store._migrate import upgrade
+    from store._provision import InitReport, init_database
+    from store._rls import bind_commune, bind_platform, bind_scope_of, check_app_role
+
+__getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "ImportReport",
@@ -31,6 +38,7 @@ __all__ = [
     "bind_scope_of",
     "check_app_role",
     "clear_address_cache",
+    "database_unavailable",
     "geocode",
     "import_ban",
     "init_database",

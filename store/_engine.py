@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from gis._errors import InputError
 from settings import get_settings
 
 # SQLite's messages when another connection holds the lock (SQLITE_BUSY / SQLITE_LOCKED).
@@ -87,9 +88,30 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(url, pool_pre_ping=True, **kwargs)
-    raise ValueError(
+    raise InputError(
         f"Base de données non prise en charge : « {parsed.get_backend_name()} ». "
-        "Utilisez sqlite:///chemin/fichier.sqlite3 ou postgresql+psycopg://…"
+        "Utilisez sqlite:///chemin/fichier.sqlite3 ou postgresql+psycopg://…",
+        field="db",
+    )
+
+
+def database_unavailable(exc: BaseException) -> str | None:
+    """A French message when ``exc`` says the database cannot be used (busy, not initialised, unreachable), else
+    None."""
+    if not isinstance(exc, OperationalError):
+        return None
+    if is_busy_error(exc):
+        return (
+            "la base de données est occupée par une autre opération (un import d'adresses, par exemple) : "
+            "réessayez dans un instant."
+        )
+    if "no such table" in str(exc.orig).lower():
+        return (
+            "la base de données n'est pas initialisée. Lancez « voisinage db init » ou vérifiez l'adresse de la base."
+        )
+    return (
+        f"la base de données est inaccessible ({exc.orig}). Lancez « voisinage db init » si elle n'existe pas "
+        "encore, ou vérifiez l'adresse de la base."
     )
 
 

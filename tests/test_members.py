@@ -210,8 +210,8 @@ def test_referent_of_the_sector_or_mairie_agent_verifies(world):
         with pytest.raises(PermissionDeniedError):
             verify_member(session, referent, _member(session, east_id), method="document")
         now = utcnow()
-        west = verify_member(session, referent, _member(session, west_id), method="visit", note="vu le 12", now=now)
-        assert (west.status, west.verified_by_id, west.verification_method) == ("verified", referent_id, "visit")
+        west = verify_member(session, referent, _member(session, west_id), method="visite", note="vu le 12", now=now)
+        assert (west.status, west.verified_by_id, west.verification_method) == ("verified", referent_id, "visite")
         assert west.verified_at == now and can_post(west, now)
         east = verify_member(session, _actor(session, agent_id), _member(session, east_id), method="document")
         assert east.verified_by_id == agent_id

@@ -16,10 +16,13 @@ EXPECTED: dict[Action, dict[str, str]] = {
     Action.EXPORT_OWN_DATA: {RES: "s", R: "s", AG: "s", AD: "s", G: "s", P: "s"},
     Action.DELETE_OWN_ACCOUNT: {RES: "s", R: "s", AG: "s", AD: "s", G: "s"},
     Action.ACCEPT_CHARTER: {RES: "s", R: "s", AG: "s", AD: "s", G: "s"},
+    Action.SET_OWN_CREDENTIALS: {RES: "s", R: "s", AG: "s", AD: "s", G: "s", P: "s"},
     Action.POST_ALERT: {RES: "C", R: "C", AG: "C", AD: "C"},
     Action.RECEIVE_ALERTS: {RES: "S", R: "S", AG: "C", AD: "C", G: "C"},
     Action.VIEW_ALERTS: {RES: "S", R: "S", AG: "C", AD: "C", G: "C"},
     Action.MODERATE_ALERTS: {R: "F", AG: "C", AD: "C"},
+    Action.HANDLE_ALERTS: {AG: "C", AD: "C", G: "C"},
+    Action.BROADCAST: {AG: "C", AD: "C", G: "C"},
     Action.LIST_MEMBERS: {R: "F", AG: "C", AD: "C", P: "*"},
     Action.VIEW_MEMBER: {R: "F", AG: "C", AD: "C", P: "*"},
     Action.REGISTER_MEMBER: {AG: "C", AD: "C", P: "*"},
@@ -29,6 +32,7 @@ EXPECTED: dict[Action, dict[str, str]] = {
     Action.SUSPEND_MEMBER: {AG: "C", AD: "C", P: "*"},
     Action.EXCLUDE_MEMBER: {AD: "C", P: "*"},
     Action.LIFT_SANCTION: {AG: "C", AD: "C", P: "*"},
+    Action.RESET_SECOND_FACTOR: {AG: "C", AD: "C", P: "*"},
     Action.EXPORT_MEMBER_DATA: {AD: "C", P: "*"},
     Action.DELETE_MEMBER: {AD: "C", P: "*"},
     Action.ASSIGN_REFERENT: {AD: "C", P: "*"},
@@ -116,7 +120,7 @@ def test_can_respects_scope(short, action, context):
             require(actor, action, commune_id=commune, sector_code=sector, member_id=member, gendarmerie_open=True)
 
 
-@pytest.mark.parametrize("action", [Action.VIEW_ALERTS, Action.RECEIVE_ALERTS, Action.VIEW_STATS])
+@pytest.mark.parametrize("action", [Action.VIEW_ALERTS, Action.RECEIVE_ALERTS, Action.HANDLE_ALERTS, Action.VIEW_STATS])
 def test_gendarmerie_sees_nothing_while_access_closed(action):
     actor = _actor(G)
     assert can(actor, action, commune_id=1, gendarmerie_open=True)

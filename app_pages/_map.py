@@ -1,0 +1,31 @@
+"""Showing a folium map in a page: assets made local, then streamlit-folium."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import folium
+import streamlit as st
+
+
+@st.cache_data(show_spinner=False)
+def commune_streets(insee: str, path: str, boundary_wkb: bytes) -> Any:
+    """The commune's streets (WGS84 lines clipped to its boundary) from the OSM file; shared by every user."""
+    import shapely
+
+    from gis import read_street_file
+
+    boundary = shapely.from_wkb(boundary_wkb)
+    streets = read_street_file(path).to_crs(4326)
+    lines = shapely.union_all(streets.geometry.clip(boundary).values)
+    return shapely.simplify(lines, 0.00002)
+
+
+def show_map(folium_map: folium.Map, *, key: str, height: int = 560) -> dict[str, Any]:
+    """Render ``folium_map`` (local Leaflet only) and return what the user clicked."""
+    from streamlit_folium import st_folium  # type: ignore[import-untyped]
+
+    from layers import localize
+
+    localize(folium_map)
+    return st_folium(folium_map, key=key, height=height, use_container_width=True, returned_objects=["last_clicked"])

@@ -1,0 +1,144 @@
+"""folium layer builders: pure functions from plain data (WGS84 geometries, strings) to folium objects.
+
+Every user-supplied string goes through :func:`layers.map_text` before it reaches a popup or a tooltip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import folium
+import shapely
+from folium.plugins import HeatMap
+
+from layers._assets import localize
+from layers._escape import map_text
+from layers._tiles import TileSpec
+
+OUTLINE_STYLE = {"color": "#1f2937", "weight": 3, "fill": False}
+SECTOR_STYLE = {"color": "#2563eb", "weight": 1.5, "fillColor": "#93c5fd", "fillOpacity": 0.15}
+HOME_STYLE = {"color": "#b91c1c", "weight": 3, "fillColor": "#fca5a5", "fillOpacity": 0.3}
+STREET_STYLE = {"color": "#6b7280", "weight": 1, "opacity": 0.8}
+
+
+@dataclass(frozen=True)
+class SectorShape:
+    """A sector as drawn: its code, its name, its outline (WGS84)."""
+
+    code: str
+    name: str
+    geometry: shapely.Geometry
+
+
+@dataclass(frozen=True)
+class MapAlert:
+    """An alert as drawn, at its *displayed* location (never the exact point for residents)."""
+
+    lon: float
+    lat: float
+    category: str
+    text: str
+    when: str = ""
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    """A heat map cell: its centre (WGS84) and its weight (number of alerts)."""
+
+    lon: float
+    lat: float
+    weight: float
+
+
+def _feature(geometry: shapely.Geometry) -> dict:
+    return {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(geometry)}  # type: ignore[arg-type]
+
+
+def base_map(bounds: tuple[float, float, float, float], tiles: TileSpec, *, height: str = "100%") -> folium.Map:
+    """An empty map fitted to ``bounds`` (lon/lat min-max), with the base tiles of ``tiles`` (or none).
+
+    Scripts and style sheets point to the copies served by Voisinage (no CDN).
+    """
+    minx, miny, maxx, maxy = bounds
+    folium_map = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        tiles=None,
+        zoom_start=13,
+        control_scale=True,
+        height=height,
+        prefer_canvas=False,
+    )
+    if tiles.url is not None:
+        folium.TileLayer(tiles=tiles.url, attr=map_text(tiles.attribution), name="fond", max_zoom=19).add_to(folium_map)
+    folium_map.fit_bounds([[miny, minx], [maxy, maxx]])
+    return localize(folium_map)
+
+
+def commune_outline(name: str, boundary: shapely.Geometry) -> folium.GeoJson:
+    """The commune's outline, with its name as tooltip."""
+    return folium.GeoJson(
+        _feature(boundary),
+        name="commune",
+        style_function=lambda _f: OUTLINE_STYLE,
+        tooltip=folium.Tooltip(map_text(name)),
+    )
+
+
+def sectors_layer(sectors: Iterable[SectorShape], home: Iterable[str] = ()) -> folium.FeatureGroup:
+    """The sectors, each with its name as tooltip; the sectors of ``home`` (codes) are highlighted."""
+    highlighted = set(home)
+    group = folium.FeatureGroup(name="secteurs")
+    for sector in sectors:
+        style = HOME_STYLE if sector.code in highlighted else SECTOR_STYLE
+        folium.GeoJson(
+            _feature(sector.geometry),
+            style_function=lambda _f, style=style: style,
+            tooltip=folium.Tooltip(map_text(sector.name)),
+        ).add_to(group)
+    return group
+
+
+def alerts_layer(alerts: Iterable[MapAlert]) -> folium.FeatureGroup:
+    """The alerts at their displayed location: a circle each, the category as tooltip, the text in a popup."""
+    group = folium.FeatureGroup(name="alertes")
+    for alert in alerts:
+        body = f"<strong>{map_text(alert.category)}</strong><br>{map_text(alert.text)}"
+        if alert.when:
+            body += f"<br><small>{map_text(alert.when)}</small>"
+        folium.CircleMarker(
+            location=[alert.lat, alert.lon],
+            radius=7,
+            color="#b45309",
+            fill=True,
+            fill_color="#f59e0b",
+            fill_opacity=0.8,
+            tooltip=folium.Tooltip(map_text(alert.category)),
+            popup=folium.Popup(body, max_width=300),
+        ).add_to(group)
+    return group
+
+
+def heat_layer(cells: Sequence[HeatCell]) -> HeatMap:
+    """Heat cells as a leaflet.heat layer (weights scaled to the largest cell)."""
+    top = max((c.weight for c in cells), default=1.0) or 1.0
+    return localize(
+        HeatMap(
+            [[c.lat, c.lon, c.weight / top] for c in cells],
+            name="chaleur",
+            radius=25,
+            blur=20,
+            min_opacity=0.3,
+        )
+    )
+
+
+def streets_layer(streets: shapely.Geometry) -> folium.GeoJson:
+    """The commune's own streets (lines, WGS84) as the map's background when there are no tiles."""
+    return folium.GeoJson(
+        _feature(streets),
+        name="rues",
+        style_function=lambda _f: STREET_STYLE,
+        interactive=False,
+        control=False,
+    )

@@ -1,0 +1,33 @@
+"""The ASGI application: ``st.App`` over ``streamlit_app.py`` with the project's routes and middleware."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from settings import PROJECT_ROOT
+
+STREAMLIT_SCRIPT = PROJECT_ROOT / "streamlit_app.py"
+
+
+def build_app() -> Any:
+    """Build the app: Streamlit, the routes of :mod:`server.routes`, the security headers.
+
+    Raises
+    ------
+    InputError
+        When the map tiles setting is invalid.
+    """
+    import streamlit as st
+    from starlette.middleware import Middleware
+
+    from layers import tile_spec
+    from server._headers import SecurityHeadersMiddleware
+    from server.routes import routes
+    from services._config import settings
+
+    tiles = tile_spec(settings().map_tiles)
+    return st.App(
+        STREAMLIT_SCRIPT,
+        routes=routes(),
+        middleware=[Middleware(SecurityHeadersMiddleware, tile_origin=tiles.origin)],
+    )

@@ -1,0 +1,31 @@
+"""Running the app under uvicorn (what ``voisinage serve`` calls)."""
+
+from __future__ import annotations
+
+
+def serve(host: str, port: int) -> None:
+    """Serve the app on ``host:port`` until interrupted (the database is the services' one: ``--db`` or the setting).
+
+    On PostGIS, refuses to start when the database role could bypass row-level security
+    (``store.check_app_role``).
+    """
+    import uvicorn
+
+    import services
+    import store
+    from server import build_app
+    from services._config import settings
+
+    check_app_role = getattr(store, "check_app_role", None)
+    if check_app_role is not None:
+        check_app_role(services.engine())
+    services.start()
+    uvicorn.run(
+        build_app(),
+        host=host,
+        port=port,
+        proxy_headers=True,
+        forwarded_allow_ips=settings().trusted_proxies,
+        log_level="warning",
+        access_log=False,
+    )

@@ -1,0 +1,23 @@
+"""What the services set up explicitly for each process: the domains' RGPD hooks and the notifications' outbox
+hooks (every change to an alert or a member writes its messages in its own transaction).
+
+The members domain exports and deletes what other domains hold about a member through hooks those domains
+register (:func:`community.register_exporter`, :func:`community.register_anonymiser`). They are registered
+here, by :func:`start`, not as a side effect of importing a package: the app and the dispatcher call
+:func:`services.start` at start-up, and every RGPD service calls it again before it runs (registering is
+idempotent and costs two dictionary writes, so a hook replaced meanwhile is put back).
+"""
+
+from __future__ import annotations
+
+
+def start() -> None:
+    """Register the RGPD hooks of every domain that holds member data (alerts), and the outbox hooks of
+    ``notify`` with its configuration from the settings (also called when the services' engine is made)."""
+    import notify
+    from alerts import register_rgpd_hooks
+    from services._config import notify_config
+
+    register_rgpd_hooks()
+    notify.configure(notify_config())
+    notify.register_hooks()

@@ -1,0 +1,89 @@
+"""The commune's charter: publish a version, read the current one, accept it (or record a paper acceptance)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from services._community import aware, in_commune, member_of, own_member
+from services._core import Actor, ServiceError
+
+__all__ = ["Acceptance", "CharterInfo", "accept", "current", "publish"]
+
+
+@dataclass(frozen=True)
+class CharterInfo:
+    """One version of a commune's charter."""
+
+    commune_id: int
+    version: int
+    text: str
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """A member's acceptance of a charter version; ``channel`` is ``web`` (themself) or ``paper`` (recorded)."""
+
+    member_id: int
+    version: int
+    channel: str
+    accepted_at: datetime
+
+
+def publish(actor: Actor, commune: str | None, text: str, *, now: datetime | None = None) -> CharterInfo:
+    """Publish a new version of the charter: every member has to accept it again before posting."""
+    from community import publish_charter
+
+    with in_commune(actor, commune) as (session, found):
+        charter = publish_charter(session, actor, found.id, text, now=now)
+        return CharterInfo(found.id, charter.version, charter.text, aware(charter.published_at))  # type: ignore[arg-type]
+
+
+def current(actor: Actor | None, commune: str | None) -> CharterInfo | None:
+    """The charter in force (anyone may read it, before signing up too), or None when none is published."""
+    from community import current_charter
+
+    with in_commune(actor, commune) as (session, found):
+        charter = current_charter(session, found.id)
+        if charter is None:
+            return None
+        return CharterInfo(found.id, charter.version, charter.text, aware(charter.published_at))  # type: ignore[arg-type]
+
+
+def accept(
+    actor: Actor,
+    commune: str | None = None,
+    email: str | None = None,
+    *,
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Acceptance:
+    """Accept the current charter: the actor themself (``email`` None or their own), or, for ``email``, an
+    agent or the operator recording a signed paper acceptance (audited as recorded by them, channel ``paper``).
+
+    ``version`` is the version the person read (default: the current one); a stale version is refused.
+
+    Raises
+    ------
+    ServiceError
+        ``field="charter"``: no charter published, or not the current version; ``field="actor"``: not allowed.
+    """
+    from community import Action, accept_charter, authorize, current_charter
+
+    with in_commune(actor, commune) as (session, found):
+        member = own_member(session, actor) if email is None else member_of(session, found, email)
+        charter = current_charter(session, found.id)
+        if charter is None:
+            raise ServiceError(f"La commune de {found.name} n'a pas encore publié de charte.", field="charter")
+        if member.id == actor.member_id:
+            authorize(session, actor, Action.ACCEPT_CHARTER, member_id=member.id)
+            channel, recorder = "web", None
+        else:
+            # Recording a signed paper form is part of registering members on paper.
+            authorize(session, actor, Action.REGISTER_MEMBER, commune_id=member.commune_id)
+            channel, recorder = "paper", actor
+        done = accept_charter(
+            session, member, charter.version if version is None else version, channel=channel, actor=recorder, now=now
+        )
+        return Acceptance(member.id, charter.version, done.channel, aware(done.accepted_at))  # type: ignore[arg-type]

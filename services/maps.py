@@ -1,0 +1,60 @@
+"""What the map of a commune shows a signed-in member: its outline, its active sectors, their own sectors.
+
+Geometries are shapely objects in EPSG:4326, ready for :mod:`layers`. Alerts come from :mod:`services.alerts`
+(their displayed location), never from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import shapely
+
+from services._core import Actor, ServiceError, unit_of_work
+
+
+@dataclass(frozen=True)
+class MapSector:
+    """One sector of the active set: code, name, outline (WGS84)."""
+
+    code: str
+    name: str
+    geometry: shapely.Geometry
+
+
+@dataclass(frozen=True)
+class CommuneMap:
+    """The commune's map: name, outline, active sectors, and the codes of the actor's own sectors."""
+
+    insee: str
+    name: str
+    boundary: shapely.Geometry
+    sectors: tuple[MapSector, ...]
+    own_sectors: frozenset[str]
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """lon/lat bounds of the commune."""
+        minx, miny, maxx, maxy = shapely.bounds(self.boundary)
+        return (float(minx), float(miny), float(maxx), float(maxy))
+
+
+def commune_map(actor: Actor) -> CommuneMap:
+    """The map of the actor's commune.
+
+    Raises
+    ------
+    ServiceError
+        ``field="commune"`` when the actor belongs to no commune (the platform operator).
+    """
+    from community._placement import active_sectors
+    from store.schema import Commune
+
+    if actor.commune_id is None:
+        raise ServiceError("Ce compte n'est rattaché à aucune commune.", field="commune")
+    with unit_of_work(actor.commune_id) as session:
+        commune = session.get(Commune, actor.commune_id)
+        if commune is None:
+            raise ServiceError("Commune introuvable.", field="commune")
+        sectors = tuple(MapSector(s.code, s.name, s.geom) for s in active_sectors(session, commune))
+        return CommuneMap(commune.insee, commune.name, commune.boundary, sectors, frozenset(actor.sectors))

@@ -1,0 +1,233 @@
+"""``voisinage serve`` end to end: a real server process, Debian's chromium driven by Playwright.
+
+Sign-in sets an HttpOnly session cookie that survives a reload; sign-out revokes the session server-side;
+a wrong password sets no cookie; every response carries the security headers; with no tiles, not one
+request leaves 127.0.0.1 and the map is painted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from app_support import chromium_path, running_server
+from conftest import skip_or_fail
+
+from data.demo_accounts import DEMO_ACCOUNTS
+
+RESIDENT = DEMO_ACCOUNTS[0]
+OTHER = DEMO_ACCOUNTS[1]
+WAIT_MS = 90_000  # generous: the machine is shared
+
+
+@pytest.fixture(scope="module")
+def server(demo_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("app")
+    with running_server(demo_db_url, folder / "serve.log") as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    path = chromium_path()
+    if path is None:
+        skip_or_fail("chromium absent (make test installs it: apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=path, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+def _csrf(client: httpx.Client, base: str) -> str:
+    page = client.get(f"{base}/auth/login")
+    assert page.status_code == 200
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found is not None
+    return found.group(1)
+
+
+def test_healthz(server):
+    answer = httpx.get(f"{server}/healthz")
+    assert (answer.status_code, answer.text) == (200, "ok")
+
+
+@pytest.mark.parametrize("path", ["/", "/healthz", "/auth/login", "/assets/map/leaflet/leaflet.js", "/nope"])
+def test_security_headers_on_every_response(server, path):
+    headers = httpx.get(f"{server}{path}").headers
+    csp = headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'self'" in csp
+    assert "'unsafe-eval'" not in csp and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+    assert "http" not in csp  # no third party when tiles are off
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_map_frame_policy_allows_only_its_inline_script(server):
+    headers = httpx.get(f"{server}/component/streamlit_folium.st_folium/index.html").headers
+    script_src = headers["content-security-policy"].split("script-src")[1].split(";")[0]
+    assert script_src.strip() == "'self' 'unsafe-inline'"
+
+
+def test_wrong_password_sets_no_session_cookie(server):
+    with httpx.Client() as client:
+        token = _csrf(client, server)
+        answer = client.post(
+            f"{server}/auth/login", data={"email": OTHER.email, "password": "pas-le-bon-mot", "csrf": token}
+        )
+    assert answer.status_code == 401
+    assert "incorrect" in answer.text
+    assert "voisinage_session" not in answer.headers.get("set-cookie", "")
+
+
+def test_login_without_the_csrf_token_is_refused(server):
+    with httpx.Client() as client:
+        _csrf(client, server)
+        answer = client.post(f"{server}/auth/login", data={"email": RESIDENT.email, "password": RESIDENT.password})
+    assert answer.status_code == 403
+    assert "voisinage_session" not in answer.headers.get("set-cookie", "")
+
+
+def test_login_sets_an_httponly_lax_cookie_and_redirects(server):
+    with httpx.Client() as client:
+        token = _csrf(client, server)
+        answer = client.post(
+            f"{server}/auth/login", data={"email": RESIDENT.email, "password": RESIDENT.password, "csrf": token}
+        )
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+    cookie = answer.headers["set-cookie"]
+    assert cookie.startswith("voisinage_session=")
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
+    assert "voisinage_session" not in answer.headers["location"]
+
+
+def test_secure_cookie_behind_https_proxy(server):
+    with httpx.Client() as client:
+        token = _csrf(client, server)
+        answer = client.post(
+            f"{server}/auth/login",
+            data={"email": RESIDENT.email, "password": RESIDENT.password, "csrf": token},
+            headers={"x-forwarded-proto": "https"},
+        )
+    assert answer.status_code == 303
+    assert "Secure" in answer.headers["set-cookie"]
+
+
+def _sign_in(page: Any, base: str, email: str, password: str) -> None:
+    page.goto(f"{base}/auth/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/", timeout=WAIT_MS)
+
+
+def test_session_survives_reload_and_sign_out_revokes_it(server, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, server, RESIDENT.email, RESIDENT.password)
+    page.get_by_text("Mon secteur —").wait_for(timeout=WAIT_MS)
+    session = next(c for c in context.cookies() if c["name"] == "voisinage_session")
+    assert session["httpOnly"] and session["sameSite"] == "Lax"
+    assert page.evaluate("document.cookie").find("voisinage_session") == -1
+
+    page.reload()
+    page.get_by_text("Mon secteur —").wait_for(timeout=WAIT_MS)
+
+    page.goto(f"{server}/auth/logout")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/auth/login\?out=1$"), timeout=WAIT_MS)
+    assert not [c for c in context.cookies() if c["name"] == "voisinage_session"]
+    context.close()
+
+    # The old cookie, replayed, no longer opens anything: the session was revoked server-side.
+    replay = browser.new_context()
+    replay.add_cookies([{k: session[k] for k in ("name", "value", "domain", "path")}])
+    again = replay.new_page()
+    again.goto(f"{server}/")
+    again.get_by_role("link", name="Se connecter").wait_for(timeout=WAIT_MS)
+    assert again.get_by_text("Mon secteur —").count() == 0
+    replay.close()
+
+
+def test_map_is_painted_with_no_request_leaving_localhost(server, browser):
+    context = browser.new_context()
+    outside: list[str] = []
+    blocked: list[str] = []
+
+    def watch(request: Any) -> None:
+        if not re.match(r"^(https?|wss?)://127\.0\.0\.1:\d+/|^(data|blob|about):", request.url):
+            outside.append(request.url)
+
+    context.on("request", watch)
+    page = context.new_page()
+    page.on("console", lambda message: "Content Security Policy" in message.text and blocked.append(message.text))
+    _sign_in(page, server, RESIDENT.email, RESIDENT.password)
+    frame_locator = page.frame_locator("iframe[title*='streamlit_folium']")
+    # 9 sectors + the commune's outline, drawn as SVG paths by Leaflet.
+    frame_locator.locator("path.leaflet-interactive").nth(9).wait_for(timeout=WAIT_MS)
+    painted = frame_locator.locator("path.leaflet-interactive").count()
+    assert painted >= 10
+    highlighted = frame_locator.locator("path.leaflet-interactive[stroke='#b91c1c']").count()
+    assert highlighted == 1  # my sector
+    assert outside == []
+    assert blocked == []
+    context.close()
+
+
+def _invite_staff(db_url: str, email: str) -> str:
+    """A new mairie agent named by the operator (as ``voisinage members add --role mairie_agent``)."""
+    from services import Actor, reset_engine, use_database
+    from services.members import name_staff
+
+    use_database(db_url)
+    try:
+        registered = name_staff(Actor.operator(), "91999", email=email, name="Nouvel agent", role="mairie_agent")
+    finally:
+        use_database(None)
+        reset_engine()
+    assert registered.invitation_token
+    return registered.invitation_token
+
+
+def test_invitation_then_totp_enrolment_with_a_qr_code(server, demo_db_url):
+    import pyotp
+
+    token = _invite_staff(demo_db_url, "nouvel.agent@demo.voisinage.fr")
+    password = "Marronnier-Orsay-2026"
+    with httpx.Client(base_url=server) as client:
+        page = client.get("/auth/invitation")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        weak = client.post("/auth/invitation", data={"token": token, "password": "court", "csrf": csrf})
+        assert weak.status_code == 400 and "mot de passe" in weak.text.lower()
+        chosen = client.post("/auth/invitation", data={"token": token, "password": password, "csrf": csrf})
+        assert chosen.status_code == 303 and chosen.headers["location"] == "/auth/login?password=1"
+        again = client.post("/auth/invitation", data={"token": token, "password": password, "csrf": csrf})
+        assert again.status_code == 400  # the code works once
+
+        signed = client.post(
+            "/auth/login", data={"email": "nouvel.agent@demo.voisinage.fr", "password": password, "csrf": csrf}
+        )
+        assert signed.status_code == 303 and signed.headers["location"] == "/auth/totp"
+        enrol = client.get("/auth/totp")
+        assert enrol.status_code == 200
+        assert 'src="data:image/svg+xml' in enrol.text  # the QR code is drawn here, not by a third party
+        secret = re.search(r"<code>([A-Z2-7 ]+)</code>", enrol.text).group(1).replace(" ", "")
+        wrong = client.post("/auth/totp", data={"totp": "000000", "csrf": csrf})
+        assert wrong.status_code == 400
+        done = client.post("/auth/totp", data={"totp": pyotp.TOTP(secret).now(), "csrf": csrf})
+        assert done.status_code == 303 and done.headers["location"] == "/"
+
+
+def test_forgotten_password_answers_the_same_for_unknown_addresses(server):
+    with httpx.Client(base_url=server) as client:
+        csrf = _csrf(client, server)
+        known = client.post("/auth/forgot", data={"email": OTHER.email, "csrf": csrf})
+        unknown = client.post("/auth/forgot", data={"email": "personne@example.org", "csrf": csrf})
+        refused = client.post("/auth/forgot", data={"email": OTHER.email})
+    assert known.status_code == unknown.status_code == 200
+    assert "Si un compte existe" in known.text and "Si un compte existe" in unknown.text
+    assert refused.status_code == 403

@@ -1,0 +1,126 @@
+"""Map layers: user text escaped for HTML and JS template strings, no CDN, tiles setting (no browser)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import shapely
+
+from gis import InputError
+from layers import (
+    ASSET_ROUTE,
+    HeatCell,
+    MapAlert,
+    SectorShape,
+    alerts_layer,
+    base_map,
+    commune_outline,
+    heat_layer,
+    localize,
+    map_text,
+    sectors_layer,
+    streets_layer,
+    tile_spec,
+)
+
+PAYLOADS = [
+    "<script>window.__pwned=1</script>",
+    "<img src=x onerror=window.__pwned=1>",
+    "`;window.__pwned=1;`",
+    "${window.__pwned=1}",
+    "\\`${window.__pwned=1}",
+    "</div><svg onload=window.__pwned=1>",
+    "\"'><a href=javascript:window.__pwned=1>x</a>",
+]
+BOX = shapely.box(2.15, 48.68, 2.20, 48.71)
+
+
+def _rendered(*texts: str) -> str:
+    folium_map = base_map(BOX.bounds, tile_spec("none"))
+    name = " ".join(texts)
+    commune_outline(name, BOX).add_to(folium_map)
+    sectors_layer([SectorShape("A", name, shapely.box(2.15, 48.68, 2.17, 48.70))], home={"A"}).add_to(folium_map)
+    alerts_layer([MapAlert(2.16, 48.69, name, name, name)]).add_to(folium_map)
+    return folium_map.get_root().render()
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_map_text_leaves_nothing_active(payload):
+    escaped = map_text(payload)
+    assert not set(escaped) & set("<>`$\\{}\"'")
+    assert "&lt;" in escaped or "<" not in payload
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_payload_never_reaches_the_page_raw(payload):
+    html = _rendered(payload)
+    assert payload not in html
+    assert "window.__pwned=1" in html  # the text is there, shown as text
+    # In folium's JS template strings (popups, tooltips) no interpolation and no tag from the user survive.
+    for literal in re.findall(r"`(.*?)`", html, flags=re.DOTALL):
+        assert "${" not in literal
+        assert not re.search(r"<(script|img|svg|a)\b", literal, flags=re.IGNORECASE)
+
+
+def test_text_is_shown_as_typed():
+    import html
+
+    text = "Vélo volé `rue` ${x} \\ <b>"
+    assert html.unescape(map_text(text)) == text
+
+
+def test_no_third_party_url_in_a_map():
+    html = _rendered("Orsay")
+    heat = base_map(BOX.bounds, tile_spec("none"))
+    heat_layer([HeatCell(2.16, 48.69, 4), HeatCell(2.17, 48.7, 1)]).add_to(heat)
+    streets_layer(shapely.LineString([(2.15, 48.68), (2.2, 48.71)])).add_to(heat)
+    for page in (html, heat.get_root().render()):
+        assert re.findall(r"https?://[^\s\"'`)]+", page) == []
+        assert f"{ASSET_ROUTE}/leaflet/leaflet.js" in page
+    assert f"{ASSET_ROUTE}/leaflet.heat/leaflet-heat.js" in heat.get_root().render()
+
+
+def test_localize_refuses_an_unknown_cdn_resource():
+    import folium
+
+    folium_map = folium.Map(tiles=None)
+    marker = folium.Marker([48.7, 2.18]).add_to(folium_map)
+    marker.default_js = [("mystery", "https://cdn.example.org/mystery.js")]
+    with pytest.raises(ValueError, match="mystery"):
+        localize(folium_map)
+
+
+def test_sector_home_highlighted_and_named():
+    layer = sectors_layer([SectorShape("A", "Les Ulis <nord>", BOX), SectorShape("B", "Sud", BOX)], home={"B"})
+    folium_map = base_map(BOX.bounds, tile_spec("none"))
+    layer.add_to(folium_map)
+    html = folium_map.get_root().render()
+    assert "Les Ulis &lt;nord&gt;" in html
+    assert html.count('"#b91c1c"') >= 1  # the home sector's colour, once
+
+
+@pytest.mark.parametrize(
+    ("setting", "origin"),
+    [
+        ("none", None),
+        ("", None),
+        ("ign", "https://data.geopf.fr"),
+        ("osm", "https://tile.openstreetmap.org"),
+        ("https://tiles.example.fr:8443/{z}/{x}/{y}.png", "https://tiles.example.fr:8443"),
+    ],
+)
+def test_tile_settings(setting, origin):
+    assert tile_spec(setting).origin == origin
+
+
+@pytest.mark.parametrize("bad", ["ftp://x/{z}/{x}/{y}", "https://x/tiles.png", "javascript:alert(1)//{z}{x}{y}"])
+def test_bad_tile_template_is_refused_in_french(bad):
+    with pytest.raises(InputError, match="fonds de carte") as caught:
+        tile_spec(bad)
+    assert caught.value.field == "map_tiles"
+
+
+def test_tiles_layer_when_tiles_are_on():
+    html = base_map(BOX.bounds, tile_spec("osm")).get_root().render()
+    assert "tile.openstreetmap.org" in html
