@@ -31,6 +31,8 @@ NOT_COMMUNE_DATA = {
     "spatial_ref_sys": "PostGIS's catalogue",
     "addresses": "public BAN data (row-level security all the same: written in the platform scope only)",
     "address_imports": "BAN import runs (row-level security all the same: platform scope only)",
+    "sms_nonces": "nonces of the SMS gateway's signed requests (replay guard)",
+    "notify_counters": "platform-wide named counters (SMS sent per day)",
 }
 
 
