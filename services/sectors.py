@@ -178,7 +178,7 @@ def import_sectors(
     from services._config import sector_rules, settings
 
     try:
-        gdf = read_vector_file(file, max_mb=settings().max_upload_mb)
+        gdf = read_vector_file(file, max_mb=settings().max_upload_mb, keep_missing=True)
     except InputError as exc:
         raise _as_service_error(exc, "file") from exc
     with unit_of_work() as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 import time
@@ -10,13 +11,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gis._errors import InputError
 from settings import get_settings
+from store._text import install_guard
+
+# Every ORM flush checks its text values against the one text policy (store/_text.py).
+install_guard()
 
 # SQLite's messages when another connection holds the lock (SQLITE_BUSY / SQLITE_LOCKED).
 _BUSY_MESSAGES = ("database is locked", "database is busy", "database table is locked")
@@ -150,3 +155,25 @@ def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     finally:
         if immediate:
             held.discard(key)
+
+
+def _lock_id(key: str) -> int:
+    """A signed 64-bit advisory lock id for ``key`` (PostgreSQL's ``pg_advisory_xact_lock`` takes a bigint)."""
+    return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def serialised(engine: Engine, key: str) -> Iterator[Session]:
+    """One transaction that runs alone among those serialised on ``key`` (read-then-write made atomic).
+
+    PostGIS: a transaction-level advisory lock on a hash of ``key`` (other keys are not held up). SQLite:
+    ``BEGIN IMMEDIATE``, the database's write lock taken at the start (SQLite has no finer lock), so keep
+    the transaction short. Concurrent callers wait (SQLite's ``busy_timeout``), they do not fail.
+    """
+    with transaction(engine) as session:
+        if is_postgis(engine):
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_id(key)})
+        else:
+            # Opens the transaction now: a writing transaction starts with BEGIN IMMEDIATE (the write lock).
+            session.connection()
+        yield session
