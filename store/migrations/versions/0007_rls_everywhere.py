@@ -20,7 +20,7 @@ On SQLite nothing changes (one commune per embedded database; see the README).
 
 Revision ID: 0007_rls_everywhere
 Revises: 0001_foundation
-Depends on: 0002_members, 0006_alerts_version
+Depends on: 0002_members, 0006_alerts_version, 0010_absences
 """
 
 from __future__ import annotations
@@ -30,14 +30,14 @@ from alembic import op
 revision = "0007_rls_everywhere"
 down_revision = "0001_foundation"
 branch_labels = ("isolation",)
-depends_on = ("0002_members", "0006_alerts_version")
+depends_on = ("0002_members", "0006_alerts_version", "0010_absences")
 
 LOOKUP_ROLE = "voisinage_lookup"
 COMMUNE = "NULLIF(current_setting('voisinage.commune_id', true), '')::integer"
 PLATFORM = "(coalesce(current_setting('voisinage.platform', true), '') = 'on')"
 
 # Tables with a commune_id column (NOT NULL): the row's commune must be the bound one.
-BY_COMMUNE = ("sector_sets", "charters", "referent_assignments", "gendarmerie_access_changes")
+BY_COMMUNE = ("sector_sets", "charters", "referent_assignments", "gendarmerie_access_changes", "absences")
 # Tables whose commune_id may be NULL (platform rows, seen in the platform scope only).
 BY_COMMUNE_OR_PLATFORM = ("members", "audit_log")
 # Tables reaching a commune through a foreign key: visible when the parent row is.
