@@ -12,9 +12,10 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import psycopg
+import shapely
 from sqlalchemy import Engine, select
 
 from sectors import _generation as generation
@@ -25,7 +26,13 @@ from store import is_postgis, transaction
 from store._spatial import SINGLE_SQL_POSTGIS, locate_many_postgis
 from store.schema import Sector
 
+if TYPE_CHECKING:
+    import psycopg
+
 MIN_CELLS, MAX_CELLS = 1 << 16, 1 << 24
+# Single look-ups answered by testing every sector before the grid is worth building (a one-point command
+# never pays for the grid, nor for importing scipy).
+DIRECT_LOOKUPS = 16
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,7 @@ class Locator:
         self._rows: list = []  # (id, code, name, geom) of the loaded set
         self._grid: GridLocator | None = None
         self._pg: psycopg.Connection | None = None
+        self._direct_left = DIRECT_LOOKUPS
 
     # ------------------------------------------------------------------ state
     def _fresh(self) -> None:
@@ -84,6 +92,7 @@ class Locator:
                     self._hits = {r.id: SectorHit(r.id, r.code, r.name) for r in rows}
                     self._rows = rows
                     self._grid = None
+                    self._direct_left = DIRECT_LOOKUPS
                     self.sector_set_id = set_id
             self._checked, self._generation = now, generation.current()
 
@@ -103,7 +112,17 @@ class Locator:
             )
         return self._grid
 
+    def _direct(self, lon: float, lat: float) -> int:
+        """The grid's answer without the grid: every sector tested (``intersects_xy``, smallest id wins)."""
+        if not (np.isfinite(lon) and np.isfinite(lat)) or not self._rows:
+            return OUTSIDE
+        geoms = np.array([r.geom for r in self._rows], dtype=object)
+        hits = [r.id for r, hit in zip(self._rows, shapely.intersects_xy(geoms, lon, lat), strict=True) if hit]
+        return int(min(hits)) if hits else OUTSIDE
+
     def _pg_conn(self) -> psycopg.Connection:
+        import psycopg
+
         if self._pg is None or self._pg.closed:
             url = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
             self._pg = psycopg.connect(url, autocommit=True)
@@ -142,6 +161,9 @@ class Locator:
         if self.sector_set_id is None:
             return OUTSIDE
         if not self.postgis:
+            if self._grid is None and self._direct_left > 0:
+                self._direct_left -= 1
+                return self._direct(float(lon), float(lat))
             return self._grid_locator().locate(float(lon), float(lat))
         row = (
             self._pg_conn()

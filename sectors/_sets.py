@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
@@ -17,6 +16,9 @@ from sectors import _generation as generation
 from sectors._rules import RuleReport, check_rules
 from store._text import check_values
 from store.schema import Commune, Sector, SectorSet, SetStatus, utcnow
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 NAME_FIELDS = ("nom", "name", "NOM", "Name", "NAME", "secteur", "SECTEUR", "Secteur", "label", "libelle", "LIBELLE")
 CODE_FIELDS = ("code", "CODE", "id_secteur", "code_secteur")
@@ -340,6 +342,9 @@ def sets_of(session: Session, commune: Commune) -> list[SectorSet]:
 
 def to_geodataframe(sector_set: SectorSet) -> gpd.GeoDataFrame:
     """The sectors of a set as a GeoDataFrame in EPSG:4326 (for export)."""
+    import geopandas as gpd
+    import pandas as pd
+
     rows = pd.DataFrame(
         {
             "code": [s.code for s in sector_set.sectors],
