@@ -17,6 +17,7 @@ from gis import (
     repair_polygonal,
     to_metric,
 )
+from store._rls import bind_commune, bind_platform
 from store.schema import Commune
 
 if TYPE_CHECKING:
@@ -76,8 +77,10 @@ def register_commune(session: Session, insee: str, name: str, boundary: shapely.
         boundary=boundary,
         area_m2=float(to_metric(boundary, epsg).area),
     )
+    bind_platform(session)  # creating a commune is a platform operation
     session.add(commune)
     session.flush()
+    bind_commune(session, commune.id)
     return commune
 
 
@@ -88,6 +91,8 @@ def registered_commune(session: Session, code: str) -> Commune | None:
 
 def get_commune(session: Session, insee: str) -> Commune:
     """The registered commune ``insee``: the one commune look-up of every package and service.
+
+    The transaction is bound to that commune (PostGIS row-level security: only its rows are seen from now on).
 
     Raises
     ------
@@ -105,6 +110,7 @@ def get_commune(session: Session, insee: str) -> Commune:
             "(voisinage commune add).",
             field="commune",
         )
+    bind_commune(session, commune.id)
     return commune
 
 
