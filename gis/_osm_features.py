@@ -101,21 +101,17 @@ def _read_geojson(path: Path) -> OsmFeatures:
     if raw.empty:
         return empty
     polygonal = raw.geom_type.isin(["Polygon", "MultiPolygon"])
-    place_rows = raw.iloc[0:0]
+    places = empty.places
     if "place" in raw.columns and "name" in raw.columns:
-        place_rows = raw[raw["place"].notna() & raw["name"].notna() & (polygonal | raw.geom_type.eq("Point"))]
-    building_rows = raw.iloc[0:0]
+        rows = raw[raw["place"].notna() & raw["name"].notna() & (polygonal | raw.geom_type.eq("Point"))]
+        places = _places(
+            rows["name"].astype(str).tolist(), rows["place"].astype(str).tolist(), list(rows.geometry.array), crs
+        )
+    buildings = empty.buildings
     if "building" in raw.columns:
-        building_rows = raw[raw["building"].notna() & raw["building"].ne("no") & polygonal]
-    return OsmFeatures(
-        _places(
-            place_rows["name"].astype(str).tolist(),
-            place_rows["place"].astype(str).tolist(),
-            list(place_rows.geometry.array),
-            crs,
-        ),
-        _buildings(list(building_rows.geometry.array), crs),
-    )
+        rows = raw[raw["building"].notna() & raw["building"].ne("no") & polygonal]
+        buildings = _buildings(list(rows.geometry.array), crs)
+    return OsmFeatures(places, buildings)
 
 
 def read_osm_features(path: str | Path) -> OsmFeatures:

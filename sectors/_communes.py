@@ -18,6 +18,7 @@ from gis import (
     repair_polygonal,
     to_metric,
 )
+from store._rls import bind_commune, bind_platform
 from store.schema import Commune
 
 if TYPE_CHECKING:
@@ -77,8 +78,10 @@ def register_commune(session: Session, insee: str, name: str, boundary: BaseGeom
         boundary=boundary,
         area_m2=float(to_metric(boundary, epsg).area),
     )
+    bind_platform(session)  # creating a commune is a platform operation
     session.add(commune)
     session.flush()
+    bind_commune(session, commune.id)
     return commune
 
 
@@ -89,6 +92,8 @@ def registered_commune(session: Session, code: str) -> Commune | None:
 
 def get_commune(session: Session, insee: str) -> Commune:
     """The registered commune ``insee``: the one commune look-up of every package and service.
+
+    The transaction is bound to that commune (PostGIS row-level security: only its rows are seen from now on).
 
     Raises
     ------
@@ -106,6 +111,7 @@ def get_commune(session: Session, insee: str) -> Commune:
             "(voisinage commune add).",
             field="commune",
         )
+    bind_commune(session, commune.id)
     return commune
 
 
