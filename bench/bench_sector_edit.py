@@ -19,6 +19,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from bench._harness import BenchContext, latencies, timed
 from data.synthetic import voronoi_sectors
@@ -35,18 +36,18 @@ INSEE = "91471"
 N_SECTORS = 200
 
 
-def _orsay_boundary() -> shapely.Geometry:
+def _orsay_boundary() -> BaseGeometry:
     communes = gpd.read_file(ESSONNE)
     return communes.loc[communes["code"] == INSEE, "geometry"].iloc[0]
 
 
-def _cut(sector_m: shapely.Geometry) -> shapely.LineString:
+def _cut(sector_m: BaseGeometry) -> shapely.LineString:
     c = sector_m.representative_point()
     _, miny, _, maxy = sector_m.bounds
     return shapely.LineString([(c.x, miny - 20), (c.x, maxy + 20)])
 
 
-def _pure(ctx: BenchContext, sectors: gpd.GeoDataFrame, commune_m: shapely.Geometry) -> None:
+def _pure(ctx: BenchContext, sectors: gpd.GeoDataFrame, commune_m: BaseGeometry) -> None:
     metric = [to_metric(g, 2154) for g in sectors.geometry]
     codes = [f"S{i:03d}" for i in range(len(metric))]
     names = list(sectors["nom"])
@@ -69,7 +70,7 @@ def _pure(ctx: BenchContext, sectors: gpd.GeoDataFrame, commune_m: shapely.Geome
     )
 
 
-def _service(ctx: BenchContext, sectors: gpd.GeoDataFrame, boundary: shapely.Geometry) -> None:
+def _service(ctx: BenchContext, sectors: gpd.GeoDataFrame, boundary: BaseGeometry) -> None:
     from community import Actor
     from sectors import import_sector_set, register_commune
     from services import reset_engine, use_database
@@ -125,7 +126,7 @@ def _service(ctx: BenchContext, sectors: gpd.GeoDataFrame, boundary: shapely.Geo
             engine.dispose()
 
 
-def _generation(ctx: BenchContext, boundary: shapely.Geometry) -> None:
+def _generation(ctx: BenchContext, boundary: BaseGeometry) -> None:
     if not ORSAY_STREETS.is_file():
         print(f"(fichier absent : {ORSAY_STREETS}, génération non mesurée)")
         return
