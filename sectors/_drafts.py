@@ -79,12 +79,12 @@ def _sector(draft: SectorSet, code: str, field: str = "sector") -> Sector:
     )
 
 
-def _shape(geom: shapely.Geometry) -> BaseGeometry:
-    """The stubs type stored and projected geometries as ``shapely.Geometry``; they are shapely shapes."""
+def _shape(geom: BaseGeometry) -> BaseGeometry:
+    """The stubs type stored and projected geometries as ``BaseGeometry``; they are shapely shapes."""
     return cast(BaseGeometry, geom)
 
 
-def _polygons(geom: shapely.Geometry) -> Polygon | MultiPolygon:
+def _polygons(geom: BaseGeometry) -> Polygon | MultiPolygon:
     return cast(Polygon | MultiPolygon, geom)
 
 
@@ -105,7 +105,7 @@ def _store_drawn(commune: Commune, sector: Sector, geom_wgs84: BaseGeometry) -> 
     sector.area_m2 = float(_shape(to_metric(geom_wgs84, commune.crs_epsg)).area)
 
 
-def _metric_as_is(commune: Commune, geom: shapely.Geometry) -> BaseGeometry:
+def _metric_as_is(commune: Commune, geom: BaseGeometry) -> BaseGeometry:
     """``geom`` in metres; an invalid one is projected vertex by vertex so that it stays as invalid as drawn."""
     if _shape(geom).is_valid:
         return _shape(to_metric(geom, commune.crs_epsg))
