@@ -15,6 +15,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -38,7 +39,11 @@ N_SECTORS = 200
 
 def _orsay_boundary() -> BaseGeometry:
     communes = gpd.read_file(ESSONNE)
-    return communes.loc[communes["code"] == INSEE, "geometry"].iloc[0]
+    return cast(BaseGeometry, communes.loc[communes["code"] == INSEE, "geometry"].iloc[0])
+
+
+def _metric(geom: object) -> BaseGeometry:
+    return cast(BaseGeometry, to_metric(cast(BaseGeometry, geom), 2154))
 
 
 def _cut(sector_m: BaseGeometry) -> shapely.LineString:
@@ -48,7 +53,7 @@ def _cut(sector_m: BaseGeometry) -> shapely.LineString:
 
 
 def _pure(ctx: BenchContext, sectors: gpd.GeoDataFrame, commune_m: BaseGeometry) -> None:
-    metric = [to_metric(g, 2154) for g in sectors.geometry]
+    metric = [_metric(g) for g in sectors.geometry]
     codes = [f"S{i:03d}" for i in range(len(metric))]
     names = list(sectors["nom"])
 
@@ -87,9 +92,7 @@ def _service(ctx: BenchContext, sectors: gpd.GeoDataFrame, boundary: BaseGeometr
             commune = register_commune(session, INSEE, "Orsay", boundary)
             stored = import_sector_set(session, commune, sectors, activate=True).sector_set
             codes = [s.code for s in stored.sectors]
-            lines = [
-                shapely.to_geojson(transform_geom(_cut(to_metric(s.geom, 2154)), 2154, 4326)) for s in stored.sectors
-            ]
+            lines = [shapely.to_geojson(transform_geom(_cut(_metric(s.geom)), 2154, 4326)) for s in stored.sectors]
         use_database(url)
         try:
             order = np.argsort([-len(line) for line in lines])[:8].tolist()  # any sectors; a few different ones
@@ -137,7 +140,7 @@ def _generation(ctx: BenchContext, boundary: BaseGeometry) -> None:
         features = load_osm_features(ORSAY_STREETS, boundary, 2154)
         result = generate_sectors(
             streets,
-            to_metric(boundary, 2154),
+            _metric(boundary),
             n_sectors=10,
             places=features.places,
             buildings=features.buildings,
@@ -161,6 +164,6 @@ def run(ctx: BenchContext) -> None:
     box = shapely.box(*boundary.bounds)
     sectors = voronoi_sectors(box.bounds, N_SECTORS, seed=12, densify=None if ctx.quick else 2e-4)
     print(f"{len(sectors)} secteurs, ≈{shapely.get_num_coordinates(sectors.geometry).mean():.0f} sommets chacun")
-    _pure(ctx, sectors, to_metric(box, 2154))
+    _pure(ctx, sectors, _metric(box))
     _service(ctx, sectors, box)
     _generation(ctx, boundary)
