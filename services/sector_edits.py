@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from sectors._diff import MovedMember, SectorChange
-    from store.schema import Commune
+    from store.schema import Commune, SectorSet
 
 GeoJSON = str | Mapping[str, Any]
 
@@ -237,7 +237,7 @@ def _block_at(commune: Commune, at: tuple[float, float], streets: Path | None) -
 
 
 def _shape(geom: object) -> BaseGeometry:
-    """The stubs type stored and projected geometries as ``shapely.Geometry``; they are shapely shapes."""
+    """The stubs type stored and projected geometries as ``BaseGeometry``; they are shapely shapes."""
     return cast("BaseGeometry", geom)
 
 
@@ -258,20 +258,27 @@ def draft_version(actor: Actor, commune: str) -> int | None:
         return draft.version if draft is not None else None
 
 
+def _version_or_draft(session: Session, commune: Commune, version: int | None) -> SectorSet:
+    from sectors import get_set
+    from sectors._drafts import find_draft
+
+    found = get_set(session, commune, version) if version is not None else find_draft(session, commune)
+    if found is None:
+        raise ServiceError(
+            "La commune n'a pas de brouillon de découpage : modifiez un secteur d'abord.", field="version"
+        )
+    return found
+
+
 def validate(actor: Actor, commune: str, *, version: int | None = None) -> Validation:
     """Every problem of version ``version`` (default: the working draft), with its geometry and its fix."""
-    from sectors import get_set
-    from sectors._drafts import find_draft, layout_problems
+    from sectors._drafts import layout_problems
     from sectors._validation import KIND_LABELS
     from services._config import sector_rules
 
     with unit_of_work() as session:
         com = _commune_for(session, actor, commune)
-        sset = get_set(session, com, version) if version is not None else find_draft(session, com)
-        if sset is None:
-            raise ServiceError(
-                "La commune n'a pas de brouillon de découpage : modifiez un secteur d'abord.", field="version"
-            )
+        sset = _version_or_draft(session, com, version)
         found = layout_problems(sset, com, sector_rules())
         return Validation(
             sset.version,
@@ -297,18 +304,13 @@ def diff(actor: Actor, commune: str, *, version: int | None = None) -> DraftDiff
     from sqlalchemy import select
 
     from gis import to_metric, transform_xy
-    from sectors import active_set, get_set
+    from sectors import active_set
     from sectors._diff import Layout, diff_layouts
-    from sectors._drafts import find_draft
     from store.schema import Address, Member, MemberStatus
 
     with unit_of_work() as session:
         com = _commune_for(session, actor, commune)
-        draft = get_set(session, com, version) if version is not None else find_draft(session, com)
-        if draft is None:
-            raise ServiceError(
-                "La commune n'a pas de brouillon de découpage : modifiez un secteur d'abord.", field="version"
-            )
+        draft = _version_or_draft(session, com, version)
         active = active_set(session, com)
         epsg = com.crs_epsg
 

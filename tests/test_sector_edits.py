@@ -261,3 +261,77 @@ def test_cli_split_and_merge_print_the_draft_version(engine: Engine, db_url: str
     assert result.exit_code == 0, result.output
     assert all(line.split("\t")[1] == "inchangé" for line in result.stdout.splitlines())
     np.testing.assert_equal(len(result.stdout.splitlines()), len(grid))
+
+
+def test_sector_names_follow_the_text_policy(db_url: str, grid: dict[str, str]) -> None:
+    with pytest.raises(InputError, match="contrôle") as caught:
+        edits.rename_sector(OPERATOR, BOURAY, grid["Secteur B2"], name="Bourg\x1b[31m")
+    assert caught.value.field == "name"
+    with pytest.raises(InputError, match="déjà un secteur nommé"):
+        edits.rename_sector(OPERATOR, BOURAY, grid["Secteur B2"], name="Secteur A1")
+    assert edits.rename_sector(OPERATOR, BOURAY, grid["Secteur B2"], name="  Le   bourg ").version == 2
+
+
+ORSAY_STREETS = "osm/orsay_91471_highways_subset_2021-03-11.geojson"
+
+
+def test_cli_move_block_picks_the_block_between_the_streets(engine: Engine, db_url: str, shared_file) -> None:
+    from gis import block_adjacency, load_streets
+    from sectors import generate_sectors, import_sector_set, load_boundary, register_commune
+    from tests.helpers import ESSONNE_IGN
+
+    boundary = load_boundary(shared_file(ESSONNE_IGN), "91471", max_mb=50)
+    streets_file = shared_file(ORSAY_STREETS)
+    streets = load_streets(streets_file, boundary, 2154)
+    result = generate_sectors(streets, to_metric(boundary, 2154), n_sectors=6)
+    output = result.sectors.to_crs(4326).rename(columns={"name": "nom"})[["nom", "geometry"]]
+    with transaction(engine) as session:
+        commune = register_commune(session, "91471", "Orsay", boundary)
+        import_sector_set(session, commune, output, activate=True)
+    blocks = result.blocks
+    adjacency = block_adjacency(blocks)
+    sector_of = blocks["sector"].to_numpy()
+    counts = blocks["sector"].value_counts()
+    pair = next(
+        (a, b)
+        for a, b in zip(adjacency["a"], adjacency["b"], strict=True)
+        if sector_of[a] != sector_of[b]
+        and counts[sector_of[a]] > 1
+        and adjacency.loc[(adjacency["a"] == a) & (adjacency["b"] == b), "length"].iloc[0] > 20
+    )
+    block = blocks.geometry.iloc[pair[0]]
+    here = transform_geom(block.representative_point(), 2154, 4326)
+    there = transform_geom(blocks.geometry.iloc[pair[1]].representative_point(), 2154, 4326)
+    target = locate(engine, "91471", there.x, there.y).code
+    source = locate(engine, "91471", here.x, here.y).code
+    use_database(db_url)
+    try:
+        moved = runner.invoke(
+            app,
+            [
+                "--db",
+                db_url,
+                "sectors",
+                "move-block",
+                "--commune",
+                "91471",
+                "--to",
+                target,
+                "--at",
+                str(here.x),
+                str(here.y),
+                "--streets",
+                str(streets_file),
+            ],
+        )
+        assert moved.exit_code == 0, moved.output
+        assert moved.stdout.strip() == "2"
+        with transaction(engine) as session:
+            com = get_commune(session, "91471")
+            before = {s.code: s.area_m2 for s in get_set(session, com, 1).sectors}
+            after = {s.code: s.area_m2 for s in get_set(session, com, 2).sectors}
+        assert after[target] - before[target] == pytest.approx(block.area, rel=0.01)
+        assert before[source] - after[source] == pytest.approx(block.area, rel=0.01)
+    finally:
+        use_database(None)
+        reset_engine()
