@@ -23,7 +23,7 @@ def _fetch_with_osmnx(boundary_wgs84: BaseGeometry) -> gpd.GeoDataFrame:
     """Download every way tagged highway/railway/waterway intersecting the polygon (osmnx → Overpass)."""
     import osmnx  # imported here: heavy, and only the online path needs it
 
-    return osmnx.features_from_polygon(boundary_wgs84, tags=dict.fromkeys(LINEAR_KEYS, True))
+    return osmnx.features_from_polygon(boundary_wgs84, tags=dict.fromkeys(LINEAR_KEYS, True))  # type: ignore[arg-type]
 
 
 def _to_overpass_geojson(features: gpd.GeoDataFrame) -> dict:

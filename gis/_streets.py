@@ -94,10 +94,10 @@ def read_osm_file(path: str | Path) -> gpd.GeoDataFrame:
             .with_filter(osmium.filter.KeyFilter(*LINEAR_KEYS))
         )
         for obj in processor:
-            if not obj.is_way() or len(obj.nodes) < 2:
+            if not obj.is_way() or len(obj.nodes) < 2:  # type: ignore[union-attr]
                 continue
             try:
-                wkb = factory.create_linestring(obj)
+                wkb = factory.create_linestring(obj)  # type: ignore[arg-type]
             except (RuntimeError, osmium.InvalidLocationError):
                 # A way whose nodes are missing from the extract (cut at the edge): skip it.
                 continue

@@ -14,7 +14,7 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from gis import InputError, as_multipolygon, to_metric, transform_geom
@@ -131,7 +131,7 @@ def _check_name(draft: SectorSet, name: str, *, but: Sector | None = None) -> st
     name = " ".join(name.split())
     if not name:
         raise InputError("Donnez un nom au secteur.", field="name")
-    check_values(Sector.__table__, {"name": name})  # the one text policy: length, control characters
+    check_values(cast(Table, Sector.__table__), {"name": name})  # the one text policy: length, control characters
     if any(s.name == name and s is not but for s in draft.sectors):
         raise InputError(f"Le brouillon a déjà un secteur nommé « {name} » : choisissez un autre nom.", field="name")
     return name

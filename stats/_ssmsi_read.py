@@ -418,12 +418,12 @@ def read_ssmsi(
 
     def chunks() -> Iterator[pd.DataFrame]:
         if layout.kind == REFERENCE:
-            yield _reference(pd.read_csv(path, **read), layout, path, resolve)
+            yield _reference(pd.read_csv(path, **read), layout, path, resolve)  # type: ignore[call-overload]
             return
         parse = {CURRENT: _current_chunk, OLD: _old_chunk, DEPARTEMENTS: _dep_chunk}[layout.kind]
         line = 2
         try:
-            for raw in pd.read_csv(path, chunksize=chunksize, **read):
+            for raw in pd.read_csv(path, chunksize=chunksize, **read):  # type: ignore[call-overload]
                 yield parse(raw, layout, path, line)
                 line += len(raw)
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
