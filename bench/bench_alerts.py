@@ -130,8 +130,8 @@ def _populate(engine: Engine, n_members: int, n_alerts: int) -> dict:
         with transaction(engine) as s:
             next_id = (s.scalar(select(Alert.id).order_by(Alert.id.desc()).limit(1)) or 0) + 1
             for j in range(start, min(n_alerts, start + batch)):
-                per = _perimeter(index, lon[j], lat[j])
                 shown = blur.display(lon[j], lat[j])
+                per = _perimeter(index, lon[j], lat[j], shown)
                 created = NOW - timedelta(hours=float(ages[j]))
                 status = "published" if j % 20 else "pending"
                 aid = next_id + (j - start)
@@ -167,10 +167,12 @@ def _populate(engine: Engine, n_members: int, n_alerts: int) -> dict:
     return {"commune_id": commune_id, "first_member": first_member, "boundary": boundary, "rng": rng}
 
 
-def _perimeter(index: object, lon: float, lat: float) -> object:
-    from alerts import diffusion_perimeter
+def _perimeter(index: object, lon: float, lat: float, shown: object) -> object:
+    """As posting draws it: from the displayed location (the exact point gives the home sectors only)."""
+    from alerts._perimeter import diffusion_perimeter, shown_perimeter
 
-    return diffusion_perimeter(index, lon, lat, 150.0)  # type: ignore[arg-type]
+    exact = diffusion_perimeter(index, lon, lat, 150.0)  # type: ignore[arg-type]
+    return shown_perimeter(index, shown, exact.home_ids, 150.0)  # type: ignore[arg-type]
 
 
 def _bench_posts(ctx: BenchContext, engine: Engine, world: dict, label: str, n_members: int) -> None:
