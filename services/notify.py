@@ -163,7 +163,13 @@ def dispatch(*, once: bool, stop: threading.Event | None = None, url: str | None
     from notify import Dispatcher
     from services._config import notify_config
 
+    import store
+
     made = engine(url)
+    # On PostGIS the dispatcher must run under a role that cannot bypass row-level security.
+    check_app_role = getattr(store, "check_app_role", None)
+    if check_app_role is not None and store.is_postgis(made):
+        check_app_role(made)
     dispatcher = Dispatcher(made, notify_config())
     if once:
         return dispatcher.run_once()

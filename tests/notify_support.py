@@ -128,3 +128,22 @@ def config(smtp: SmtpSink | None = None, gateway: GatewaySink | None = None, **k
     }
     values.update(kw)
     return NotifyConfig(**values)  # type: ignore[arg-type]
+
+
+def add_residents(engine, commune_id: int, n: int, sector: str = "A1", prefix: str = "r") -> list[str]:
+    """``n`` verified residents of ``sector`` (bulk insert); returns their e-mails."""
+    from sqlalchemy import insert
+
+    from store import transaction
+    from store.schema import Member, MemberStatus, Role
+
+    emails = [f"{prefix}{i:06d}@voisins.fr" for i in range(n)]
+    rows = [
+        {"commune_id": commune_id, "email": e, "name": e[:7], "role": Role.RESIDENT, "status": MemberStatus.VERIFIED,
+         "sector_code": sector, "address_label": "", "registered_via": "web", "totp_enabled": False}
+        for e in emails
+    ]  # fmt: skip
+    with transaction(engine) as s:
+        for start in range(0, n, 500):
+            s.execute(insert(Member), rows[start : start + 500])
+    return emails
