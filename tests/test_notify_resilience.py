@@ -124,10 +124,7 @@ def test_two_dispatchers_at_once_on_postgis_never_send_twice(postgis_engine, sha
     rows = _emails(world)
     smtp = SmtpSink().start()
     try:
-        dispatchers = [
-            Dispatcher(postgis_engine, config(smtp, batch=20), rng=random.Random(i))
-            for i in range(2)
-        ]
+        dispatchers = [Dispatcher(postgis_engine, config(smtp, batch=20), rng=random.Random(i)) for i in range(2)]
         reports: list = []
         threads = [threading.Thread(target=lambda d=d: reports.append(d.run_once())) for d in dispatchers]
         for t in threads:
