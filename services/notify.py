@@ -160,10 +160,9 @@ def dispatch(*, once: bool, stop: threading.Event | None = None, url: str | None
     ServiceError
         On PostGIS, when the database role would bypass row-level security.
     """
+    import store
     from notify import Dispatcher
     from services._config import notify_config
-
-    import store
 
     made = engine(url)
     # On PostGIS the dispatcher must run under a role that cannot bypass row-level security.
