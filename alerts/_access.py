@@ -1,9 +1,7 @@
 """Who reads which alert, enforced in the data layer.
 
 - :func:`scoped` opens a transaction bound to one commune. On PostGIS it sets ``voisinage.commune_id``
-  with ``SET LOCAL`` (row-level security then hides every other commune's alerts, whatever the query) and,
-  when the connecting user would bypass row-level security (superuser, BYPASSRLS), switches to the
-  ``voisinage_app`` role for the transaction.
+  with ``SET LOCAL`` (row-level security then hides every other commune's rows, whatever the query).
 - :class:`Viewer` is a member as the alerts see them (role, sector, referent sectors, sanctions, whether
   the gendarmerie's access is open).
 - :func:`visible_alerts` is the one query every read path starts from: a resident sees the published
@@ -19,13 +17,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import DateTime, Engine, Select, String, and_, bindparam, cast, false, func, or_, select
+from sqlalchemy import DateTime, Engine, Select, and_, bindparam, false, or_, select
 from sqlalchemy.orm import Session
 
 from alerts._moderation import MODERATOR_ROLES, VISIBLE_STATUSES, Status
 from gis import InputError
-from store import is_postgis, transaction
-from store._rls import APP_ROLE, _switch_role_needed, bind_commune
+from store import transaction
+from store._rls import bind_commune, bind_scope_of
 from store.schema import (
     Alert,
     AlertSector,
@@ -118,29 +116,20 @@ _VIEWER_QUERY = (
 )
 
 
-# The same, binding the transaction to the member's commune on PostGIS in the same round trip (``members``
-# has no row-level security; the settings apply to the statements that follow).
-_COMMUNE_GUC = func.set_config("voisinage.commune_id", func.coalesce(cast(Member.commune_id, String), ""), True)
-_VIEWER_BINDING = _VIEWER_QUERY.add_columns(_COMMUNE_GUC.label("bound"))
-_VIEWER_BINDING_AS_APP = _VIEWER_BINDING.add_columns(func.set_config("role", APP_ROLE, True).label("as_app"))
-
-
 def load_viewer(session: Session, email: str, now: datetime, *, bind: bool = False) -> Viewer:
     """The member of e-mail ``email`` as a :class:`Viewer` (sanctions and referent sectors in force at ``now``).
 
-    With ``bind``, the transaction is also bound to the member's commune (as :func:`bind_commune` does).
+    With ``bind``, the transaction is first bound to the member's commune (:func:`store.bind_scope_of`: on
+    PostGIS, row-level security hides every member until then).
 
     Raises
     ------
     gis.InputError
         Unknown e-mail, or an account without a commune.
     """
-    query = _VIEWER_QUERY
-    engine = session.get_bind()
-    engine = engine if isinstance(engine, Engine) else engine.engine
-    if bind and is_postgis(engine):
-        query = _VIEWER_BINDING_AS_APP if _switch_role_needed(session, engine) else _VIEWER_BINDING
-    row = session.execute(query, {"email": email.strip().lower(), "now": now}).first()
+    if bind:
+        bind_scope_of(session, "email", email.strip().lower())
+    row = session.execute(_VIEWER_QUERY, {"email": email.strip().lower(), "now": now}).first()
     if row is None or row.status == MemberStatus.DELETED:
         raise InputError(f"Aucun membre n'a l'adresse électronique « {email} ».")
     if row.commune_id is None:

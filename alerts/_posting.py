@@ -35,17 +35,17 @@ from alerts._categories import (
     resolve_category,
 )
 from alerts._checks import (
-    AlertRefusedError,
     Outcome,
     RateLimitError,
     check_rate,
     check_text,
+    refusal,
 )
 from alerts._context import AlertConfig, as_utc, commune_context, now_or_utc
 from alerts._hooks import fire
 from alerts._perimeter import diffusion_perimeter, shown_perimeter
 from gis import InputError, check_lonlat_bounds, transform_geom
-from store import geocode, transaction
+from store import check_values, geocode, transaction
 from store.schema import (
     Alert,
     AlertEvent,
@@ -262,16 +262,15 @@ def _post_checked(
         raise InputError("Un administrateur de la plateforme ne publie pas d'alertes.")
     if not text:
         raise InputError("Le texte de l'alerte est vide : décrivez ce que vous avez vu.")
-    if len(text) > 2000:
-        raise InputError(f"Le texte fait {len(text)} caractères : 2 000 au plus.")
+    check_values(Alert.__table__, {"text": text})  # the one text policy: length and characters
     ctx = commune_context(session, viewer.commune_id, config)
     category = resolve_category(category_typed, ctx.categories)
     if not category.may_be_posted_by(viewer.role):
         raise InputError(f"La catégorie « {category.label} » est réservée à la mairie ou à la gendarmerie.")
     official = category.family == Family.OFFICIAL
     checked = check_text(text, ctx.policy, official_author=official)
-    if checked.outcome in (Outcome.EMERGENCY, Outcome.REFUSED):
-        raise AlertRefusedError(checked)
+    if checked.outcome in (Outcome.EMERGENCY, Outcome.REFUSED, Outcome.MUNICIPAL):
+        raise refusal(checked)
     if not official:
         check_rate([t for t in recent if t], now, max_posts=config.rate_posts, window=config.rate_window)
     lon, lat, address_label = _locate(session, viewer, lon, lat, address)

@@ -22,6 +22,7 @@ import h3
 import numpy as np
 import shapely
 from shapely import STRtree
+from shapely.geometry.base import BaseGeometry
 
 from gis._crs import require_metric
 from gis._normalize import fold, street_key
@@ -46,16 +47,17 @@ class DisplayedLocation:
         How many addresses the displayed location holds (k-anonymity; 0 for an exact point).
     cell:
         The H3 index of a cell ("" otherwise).
-    sector_id:
-        The sector the point belongs to, when drawn by :class:`gis.SectorBlurrer` (None otherwise).
+    sector_ids:
+        When drawn by :class:`gis.SectorBlurrer`: the sectors of the zone it is drawn in (a location shown as
+        its zone reaches exactly these sectors).
     """
 
     kind: str
-    geometry: shapely.Geometry
+    geometry: BaseGeometry
     label: str
     addresses: int
     cell: str = ""
-    sector_id: int | None = None
+    sector_ids: tuple[int, ...] = ()
 
     @property
     def anchor(self) -> tuple[float, float]:
@@ -109,7 +111,7 @@ def street_runs(
     return runs
 
 
-def _run_geometry(lons: np.ndarray, lats: np.ndarray) -> shapely.Geometry:
+def _run_geometry(lons: np.ndarray, lats: np.ndarray) -> BaseGeometry:
     coords = np.column_stack([lons, lats])
     return shapely.LineString(coords) if len(np.unique(coords, axis=0)) > 1 else shapely.Point(coords[0])
 
@@ -149,9 +151,9 @@ class LocationBlurrer:
         self.lons = np.asarray(lons, dtype=float)
         self.lats = np.asarray(lats, dtype=float)
         xs, ys = transform_xy(self.lons, self.lats, 4326, epsg)
-        self.tree = STRtree(shapely.points(xs, ys)) if len(xs) else None
+        self.tree = STRtree(shapely.points(xs, ys)) if len(xs) else None  # type: ignore[arg-type]
         self.segment_of = np.full(len(self.lons), -1, dtype=np.int64)
-        self.segments: list[tuple[shapely.Geometry, str, int]] = []
+        self.segments: list[tuple[BaseGeometry, str, int]] = []
         self._cut_streets(list(streets), list(numbers))
         self.counts = {
             res: Counter(h3.latlng_to_cell(la, lo, res) for lo, la in zip(self.lons, self.lats, strict=True))

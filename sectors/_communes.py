@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import shapely
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,17 +15,20 @@ from gis import (
     as_multipolygon,
     check_insee,
     metric_crs,
-    read_vector_file,
     repair_polygonal,
     to_metric,
 )
+from store._rls import bind_commune, bind_platform
 from store.schema import Commune
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 # Properties holding the INSEE code in the files communes hand over (IGN, OSM, cosmogony, Admin Express).
 INSEE_FIELDS = ("code", "ref:INSEE", "insee", "INSEE_COM", "code_insee", "CODE_INSEE", "INSEE")
 
 
-def pick_commune(gdf: gpd.GeoDataFrame, insee: str, source: str) -> shapely.Geometry:
+def pick_commune(gdf: gpd.GeoDataFrame, insee: str, source: str) -> BaseGeometry:
     """The boundary of commune ``insee`` in ``gdf``: the only feature, or the one whose INSEE field matches."""
     fields = [f for f in INSEE_FIELDS if f in gdf.columns]
     if fields:
@@ -47,6 +51,8 @@ def pick_commune(gdf: gpd.GeoDataFrame, insee: str, source: str) -> shapely.Geom
 
 def load_boundary(path: str | Path, insee: str, *, max_mb: float, min_area_ratio: float = 0.99) -> shapely.MultiPolygon:
     """Read, pick and validate the boundary of commune ``insee`` from a GeoJSON / GeoPackage / Shapefile."""
+    from gis import read_vector_file  # geopandas: only when a file is read
+
     code = check_insee(insee)
     gdf = read_vector_file(path, max_mb=max_mb)
     geom = pick_commune(gdf, code, Path(path).name)
@@ -55,7 +61,7 @@ def load_boundary(path: str | Path, insee: str, *, max_mb: float, min_area_ratio
     )
 
 
-def register_commune(session: Session, insee: str, name: str, boundary: shapely.Geometry) -> Commune:
+def register_commune(session: Session, insee: str, name: str, boundary: BaseGeometry) -> Commune:
     """Register a commune (boundary in EPSG:4326). Refuses a code already registered."""
     code = check_insee(insee)
     name = name.strip()
@@ -72,8 +78,10 @@ def register_commune(session: Session, insee: str, name: str, boundary: shapely.
         boundary=boundary,
         area_m2=float(to_metric(boundary, epsg).area),
     )
+    bind_platform(session)  # creating a commune is a platform operation
     session.add(commune)
     session.flush()
+    bind_commune(session, commune.id)
     return commune
 
 
@@ -84,6 +92,8 @@ def registered_commune(session: Session, code: str) -> Commune | None:
 
 def get_commune(session: Session, insee: str) -> Commune:
     """The registered commune ``insee``: the one commune look-up of every package and service.
+
+    The transaction is bound to that commune (PostGIS row-level security: only its rows are seen from now on).
 
     Raises
     ------
@@ -101,6 +111,7 @@ def get_commune(session: Session, insee: str) -> Commune:
             "(voisinage commune add).",
             field="commune",
         )
+    bind_commune(session, commune.id)
     return commune
 
 

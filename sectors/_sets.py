@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from gis import InputError, as_multipolygon, repair_all, to_metric
 from sectors import _generation as generation
 from sectors._rules import RuleReport, check_rules
+from store._text import check_values
 from store.schema import Commune, Sector, SectorSet, SetStatus, utcnow
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 NAME_FIELDS = ("nom", "name", "NOM", "Name", "NAME", "secteur", "SECTEUR", "Secteur", "label", "libelle", "LIBELLE")
 CODE_FIELDS = ("code", "CODE", "id_secteur", "code_secteur")
@@ -39,7 +43,7 @@ class PreparedSectors:
 
     rows: gpd.GeoDataFrame  # the polygonal features, in file order
     names: list[str]
-    geoms: list[shapely.Geometry]  # EPSG:4326, valid
+    geoms: list[BaseGeometry]  # EPSG:4326, valid
     referent_places: list[int]
     repaired: list[str]
     report: RuleReport
@@ -118,7 +122,7 @@ def _codes(session: Session, commune: Commune, gdf: gpd.GeoDataFrame, names: lis
             reused = by_name.get(name)
             code = reused if reused is not None and reused not in used else next(fresh)
         used.add(code)
-        codes.append(code[:64])
+        codes.append(code)
     return codes
 
 
@@ -167,9 +171,18 @@ def prepare_sectors(
         found = ", ".join(sorted(set(kinds.dropna()))) or "aucune géométrie"
         raise InputError(f"Le fichier ne contient aucun polygone (trouvé : {found}). Un secteur est une surface.")
     for i in np.flatnonzero(~polygonal.to_numpy()):
-        problems.append(f"L'objet n°{i + 1} n'est pas un polygone ({kinds.iloc[i]}) : retirez-le du fichier.")
+        geom = gdf.geometry.iloc[i]
+        if geom is None or geom.is_empty:
+            problems.append(f"L'objet n°{i + 1} n'a pas de géométrie : dessinez-le ou retirez-le du fichier.")
+        else:
+            problems.append(f"L'objet n°{i + 1} n'est pas un polygone ({kinds.iloc[i]}) : retirez-le du fichier.")
     gdf = gdf.loc[polygonal.to_numpy()].reset_index(drop=True)
     names = _names(gdf, name_field)
+    for i, name in enumerate(names):  # type: ignore[assignment]
+        try:
+            check_values(Sector.__table__, {"name": name})  # type: ignore[arg-type]
+        except InputError as exc:
+            problems.append(f"L'objet n°{i + 1} : {exc.message}")
     problems += _duplicates(names, "Le nom")
     places = _referent_places(gdf, names, problems)
     repair = repair_all(
@@ -190,7 +203,7 @@ def prepare_sectors(
     if not report.ok:
         raise InputError("Le découpage en secteurs est refusé :", report.problems)
     repaired = [label.removeprefix("Le secteur « ").removesuffix(" »") for label in repair.repaired]
-    return PreparedSectors(gdf, names, repair.geometries, places, repaired, report)
+    return PreparedSectors(gdf, names, repair.geometries, places, repaired, report)  # type: ignore[arg-type]
 
 
 def import_sector_set(
@@ -227,7 +240,7 @@ def import_sector_set(
     areas = shapely.area(np.asarray([to_metric(g, commune.crs_epsg) for g in geoms], dtype=object))
     for name, code, geom, n, area in zip(names, codes, geoms, prepared.referent_places, areas, strict=True):
         sector_set.sectors.append(
-            Sector(code=code, name=name[:200], referent_places=n, area_m2=float(area), geom=as_multipolygon(geom))
+            Sector(code=code, name=name, referent_places=n, area_m2=float(area), geom=as_multipolygon(geom))  # type: ignore[arg-type]
         )
     session.add(sector_set)
     session.flush()
@@ -330,6 +343,9 @@ def sets_of(session: Session, commune: Commune) -> list[SectorSet]:
 
 def to_geodataframe(sector_set: SectorSet) -> gpd.GeoDataFrame:
     """The sectors of a set as a GeoDataFrame in EPSG:4326 (for export)."""
+    import geopandas as gpd
+    import pandas as pd
+
     rows = pd.DataFrame(
         {
             "code": [s.code for s in sector_set.sectors],

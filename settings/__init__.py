@@ -178,10 +178,30 @@ class Settings(BaseSettings):
         gt=0,
         description="Heat map: cell size in metres (square side, or hexagon circumradius) in the commune's metric CRS.",
     )
+    # ---------------------------------------------------------------- absences (holiday watch)
+    absence_alert_radius_m: float = Field(
+        default=100.0,
+        gt=0,
+        description="An alert posted within this distance (metres) of the home of a member declared absent is "
+        "flagged to those who may see the absence (the mairie, the open gendarmerie, the trusted neighbour).",
+    )
     heat_min_count: int = Field(
         default=5,
         ge=1,
         description="Heat map: cells holding fewer alerts than this are dropped for non-staff roles.",
+    )
+    # ---------------------------------------------------------------- storage: isolation, locking, durability
+    migration_database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL: URL of the role that owns the tables and runs the migrations (voisinage db init). "
+        "Default: VOISINAGE_DATABASE_URL. In production the two differ: the app connects as a login role that owns "
+        "nothing, is not superuser and has no BYPASSRLS (db init creates it from VOISINAGE_DATABASE_URL).",
+    )
+    sqlite_busy_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Embedded SQLite: how long (seconds) a write waits for another writer (an address import, say) "
+        "before it is retried, then refused with a 'database busy' message.",
     )
 
     # ---------------------------------------------------------------- notifications (notify/, H7)

@@ -252,10 +252,10 @@ def test_a_resident_of_a_never_reads_an_alert_of_b_by_any_query_path(world) -> N
                     close_alert(world["engine"], alert_id, email, "fermé", now=T0)
 
 
-def test_postgis_row_level_security_isolates_communes(postgis_engine, shared_file) -> None:
+def test_postgis_row_level_security_isolates_communes(postgis_engine, postgis_app_engine, shared_file) -> None:
     """Row-level security exists on PostGIS only: this test runs there (never skipped on SQLite)."""
     world = build_world(postgis_engine, shared_file)
-    engine = world["engine"]
+    engine = postgis_app_engine  # the application's role: neither superuser nor owner
     assert is_postgis(engine)
     _post(world)
     _post(world, email="lea@lardy.fr", insee=LARDY)
@@ -267,17 +267,16 @@ def test_postgis_row_level_security_isolates_communes(postgis_engine, shared_fil
         # Writing into another commune is refused by the policy's WITH CHECK.
         with pytest.raises(Exception, match="row-level security"), s.begin_nested():
             s.execute(text("UPDATE alerts SET commune_id = :b"), {"b": world["bouray_id"]})
-    # Loading the acting member binds the transaction to their commune, in the same round trip.
+    # Loading the acting member binds the transaction to their commune (through the scope look-up).
     from alerts import load_viewer
 
     with transaction(engine) as s:
         viewer = load_viewer(s, "lea@lardy.fr", T0, bind=True)
-        assert s.execute(text("SELECT current_user")).scalar() == "voisinage_app"
+        assert s.execute(text("SELECT current_user")).scalar() != "voisinage_app"  # no role switch any more
         assert s.execute(text("SELECT current_setting('voisinage.commune_id')")).scalar() == str(viewer.commune_id)
         assert s.execute(text("SELECT count(*) FROM alerts")).scalar() == 1
     # Outside any commune binding, the application role sees nothing.
     with transaction(engine) as s:
-        s.execute(text("SET LOCAL ROLE voisinage_app"))
         assert s.execute(text("SELECT count(*) FROM alerts")).scalar() == 0
 
 
@@ -320,6 +319,23 @@ def test_feed_branches_never_walk_the_whole_commune_on_sqlite(sqlite_engine, sha
                 plan = " ".join(r[-1] for r in s.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
                 assert "ix_alerts_heat" not in plan and "SCAN alerts" not in plan, plan
                 assert "INDEX ix_alerts_author_created (author_id=?)" in plan or "ix_alert_sectors_feed" in plan, plan
+
+
+def test_reading_never_waits_for_a_writer_on_sqlite(sqlite_engine, shared_file) -> None:
+    """The feed and one alert are reads: while another connection holds SQLite's write lock (a long import),
+    they answer at once instead of queueing for the lock (and failing after the busy timeout)."""
+    import sqlite3
+
+    world = build_world(sqlite_engine, shared_file)
+    posted = _post(world)
+    writer = sqlite3.connect(sqlite_engine.url.database, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        assert [a["id"] for a in feed(sqlite_engine, "alice@a.fr", now=T0)] == [posted.alert_id]
+        assert get_alert(sqlite_engine, "mairie@a.fr", posted.alert_id, now=T0)["id"] == posted.alert_id
+    finally:
+        writer.rollback()
+        writer.close()
 
 
 def test_concurrent_retries_with_one_key_create_one_alert(world) -> None:
