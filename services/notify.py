@@ -68,20 +68,19 @@ def set_channels(
     """
     from community import Action, authorize, find_member, get_commune
     from notify import normalize_phone, parse_quiet
+    from store import bind_commune
     from store.schema import NotifyPrefs
 
     now = now or datetime.now(UTC)
     with unit_of_work(url=url) as session:
         place = get_commune(session, commune)
+        bind_commune(session, place.id)
         try:
             member = find_member(session, place, email)
         except ServiceError as exc:
             raise ServiceError(exc.message, field="email") from exc
         if actor.member_id != member.id:
             authorize(session, actor, Action.REGISTER_MEMBER, commune_id=place.id, sector_code=member.sector_code)
-        from store import bind_commune
-
-        bind_commune(session, place.id)
         prefs = session.get(NotifyPrefs, member.id)
         if prefs is None:
             prefs = NotifyPrefs(member_id=member.id, commune_id=place.id, email_on=True, sms_on=False, digest=True)
