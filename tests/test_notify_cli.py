@@ -53,7 +53,7 @@ def test_members_set_stores_the_choices_and_refuses_sms_without_a_number(world, 
     assert unknown.exit_code == 2 and "Aucun membre" in unknown.stderr
 
 
-def test_dispatch_once_sends_and_dead_letters_lists_failures(world, db_url, engine, monkeypatch) -> None:
+def test_dispatch_once_sends_and_dead_letters_lists_failures(world, db_url, engine, monkeypatch, request) -> None:
     smtp = SmtpSink().start()
     monkeypatch.setenv("VOISINAGE_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("VOISINAGE_SMTP_PORT", str(smtp.port))
@@ -64,7 +64,12 @@ def test_dispatch_once_sends_and_dead_letters_lists_failures(world, db_url, engi
         notify.register_hooks()
         lon, lat = inner_point(world["geoms"][(BOURAY, "A1")])
         post_alert(engine, "bob@a.fr", category="vol", text="Vélo volé cette nuit.", lon=lon, lat=lat, now=T0)
-        result = run(db_url, "dispatch", "--once")
+        dispatch_url = db_url
+        if engine.dialect.name == "postgresql":
+            refused = run(db_url, "dispatch", "--once")  # the tables' owner, a superuser: would bypass isolation
+            assert refused.exit_code == 2 and "Refus de démarrer" in refused.stderr and not smtp.messages
+            dispatch_url = request.getfixturevalue("postgis_app_url")
+        result = run(dispatch_url, "dispatch", "--once")
         assert result.exit_code == 0, result.stderr
         assert "Envoyés :" in result.stdout and "alice@a.fr" in smtp.recipients()
         with transaction(engine) as s:
