@@ -142,14 +142,15 @@ def feed(
     now: datetime | None = None,
 ) -> list[dict]:
     """The newest alerts the member of e-mail ``email`` may read, newest first, as JSON-ready dicts."""
-    with transaction(engine) as session:
+    # A read: on SQLite it must not take the write lock (BEGIN IMMEDIATE) nor wait behind a writer.
+    with transaction(engine, write=False) as session:
         viewer = load_viewer(session, email, now_or_utc(now), bind=True)
         return feed_for(session, viewer, limit=limit, before_id=before_id, config=config)
 
 
 def get_alert(engine: Engine, email: str, alert_id: int, *, now: datetime | None = None) -> dict:
     """One alert, if the member may read it (the same message whether it does not exist or is not theirs)."""
-    with transaction(engine) as session:
+    with transaction(engine, write=False) as session:
         viewer = load_viewer(session, email, now_or_utc(now), bind=True)
         alert = session.scalar(visible_alerts(viewer).where(Alert.id == alert_id))
         if alert is None:

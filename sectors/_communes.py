@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import shapely
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 INSEE_FIELDS = ("code", "ref:INSEE", "insee", "INSEE_COM", "code_insee", "CODE_INSEE", "INSEE")
 
 
-def pick_commune(gdf: gpd.GeoDataFrame, insee: str, source: str) -> shapely.Geometry:
+def pick_commune(gdf: gpd.GeoDataFrame, insee: str, source: str) -> BaseGeometry:
     """The boundary of commune ``insee`` in ``gdf``: the only feature, or the one whose INSEE field matches."""
     fields = [f for f in INSEE_FIELDS if f in gdf.columns]
     if fields:
@@ -60,7 +61,7 @@ def load_boundary(path: str | Path, insee: str, *, max_mb: float, min_area_ratio
     )
 
 
-def register_commune(session: Session, insee: str, name: str, boundary: shapely.Geometry) -> Commune:
+def register_commune(session: Session, insee: str, name: str, boundary: BaseGeometry) -> Commune:
     """Register a commune (boundary in EPSG:4326). Refuses a code already registered."""
     code = check_insee(insee)
     name = name.strip()

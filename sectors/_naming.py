@@ -9,7 +9,6 @@ the set: a duplicate takes a third street, then a compass hint (« nord », « s
 from __future__ import annotations
 
 import re
-from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -60,7 +59,7 @@ def street_label(name: str) -> str:
     return name
 
 
-def _ranked_streets(sector: shapely.Geometry, named: gpd.GeoDataFrame, tree: shapely.STRtree) -> list[str]:
+def _ranked_streets(sector: BaseGeometry, named: gpd.GeoDataFrame, tree: shapely.STRtree) -> list[str]:
     """Named streets of one sector, by length inside it (edge length counted half)."""
     hits = tree.query(sector.buffer(_EDGE_BAND_M))
     if len(hits) == 0:
@@ -143,7 +142,7 @@ def sector_names(
     streets: gpd.GeoDataFrame,
     *,
     places: gpd.GeoDataFrame | None = None,
-    boundary: shapely.Geometry | None = None,
+    boundary: BaseGeometry | None = None,
 ) -> list[str]:
     """A unique French name for each sector, after what a resident would recognise.
 
@@ -179,7 +178,7 @@ def sector_names(
     tree = shapely.STRtree(np.asarray(named.geometry.array))
     ranked = [_ranked_streets(g, named, tree) for g in geoms]
     depth = [2] * len(geoms)
-    area = cast(BaseGeometry, shapely.union_all(geoms) if boundary is None else boundary)
+    area = shapely.union_all(geoms) if boundary is None else boundary
     centre = area.centroid if not area.is_empty else shapely.Point(0, 0)
     radius = float(np.sqrt(area.area / np.pi)) if not area.is_empty else 0.0
     fallback: list[str] = []
@@ -237,10 +236,10 @@ def sector_names(
 _ORDINALS = ("", "bis", "ter", "quater", "quinquies", "sexies", "septies", "octies", "nonies", "decies")
 
 
-def elongation(geom: shapely.Geometry) -> float:
+def elongation(geom: BaseGeometry) -> float:
     """Length over width of the minimum rotated rectangle (1 for a square)."""
     rect = shapely.minimum_rotated_rectangle(geom)
-    coords = np.asarray(rect.exterior.coords) if rect.geom_type == "Polygon" else np.zeros((3, 2))
+    coords = np.asarray(rect.exterior.coords) if rect.geom_type == "Polygon" else np.zeros((3, 2))  # type: ignore[attr-defined]
     sides = np.hypot(*np.diff(coords[:3], axis=0).T)
     short = float(sides.min())
     return float(sides.max() / short) if short > 0 else float("inf")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,8 @@ def _fmt_area(m2: float) -> str:
 
 def check_rules(
     names: Sequence[str],
-    sectors_m: Sequence[shapely.Geometry],
-    commune_m: shapely.Geometry,
+    sectors_m: Sequence[BaseGeometry],
+    commune_m: BaseGeometry,
     *,
     within_tolerance_m: float = 1.0,
     overlap_tolerance_m2: float = 1.0,
@@ -83,9 +84,9 @@ def check_rules(
     inside = shapely.covers(allowed, geoms)
     for i in np.flatnonzero(~inside):
         excess = float(shapely.difference(geoms[i], commune_m).area)
-        report.outside[names[i]] = excess
+        report.outside[names[i]] = excess  # type: ignore[call-overload]
         report.problems.append(
-            f"Le secteur « {names[i]} » déborde de la commune ({_fmt_area(excess)} hors limites, tolérance "
+            f"Le secteur « {names[i]} » déborde de la commune ({_fmt_area(excess)} hors limites, tolérance "  # type: ignore[call-overload]
             f"{within_tolerance_m:g} m)."
         )
     # Pairwise overlaps through a spatial index; neighbours that only touch (most pairs of a partition) are

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape as xml_escape
@@ -41,8 +42,34 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+# Column names are ASCII identifiers (CSV, Excel); the report's headers are French, with their accents.
+_HEADER_WORDS = {
+    "annee": "année",
+    "categorie": "catégorie",
+    "delai": "délai",
+    "delais": "délais",
+    "departement": "département",
+    "departementale": "départementale",
+    "diffusees": "diffusées",
+    "evolution": "évolution",
+    "menages": "ménages",
+    "moderation": "modération",
+    "periode": "période",
+    "publiees": "publiées",
+    "referent": "référent",
+    "referents": "référents",
+    "verifies": "vérifiés",
+    "pct": "(%)",
+    "mille": "1 000",
+    "1000": "1 000",
+    "median": "médian",
+    "mediane": "médiane",
+}
+
+
 def _header(name: str) -> str:
-    return name.replace("_", " ").capitalize()
+    words = [_HEADER_WORDS.get(w, w) for w in name.split("_")]
+    return " ".join(words).capitalize()
 
 
 def sections(report: QuarterlyReport) -> list[tuple[str, list[str], list[list[str]]]]:
@@ -78,7 +105,7 @@ def _cells_caption(report: QuarterlyReport) -> str:
     return f"Cellules {kind} de {fr_number(report.heat.cell_m, 0)} m, projection EPSG:{report.heat.crs}."
 
 
-def _fit(data: MapData, width: float, height: float, margin: float = 6.0):  # noqa: ANN202
+def _fit(data: MapData, width: float, height: float, margin: float = 6.0) -> Callable[[np.ndarray], np.ndarray]:
     minx, miny, maxx, maxy = data.bounds
     span_x, span_y = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
     scale = min((width - 2 * margin) / span_x, (height - 2 * margin) / span_y)

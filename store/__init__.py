@@ -21,7 +21,16 @@ if TYPE_CHECKING:
         import_ban,
         reverse_geocode,
     )
-    from store._engine import database_unavailable, is_busy_error, is_postgis, make_engine, serialised, transaction
+    from store._engine import (
+        database_unavailable,
+        is_busy_error,
+        is_postgis,
+        make_engine,
+        serialised,
+        transaction,
+        upsert_insert,
+        wkb_column,
+    )
     from store._migrate import upgrade
     from store._provision import InitReport, init_database
     from store._rls import bind_commune, bind_platform, bind_scope_of, check_app_role
@@ -53,4 +62,6 @@ __all__ = [
     "serialised",
     "transaction",
     "upgrade",
+    "upsert_insert",
+    "wkb_column",
 ]

@@ -177,3 +177,18 @@ def serialised(engine: Engine, key: str) -> Iterator[Session]:
             # Opens the transaction now: a writing transaction starts with BEGIN IMMEDIATE (the write lock).
             session.connection()
         yield session
+
+
+def upsert_insert(bind: Any) -> Any:
+    """The dialect's ``insert`` construct with ``on_conflict_do_update`` (PostgreSQL or SQLite) for ``bind``
+    (an engine, connection or session): the one place outside the migrations that picks it by backend."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    engine = bind.get_bind() if hasattr(bind, "get_bind") else bind
+    return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+
+
+def wkb_column(bind: Any, column: str) -> str:
+    """SQL selecting geometry ``column`` as WKB on ``bind``'s backend (PostGIS: ``ST_AsBinary``; SQLite: as stored)."""
+    engine = bind.get_bind() if hasattr(bind, "get_bind") else bind
+    return f"ST_AsBinary({column})" if engine.dialect.name == "postgresql" else column
