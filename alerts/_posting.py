@@ -29,7 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from alerts import _moderation as mod
-from alerts._access import Viewer, load_viewer, visibility_clause
+from alerts._access import Viewer, load_viewer, scoped, visibility_clause
 from alerts._categories import (
     Family,
     resolve_category,
@@ -231,7 +231,7 @@ def _record_offer(engine: Engine, viewer: Viewer, offered: DuplicateSuspectedErr
     from community._permissions import Actor
 
     actor = Actor(role=viewer.role, member_id=viewer.member_id, commune_id=viewer.commune_id)  # type: ignore[arg-type]
-    with transaction(engine) as session:
+    with scoped(engine, viewer.commune_id) as session:
         ids = [d.id for d in offered.duplicates]
         record(session, actor, "viewed", DUPLICATE_OFFER, ids[0], commune_id=viewer.commune_id, at=now, alerts=ids)
 

@@ -79,7 +79,8 @@ class OsmnxStreetSource:
         except Exception as exc:  # network errors, Overpass refusals, empty answers
             raise InputError(
                 f"Impossible de télécharger les rues depuis OpenStreetMap ({exc}). Vérifiez la connexion, ou "
-                "fournissez un fichier local (.osm, .osm.pbf ou export Overpass .geojson) avec --streets."
+                "fournissez un fichier local (.osm, .osm.pbf ou export Overpass .geojson).",
+                field="streets",
             ) from exc
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".part")

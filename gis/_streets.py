@@ -173,7 +173,7 @@ def read_street_file(path: str | Path, max_mb: float | None = None) -> gpd.GeoDa
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"Le fichier de rues « {path} » n'existe pas. Vérifiez le chemin donné à --streets.")
+        raise InputError(f"Le fichier de rues « {path} » n'existe pas. Vérifiez son chemin.", field="streets")
     if max_mb is not None and path.stat().st_size > max_mb * 1e6:
         raise InputError(
             f"Le fichier de rues « {path.name} » dépasse {max_mb:g} Mo. Découpez-le autour de la commune "
