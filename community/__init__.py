@@ -56,6 +56,7 @@ from community._permissions import (
     parse_role,
     require,
     role_name,
+    roles_allowed,
     scope_of,
 )
 from community._placement import (
@@ -168,6 +169,7 @@ __all__ = [
     "requires_totp",
     "revoke_sessions",
     "role_name",
+    "roles_allowed",
     "scope_of",
     "sector_staffing",
     "sectors_without_referent",
