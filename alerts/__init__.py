@@ -16,62 +16,69 @@ RGPD hooks for the members domain: :func:`export_member_alerts`, :func:`anonymis
 explicitly by :func:`register_rgpd_hooks` (``services.start()`` calls it; importing this package does not).
 """
 
-from alerts._access import Viewer, load_viewer, scoped, visibility_clause, visible_alerts
-from alerts._categories import (
-    DEFAULT_CATEGORIES,
-    Category,
-    CategoryOverrides,
-    Family,
-    effective_categories,
-    resolve_category,
-    validate_overrides,
-)
-from alerts._checks import (
-    DEFAULT_POLICY,
-    EMERGENCY_MESSAGE,
-    Action,
-    AlertRefusedError,
-    CheckPolicy,
-    CheckResult,
-    Duplicate,
-    Finding,
-    Outcome,
-    RateLimitError,
-    RecentAlert,
-    Rule,
-    check_rate,
-    check_text,
-    probable_duplicates,
-)
-from alerts._context import AlertConfig, clear_caches, commune_categories, set_category, set_commune_options
-from alerts._keeping import alert_counts, anonymise_closed
-from alerts._moderating import acknowledge_alert, appeal_alert, close_alert, moderate, withdraw_alert
-from alerts._moderation import (
-    VISIBLE_STATUSES,
-    Claim,
-    Event,
-    ModerationState,
-    Move,
-    Participant,
-    Status,
-    TransitionError,
-    acknowledge,
-    appeal,
-    approve,
-    claim,
-    close,
-    edit,
-    record_widening,
-    reject,
-    release,
-    submit,
-    withdraw,
-)
-from alerts._perimeter import Perimeter, Scope, SectorIndex, SectorRef, diffusion_perimeter, whole_commune, widen
-from alerts._posting import DuplicateOffer, DuplicateSuspectedError, PostResult, post_alert
-from alerts._reading import feed, feed_for, feed_page, get_alert, silence_reason
-from alerts._retention import ANONYMISED_TEXT, add_months, anonymisation_due, retention_cutoff
-from alerts._rgpd import anonymise_member_alerts, export_member_alerts, register_rgpd_hooks
+from typing import TYPE_CHECKING
+
+from gis._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from alerts._access import Viewer, load_viewer, scoped, visibility_clause, visible_alerts
+    from alerts._categories import (
+        DEFAULT_CATEGORIES,
+        Category,
+        CategoryOverrides,
+        Family,
+        effective_categories,
+        resolve_category,
+        validate_overrides,
+    )
+    from alerts._checks import (
+        DEFAULT_POLICY,
+        EMERGENCY_MESSAGE,
+        Action,
+        AlertRefusedError,
+        CheckPolicy,
+        CheckResult,
+        Duplicate,
+        Finding,
+        Outcome,
+        RateLimitError,
+        RecentAlert,
+        Rule,
+        check_rate,
+        check_text,
+        probable_duplicates,
+    )
+    from alerts._context import AlertConfig, clear_caches, commune_categories, set_category, set_commune_options
+    from alerts._keeping import alert_counts, anonymise_closed
+    from alerts._moderating import acknowledge_alert, appeal_alert, close_alert, moderate, withdraw_alert
+    from alerts._moderation import (
+        VISIBLE_STATUSES,
+        Claim,
+        Event,
+        ModerationState,
+        Move,
+        Participant,
+        Status,
+        TransitionError,
+        acknowledge,
+        appeal,
+        approve,
+        claim,
+        close,
+        edit,
+        record_widening,
+        reject,
+        release,
+        submit,
+        withdraw,
+    )
+    from alerts._perimeter import Perimeter, Scope, SectorIndex, SectorRef, diffusion_perimeter, whole_commune, widen
+    from alerts._posting import DuplicateOffer, DuplicateSuspectedError, PostResult, post_alert
+    from alerts._reading import feed, feed_for, feed_page, get_alert, silence_reason
+    from alerts._retention import ANONYMISED_TEXT, add_months, anonymisation_due, retention_cutoff
+    from alerts._rgpd import anonymise_member_alerts, export_member_alerts, register_rgpd_hooks
+
+__getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "ANONYMISED_TEXT",

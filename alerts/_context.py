@@ -25,7 +25,7 @@ from alerts._checks import (
 )
 from alerts._perimeter import SectorIndex, SectorRef
 from gis import InputError, SectorBlurrer
-from sectors import active_set
+from sectors import active_set, get_commune
 from store import transaction
 from store.schema import (
     Address,
@@ -180,9 +180,7 @@ def set_commune_options(
 ) -> None:
     """Store a commune's own choice of pre-moderation and check policy."""
     with transaction(engine) as session:
-        commune = session.scalar(select(Commune).where(Commune.insee == insee))
-        if commune is None:
-            raise InputError(f"La commune {insee} n'est pas enregistrée.")
+        commune = get_commune(session, insee)
         bind_commune(session, commune.id)
         row = session.get(AlertCommuneSettings, commune.id) or AlertCommuneSettings(
             commune_id=commune.id, premoderation=False, check_policy=""
@@ -272,9 +270,7 @@ def set_category(
     """
     defaults = {c.code: c for c in DEFAULT_CATEGORIES}
     with transaction(engine) as session:
-        commune = session.scalar(select(Commune).where(Commune.insee == insee))
-        if commune is None:
-            raise InputError(f"La commune {insee} n'est pas enregistrée.")
+        commune = get_commune(session, insee)
         bind_commune(session, commune.id)
         row = session.scalar(
             select(AlertCategoryOverride).where(

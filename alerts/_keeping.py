@@ -11,13 +11,12 @@ from alerts import _moderation as mod
 from alerts._access import bind_commune
 from alerts._context import now_or_utc
 from alerts._retention import ANONYMISED_TEXT, retention_cutoff
-from gis import InputError
+from sectors import get_commune
 from store import transaction
 from store.schema import (
     Alert,
     AlertEvent,
     AlertSector,
-    Commune,
 )
 
 
@@ -31,9 +30,7 @@ def anonymise_closed(engine: Engine, insee: str, *, months: int, now: datetime |
     now = now_or_utc(now)
     cutoff = retention_cutoff(now, months)
     with transaction(engine) as session:
-        commune = session.scalar(select(Commune).where(Commune.insee == insee))
-        if commune is None:
-            raise InputError(f"La commune {insee} n'est pas enregistrée.")
+        commune = get_commune(session, insee)
         bind_commune(session, commune.id)
         due = session.scalars(
             select(Alert).where(
@@ -74,9 +71,7 @@ def anonymise_closed(engine: Engine, insee: str, *, months: int, now: datetime |
 def alert_counts(engine: Engine, insee: str) -> Counter[tuple[str, str]]:
     """Number of alerts per (category, sector code) of a commune: what statistics keep after anonymisation."""
     with transaction(engine) as session:
-        commune = session.scalar(select(Commune).where(Commune.insee == insee))
-        if commune is None:
-            raise InputError(f"La commune {insee} n'est pas enregistrée.")
+        commune = get_commune(session, insee)
         bind_commune(session, commune.id)
         rows = session.execute(
             select(Alert.category, AlertSector.sector_code, func.count())

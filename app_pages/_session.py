@@ -10,7 +10,8 @@ from services import Actor, ServiceError
 
 def session_token() -> str | None:
     """The session token from the browser's HttpOnly cookie (sent with the websocket's opening request)."""
-    return st.context.cookies.get(SESSION_COOKIE)
+    token = st.context.cookies.get(SESSION_COOKIE)
+    return token if isinstance(token, str) and token else None
 
 
 def signed_in() -> Actor | None:

@@ -6,6 +6,8 @@ registered below, once.
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from cli import (
@@ -23,7 +25,7 @@ from cli import (
     _serve,
     _stats,
 )
-from cli._context import CliState
+from cli._context import EXIT_BAD_INPUT, CliState, fail
 
 app = typer.Typer(
     name="voisinage",
@@ -41,10 +43,10 @@ def _root(
     ),
 ) -> None:
     ctx.obj = CliState(db_url=db)
-    if db is not None:
-        from services import use_database
+    if db is not None or "services._core" in sys.modules:  # no import for nothing: `sectors --help` stays fast
+        from services._core import use_database
 
-        use_database(db)  # every service of this run uses it
+        use_database(db)
 
 
 app.add_typer(_db.app, name="db")
@@ -64,8 +66,17 @@ app.command("serve")(_serve.serve_command)
 
 
 def main() -> None:
-    """Entry point of the ``voisinage`` script."""
-    app()
+    """Entry point of the ``voisinage`` script: a bad setting is a French message and exit status 2."""
+    try:
+        app()
+    except Exception as exc:
+        from services._errors import explain
+
+        reason = explain(exc)
+        if reason is None:
+            raise
+        fail(reason)
+        raise SystemExit(EXIT_BAD_INPUT) from None
 
 
 __all__ = ["app", "main"]

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import typer
 
-from cli._context import out, reports_errors, state
-from sectors import list_communes, load_boundary, register_commune
-from settings import get_settings
-from store import transaction
+from cli._context import reports_errors
+from cli._operator import operator
+from cli._output import note, row
 
 app = typer.Typer(help="Communes : enregistrement avec leur contour.", no_args_is_help=True)
 
@@ -17,7 +16,6 @@ app = typer.Typer(help="Communes : enregistrement avec leur contour.", no_args_i
 @app.command("add")
 @reports_errors
 def add(
-    ctx: typer.Context,
     insee: str = typer.Option(..., "--insee", metavar="CODE", help="Code INSEE de la commune (5 caractères)."),
     name: str = typer.Option(..., "--name", metavar="NOM", help="Nom de la commune."),
     boundary: Path = typer.Option(
@@ -29,21 +27,20 @@ def add(
     ),
 ) -> None:
     """Enregistre une commune et son contour."""
-    settings = get_settings()
-    geom = load_boundary(boundary, insee, max_mb=settings.max_upload_mb, min_area_ratio=settings.repair_min_area_ratio)
-    with transaction(state(ctx).engine()) as session:
-        commune = register_commune(session, insee, name, geom)
-        typer.echo(
-            f"Commune {commune.insee} « {commune.name} » enregistrée : {commune.area_m2 / 1e6:.2f} km², "
-            f"calculs métriques en EPSG:{commune.crs_epsg}.",
-            err=True,
-        )
+    from services import communes
+
+    commune = communes.add_commune(operator(), insee, name, boundary)
+    note(
+        f"Commune {commune.insee} « {commune.name} » enregistrée : {commune.area_km2:.2f} km², "
+        f"calculs métriques en EPSG:{commune.crs_epsg}."
+    )
 
 
 @app.command("list")
 @reports_errors
-def list_(ctx: typer.Context) -> None:
-    """Liste les communes enregistrées."""
-    with transaction(state(ctx).engine()) as session:
-        for commune in list_communes(session):
-            out(f"{commune.insee}\t{commune.name}\t{commune.area_m2 / 1e6:.2f} km²\tEPSG:{commune.crs_epsg}")
+def list_() -> None:
+    """Liste les communes enregistrées (code INSEE, nom, surface, projection métrique)."""
+    from services import communes
+
+    for commune in communes.list_communes(operator()):
+        row(commune.insee, commune.name, f"{commune.area_km2:.2f} km²", f"EPSG:{commune.crs_epsg}")

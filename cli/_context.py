@@ -1,4 +1,7 @@
-"""What every command shares: the database URL chosen with ``--db``, and French error reporting."""
+"""What every command shares: the database chosen with ``--db``, French error reporting, progress bars.
+
+Nothing heavy is imported here: ``voisinage --help`` must start in well under half a second.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +10,16 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, overload
 
 import typer
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
-from tqdm import tqdm
 
-from gis import InputError
-from store import make_engine
+from cli._output import clean, note
+from gis._errors import InputError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from tqdm import tqdm
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -26,12 +30,12 @@ EXIT_BAD_INPUT = 2
 @dataclass
 class CliState:
     db_url: str | None = None
-    _engine: Engine | None = None
 
     def engine(self) -> Engine:
-        if self._engine is None:
-            self._engine = make_engine(self.db_url)
-        return self._engine
+        """The services' engine for the chosen database (commands call services; kept for older callers)."""
+        from services._core import engine
+
+        return engine(self.db_url)
 
 
 def state(ctx: typer.Context) -> CliState:
@@ -44,8 +48,40 @@ def state(ctx: typer.Context) -> CliState:
 
 def fail(message: str) -> typer.Exit:
     """Print ``message`` on stderr and return the exit for bad input (raise it)."""
-    typer.echo(f"Erreur : {message}", err=True)
+    note(f"Erreur : {message}")
     return typer.Exit(EXIT_BAD_INPUT)
+
+
+def options_of(func: Callable[..., Any], aliases: dict[str, str] | None = None) -> dict[str, str]:
+    """``{field: "--option"}`` for a command function: each option's first long flag, plus ``aliases`` mapping a
+    service field to a parameter (``audience="role"``). Arguments are not named: the value shows which."""
+    import inspect
+    import typing
+
+    from typer.models import OptionInfo
+
+    found: dict[str, str] = {}
+    try:
+        hints = typing.get_type_hints(func, include_extras=True)
+    except NameError:  # a hint only importable when type checking
+        hints = {}
+    for name, param in inspect.signature(func).parameters.items():
+        infos = [param.default, *getattr(hints.get(name), "__metadata__", ())]
+        for info in infos:
+            if isinstance(info, OptionInfo):
+                flags = [d for d in info.param_decls or () if d.startswith("--")]
+                found[name] = flags[0] if flags else f"--{name.replace('_', '-')}"
+    for field, name in (aliases or {}).items():
+        if name in found:
+            found[field] = found[name]
+    return found
+
+
+def _message(exc: InputError, options: Mapping[str, str]) -> str:
+    option = options.get(exc.field or "")
+    if option is None and exc.field is not None:
+        option = next((o for o in options.values() if o == f"--{exc.field.replace('_', '-')}"), None)
+    return f"{exc}\n  (option concernée : {option})" if option else str(exc)
 
 
 @contextmanager
@@ -53,38 +89,58 @@ def user_errors(options: Mapping[str, str] | None = None) -> Iterator[None]:
     """Turn :class:`gis.InputError` into a French message on stderr and exit status 2.
 
     ``options`` maps an error's ``field`` to the command's option (``{"confirm_new": "--nouvelle"}``): the
-    domain names no option, the command adds which of its options to change.
+    domain names no option, the command adds which of its options to change. A bad setting or an unusable
+    database is a French message too (:func:`services._errors.explain`).
     """
     try:
         yield
     except InputError as exc:
-        option = (options or {}).get(exc.field or "")
-        raise fail(f"{exc}\n  (option concernée : {option})" if option else str(exc)) from exc
-    except OperationalError as exc:
-        raise fail(
-            "la base de données est inaccessible ou n'est pas initialisée "
-            f"({exc.orig}). Lancez « voisinage db init » ou vérifiez --db."
-        ) from exc
+        raise fail(_message(exc, options or {})) from exc
+    except Exception as exc:
+        from services._errors import explain
+
+        reason = explain(exc)
+        if reason is None:
+            raise
+        raise fail(reason) from exc
 
 
-def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Decorator form of :func:`user_errors` for a command."""
+@overload
+def reports_errors(func: Callable[P, R], /) -> Callable[P, R]: ...
+@overload
+def reports_errors(**aliases: str) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+def reports_errors(func: Callable[P, R] | None = None, /, **aliases: str) -> Any:
+    """Decorator form of :func:`user_errors` for a command: ``@reports_errors`` or
+    ``@reports_errors(audience="role")`` when a service field is named differently from the option."""
 
-    @wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with user_errors():
-            return func(*args, **kwargs)
+    def decorate(command: Callable[P, R]) -> Callable[P, R]:
+        options: dict[str, str] | None = None
 
-    return wrapper
+        @wraps(command)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            nonlocal options
+            if options is None:
+                options = options_of(command, aliases)
+            with user_errors(options):
+                return command(*args, **kwargs)
+
+        return wrapper
+
+    return decorate(func) if func is not None else decorate
 
 
 def reports_errors_as(options: Mapping[str, str]) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Like :func:`reports_errors`, naming the command's option for an error's ``field`` (see :func:`user_errors`)."""
 
     def decorate(func: Callable[P, R]) -> Callable[P, R]:
+        known: dict[str, str] | None = None
+
         @wraps(func)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            with user_errors(options):
+            nonlocal known
+            if known is None:
+                known = {**options_of(func), **options}
+            with user_errors(known):
                 return func(*args, **kwargs)
 
         return wrapper
@@ -94,12 +150,15 @@ def reports_errors_as(options: Mapping[str, str]) -> Callable[[Callable[P, R]], 
 
 def progress_bar(**kwargs: Any) -> tqdm:
     """A progress bar on stderr, shown only when stderr is a terminal (quiet in logs, pipes and CI)."""
+    from tqdm import tqdm
+
     kwargs.setdefault("file", sys.stderr)
     kwargs.setdefault("leave", False)
     kwargs.setdefault("disable", None)
     return tqdm(**kwargs)
 
 
-def out(line: str) -> None:
-    """Write one line of output on stdout."""
-    sys.stdout.write(line + "\n")
+def out(text: str) -> None:
+    """Write text on stdout, its control characters escaped except line breaks and tabs (prefer
+    :mod:`cli._output`, which escapes those too in each cell)."""
+    sys.stdout.write("\n".join("\t".join(clean(c) for c in line.split("\t")) for line in text.split("\n")) + "\n")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from cli._context import reports_errors, state
+from cli._context import reports_errors
 
 
 @reports_errors
 def serve_command(
-    ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="Adresse d'écoute."),
     port: int = typer.Option(8501, "--port", min=1, max=65535, help="Port d'écoute."),
 ) -> None:
@@ -17,4 +16,4 @@ def serve_command(
     from server._run import serve
 
     typer.echo(f"Voisinage : http://{host}:{port}/", err=True)
-    serve(host, port, db_url=state(ctx).db_url)
+    serve(host, port)

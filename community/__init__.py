@@ -6,90 +6,97 @@ one permission matrix (:mod:`community._permissions`), then appends to the audit
 transaction (``store.transaction(engine)``).
 """
 
-from community._accounts import (
-    TOTP_ROLES,
-    AuthenticationError,
-    LoginResult,
-    SecondFactorRequiredError,
-    TooManyAttemptsError,
-    accept_invitation,
-    authenticate,
-    confirm_totp,
-    issue_invitation,
-    login,
-    logout,
-    requires_totp,
-    revoke_sessions,
-    set_password,
-    start_totp,
-)
-from community._audit import audit_log, record
-from community._authorize import allowed, authorize
-from community._charter import accept_charter, charter_to_accept, current_charter, publish_charter
-from community._gendarmerie import gendarmerie_access_history, gendarmerie_access_open, set_gendarmerie_access
-from community._members import (
-    VERIFICATION_METHODS,
-    Registration,
-    check_email,
-    check_method,
-    find_member,
-    list_members,
-    recipients,
-    refuse_member,
-    register_member,
-    relocate_members,
-    verify_member,
-    view_member,
-)
-from community._passwords import WeakPasswordError, check_password, entropy_bits, hash_password, verify_password
-from community._permissions import (
-    ACTION_LABELS,
-    GENDARMERIE_GATED,
-    MATRIX,
-    ROLE_LABELS,
-    ROLE_NAMES,
-    Action,
-    Actor,
-    PermissionDeniedError,
-    Scope,
-    can,
-    parse_role,
-    require,
-    role_name,
-    roles_allowed,
-    scope_of,
-)
-from community._placement import (
-    Placement,
-    SectorRef,
-    active_sectors,
-    find_sector,
-    get_commune,
-    locate_sector,
-    place_address,
-    set_sector_locator,
-)
-from community._referents import (
-    SectorStaffing,
-    assign_referent,
-    end_referent,
-    referents_of,
-    sector_staffing,
-    sectors_without_referent,
-)
-from community._rgpd import delete_account, export_member_data, register_anonymiser, register_exporter, unregister
-from community._sanctions import (
-    active_suspension,
-    can_post,
-    can_receive,
-    display_status,
-    exclude,
-    is_active,
-    lift,
-    suspend,
-    warn,
-)
-from store.schema import Member, MemberStatus, Role, Sanction, SanctionKind
+from typing import TYPE_CHECKING
+
+from gis._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from community._accounts import (
+        TOTP_ROLES,
+        AuthenticationError,
+        LoginResult,
+        SecondFactorRequiredError,
+        TooManyAttemptsError,
+        accept_invitation,
+        authenticate,
+        confirm_totp,
+        issue_invitation,
+        login,
+        logout,
+        requires_totp,
+        revoke_sessions,
+        set_password,
+        start_totp,
+    )
+    from community._audit import audit_log, record
+    from community._authorize import allowed, authorize
+    from community._charter import accept_charter, charter_to_accept, current_charter, publish_charter
+    from community._gendarmerie import gendarmerie_access_history, gendarmerie_access_open, set_gendarmerie_access
+    from community._members import (
+        VERIFICATION_METHODS,
+        Registration,
+        check_email,
+        check_method,
+        find_member,
+        list_members,
+        recipients,
+        refuse_member,
+        register_member,
+        relocate_members,
+        verify_member,
+        view_member,
+    )
+    from community._passwords import WeakPasswordError, check_password, entropy_bits, hash_password, verify_password
+    from community._permissions import (
+        ACTION_LABELS,
+        GENDARMERIE_GATED,
+        MATRIX,
+        ROLE_LABELS,
+        ROLE_NAMES,
+        Action,
+        Actor,
+        PermissionDeniedError,
+        Scope,
+        can,
+        parse_role,
+        require,
+        role_name,
+        roles_allowed,
+        scope_of,
+    )
+    from community._placement import (
+        Placement,
+        SectorRef,
+        active_sectors,
+        find_sector,
+        get_commune,
+        locate_sector,
+        place_address,
+        set_sector_locator,
+    )
+    from community._referents import (
+        SectorStaffing,
+        assign_referent,
+        end_referent,
+        referents_of,
+        sector_staffing,
+        sectors_without_referent,
+    )
+    from community._rgpd import delete_account, export_member_data, register_anonymiser, register_exporter, unregister
+    from community._sanctions import (
+        active_suspension,
+        can_post,
+        can_receive,
+        display_status,
+        exclude,
+        is_active,
+        lift,
+        suspend,
+        warn,
+    )
+    from store.schema import Member, MemberStatus, Role, Sanction, SanctionKind
+
+__getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "ACTION_LABELS",

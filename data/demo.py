@@ -20,7 +20,7 @@ import numpy as np
 import shapely
 
 from cli import app
-from data.demo_accounts import create_demo_accounts
+from data.demo_accounts import create_demo_accounts, create_demo_alerts
 from data.synthetic import grid_sectors
 from gis import metric_crs, read_vector_file, write_vector_file
 from sectors import pick_commune
@@ -103,6 +103,7 @@ def build(db_path: Path = DEMO_DB, *, shared: bool = True) -> str:
                 sys.exit(1)
     insee = steps[0][steps[0].index("--insee") + 1]
     create_demo_accounts(f"sqlite:///{db_path}", insee)
+    create_demo_alerts(f"sqlite:///{db_path}")
     return insee
 
 

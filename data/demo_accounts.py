@@ -96,3 +96,48 @@ def create_demo_accounts(db_url: str, insee: str) -> None:
             if account.totp_secret:
                 member.totp_secret = account.totp_secret
                 member.totp_enabled = True
+
+
+# (account index, category, text, offset from the author's home in degrees lon/lat, approved)
+_DEMO_ALERTS: tuple[tuple[int, str, str, tuple[float, float], bool], ...] = (
+    (
+        0,
+        "vehicule-suspect",
+        "Camionnette blanche qui tourne lentement dans la rue depuis une heure.",
+        (0.001, 0.0),
+        True,
+    ),
+    (0, "demarchage-frauduleux", "Faux agents du gaz qui demandent à entrer chez les gens.", (-0.001, 0.0005), True),
+    (2, "animal-perdu-trouve", "Chat tigré trouvé près de l'école, très sociable.", (0.0005, -0.0005), True),
+    (1, "demande-aide", "Quelqu'un pourrait-il m'aider à porter des courses samedi matin ?", (0.0, 0.001), True),
+    (1, "degradation", "Abribus cassé cette nuit, des éclats de verre sur le trottoir.", (0.001, 0.001), False),
+    (3, "message-mairie", "Travaux de voirie lundi : circulation alternée toute la journée.", (0.0, 0.0), True),
+)
+
+
+def create_demo_alerts(db_url: str) -> int:
+    """Post a few alerts of each family (security, solidarity, official); approve most; return how many."""
+    from sqlalchemy import select
+
+    from alerts import moderate, post_alert
+    from store import make_engine, transaction
+    from store.schema import Commune, Member
+
+    engine = make_engine(db_url)
+    moderator = next(a for a in DEMO_ACCOUNTS if a.role == Role.MAIRIE_AGENT)
+    posted = 0
+    for index, category, text, (dx, dy), approved in _DEMO_ALERTS:
+        author = DEMO_ACCOUNTS[index]
+        with transaction(engine) as session:
+            member = session.scalars(select(Member).where(Member.email == author.email)).one()
+            if member.lon is not None and member.lat is not None:
+                lon, lat = member.lon, member.lat
+            else:
+                commune = session.get_one(Commune, member.commune_id)
+                inside = shapely.point_on_surface(commune.boundary)
+                lon, lat = inside.x, inside.y
+        result = post_alert(engine, author.email, category=category, text=text, lon=lon + dx, lat=lat + dy)
+        posted += 1
+        if approved and result.status == "pending":
+            moderate(engine, result.alert_id, moderator.email, approve=True)
+    return posted

@@ -4,31 +4,39 @@ BAN addresses and geocoding, heat binning, OSM streets and street blocks.
 This package imports nothing else of Voisinage.
 """
 
-from gis._address_points import parse_certification, read_address_points
-from gis._ban import BAN_COLUMNS, count_data_lines, read_ban_chunks
-from gis._ban_api import BanApiGeocoder, GeocoderUnavailableError
-from gis._blocks import (
-    BARRIER_RAILWAYS,
-    BARRIER_WATERWAYS,
-    DRIVABLE_HIGHWAYS,
-    barrier_lines,
-    block_adjacency,
-    build_blocks,
-)
-from gis._blur import DisplayedLocation, LocationBlurrer, exact_location
-from gis._coords import FRENCH_TERRITORIES, check_lonlat_bounds
-from gis._crs import LAMBERT_93, OVERSEAS_CRS, check_insee, metric_crs, require_metric
-from gis._errors import InputError
-from gis._geocode import AddressIndex, Geocoder, GeocodeResult, ParsedQuery, check_query, distance_m, parse_query
-from gis._heat import HEX, HEX_CONSTANTS, SQUARE, HeatBins, bin_lonlat, bin_xy, cell_polygons, hex_axial
-from gis._io import check_file, read_vector_file, write_vector_file
-from gis._nearby import AreaIndex
-from gis._normalize import fold, street_key
-from gis._osm_online import OsmnxStreetSource
-from gis._project import to_metric, transform_geom, transform_xy
-from gis._sector_blur import SectorBlurrer
-from gis._streets import StreetSource, load_streets, read_street_file
-from gis._validate import RepairReport, as_multipolygon, polygonal_part, repair_all, repair_polygonal
+from typing import TYPE_CHECKING
+
+from gis._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from gis._address_points import parse_certification, read_address_points
+    from gis._ban import BAN_COLUMNS, count_data_lines, read_ban_chunks
+    from gis._ban_api import BanApiGeocoder, GeocoderUnavailableError
+    from gis._blocks import (
+        BARRIER_RAILWAYS,
+        BARRIER_WATERWAYS,
+        DRIVABLE_HIGHWAYS,
+        barrier_lines,
+        block_adjacency,
+        build_blocks,
+    )
+    from gis._blur import DisplayedLocation, LocationBlurrer, exact_location
+    from gis._coords import FRENCH_TERRITORIES, check_lonlat_bounds
+    from gis._crs import LAMBERT_93, OVERSEAS_CRS, check_insee, metric_crs, require_metric
+    from gis._errors import InputError
+    from gis._geocode import AddressIndex, Geocoder, GeocodeResult, ParsedQuery, check_query, distance_m, parse_query
+    from gis._heat import HEX, HEX_CONSTANTS, SQUARE, HeatBins, bin_lonlat, bin_xy, cell_polygons, hex_axial
+    from gis._io import check_file, read_vector_file, write_vector_file
+    from gis._nearby import AreaIndex
+    from gis._normalize import fold, street_key
+    from gis._osm_online import OsmnxStreetSource
+    from gis._project import to_metric, transform_geom, transform_xy
+    from gis._safe_text import escape_control, neutralise_formula, safe_cell
+    from gis._sector_blur import SectorBlurrer
+    from gis._streets import StreetSource, load_streets, read_street_file
+    from gis._validate import RepairReport, as_multipolygon, polygonal_part, repair_all, repair_polygonal
+
+__getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "BAN_COLUMNS",
@@ -69,11 +77,13 @@ __all__ = [
     "check_query",
     "count_data_lines",
     "distance_m",
+    "escape_control",
     "exact_location",
     "fold",
     "hex_axial",
     "load_streets",
     "metric_crs",
+    "neutralise_formula",
     "parse_certification",
     "parse_query",
     "polygonal_part",
@@ -84,6 +94,7 @@ __all__ = [
     "repair_all",
     "repair_polygonal",
     "require_metric",
+    "safe_cell",
     "street_key",
     "to_metric",
     "transform_geom",

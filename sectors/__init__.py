@@ -11,26 +11,44 @@ Public API
   :func:`sector_names`, :func:`suggested_referents`
 """
 
-from sectors._communes import INSEE_FIELDS, get_commune, list_communes, load_boundary, pick_commune, register_commune
-from sectors._generate import BALANCE_RATIO, GeneratedSectors, generate_sectors
-from sectors._grid import OUTSIDE, GridLocator
-from sectors._locate import Locator, SectorHit, locate, locate_many, locator
-from sectors._naming import sector_names, suggested_referents
-from sectors._rules import Overlap, RuleReport, check_rules
-from sectors._sets import (
-    ImportOutcome,
-    SectorRules,
-    activate_set,
-    active_set,
-    get_set,
-    import_sector_set,
-    prepare_sectors,
-    save_sector_set,
-    sets_of,
-    to_geodataframe,
-)
+from typing import TYPE_CHECKING
 
-activate = activate_set
+from gis._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from sectors._communes import (
+        INSEE_FIELDS,
+        get_commune,
+        list_communes,
+        load_boundary,
+        pick_commune,
+        register_commune,
+        registered_commune,
+    )
+    from sectors._generate import BALANCE_RATIO, GeneratedSectors, generate_sectors
+    from sectors._grid import OUTSIDE, GridLocator
+    from sectors._locate import Locator, SectorHit, locate, locate_many, locator
+    from sectors._naming import sector_names, suggested_referents
+    from sectors._points import read_points
+    from sectors._rules import Overlap, RuleReport, check_rules
+    from sectors._sets import (
+        ImportOutcome,
+        SectorRules,
+        activate_set,
+        active_set,
+        get_set,
+        import_sector_set,
+        prepare_sectors,
+        save_sector_set,
+        sets_of,
+        to_geodataframe,
+    )
+    from sectors._sets import (
+        activate_set as activate,
+    )
+
+__getattr__, __dir__ = lazy_exports(__name__)
+
 
 __all__ = [
     "BALANCE_RATIO",
@@ -59,7 +77,9 @@ __all__ = [
     "locator",
     "pick_commune",
     "prepare_sectors",
+    "read_points",
     "register_commune",
+    "registered_commune",
     "save_sector_set",
     "sector_names",
     "sets_of",

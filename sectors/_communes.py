@@ -61,7 +61,7 @@ def register_commune(session: Session, insee: str, name: str, boundary: shapely.
     name = name.strip()
     if not name:
         raise InputError("Le nom de la commune est vide.")
-    if session.scalar(select(Commune.id).where(Commune.insee == code)) is not None:
+    if registered_commune(session, code) is not None:
         raise InputError(f"La commune {code} est déjà enregistrée.")
     boundary = as_multipolygon(repair_polygonal(boundary, label=f"Le contour de la commune {code}"))
     epsg = metric_crs(code)
@@ -77,14 +77,29 @@ def register_commune(session: Session, insee: str, name: str, boundary: shapely.
     return commune
 
 
+def registered_commune(session: Session, code: str) -> Commune | None:
+    """The commune of normalised INSEE code ``code`` if it is registered, else None."""
+    return session.scalar(select(Commune).where(Commune.insee == code))
+
+
 def get_commune(session: Session, insee: str) -> Commune:
-    """The registered commune ``insee``, or :class:`InputError` saying how to register it."""
-    code = check_insee(insee)
-    commune = session.scalar(select(Commune).where(Commune.insee == code))
+    """The registered commune ``insee``: the one commune look-up of every package and service.
+
+    Raises
+    ------
+    InputError
+        ``field="commune"``: a malformed code, or a commune not registered (the message says how to register it).
+    """
+    try:
+        code = check_insee(insee)
+    except InputError as exc:
+        raise InputError(exc.message, exc.problems, field="commune") from exc
+    commune = registered_commune(session, code)
     if commune is None:
         raise InputError(
-            f"La commune {code} n'est pas enregistrée. Ajoutez-la d'abord : "
-            f"voisinage commune add --insee {code} --name NOM --boundary FICHIER"
+            f"La commune {code} n'est pas enregistrée : enregistrez-la d'abord avec son contour "
+            "(voisinage commune add).",
+            field="commune",
         )
     return commune
 

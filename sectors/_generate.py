@@ -63,7 +63,7 @@ class GeneratedSectors:
     Attributes
     ----------
     sectors
-        One row per sector: ``code`` (S01…), ``name``, ``referents``, ``weight`` (households or proxy),
+        One row per sector: ``code`` (S001…), ``name``, ``referents``, ``weight`` (households or proxy),
         ``blocks`` (number of blocks), ``area_m2``, single ``Polygon`` geometry.
     blocks
         One row per block: ``weight``, ``sector`` (code), geometry.
@@ -239,7 +239,7 @@ def generate_sectors(
     tick("noms", 0.9)
     names = sector_names(gseries, streets)
     referents = suggested_referents(gseries, region_w[order])
-    codes = [f"S{i + 1:02d}" for i in range(n)]
+    codes = [f"S{i + 1:03d}" for i in range(n)]  # the store's format (sectors._sets._new_codes)
     sectors = gpd.GeoDataFrame(
         {
             "code": codes,

@@ -309,13 +309,14 @@ def get_set(session: Session, commune: Commune, version: int | None = None) -> S
     if version is not None:
         found = session.scalar(query.where(SectorSet.version == version))
         if found is None:
-            raise InputError(f"La commune {commune.insee} n'a pas de version {version} de découpage.")
+            raise InputError(f"La commune {commune.insee} n'a pas de version {version} de découpage.", field="version")
         return found
     found = active_set(session, commune) or session.scalar(query.order_by(SectorSet.version.desc()).limit(1))
     if found is None:
         raise InputError(
-            f"La commune {commune.insee} n'a aucun découpage en secteurs. Importez-en un : "
-            f"voisinage sectors import --commune {commune.insee} FICHIER"
+            f"La commune {commune.insee} n'a aucun découpage en secteurs : importez-en un, ou générez-en un le "
+            "long des rues.",
+            field="commune",
         )
     return found
 

@@ -37,7 +37,7 @@ def _demo_accounts() -> list[tuple[str, str, str, str]]:
     return [(a.role_label, a.email, a.password, current_code(a)) for a in DEMO_ACCOUNTS]
 
 
-def _html_page(request: Request, page: Callable[[str], str], *, status: int = 200) -> HTMLResponse:
+def html_page(request: Request, page: Callable[[str], str], *, status: int = 200) -> HTMLResponse:
     """An HTML response built by ``page(csrf_token)``, (re)setting the CSRF cookie its form carries."""
     token = csrf_token(request)
     response = HTMLResponse(page(token), status_code=status, headers={"cache-control": "no-store"})
@@ -51,7 +51,7 @@ def _login(
 ) -> HTMLResponse:
     _policy, demo = _settings()
     accounts = _demo_accounts() if demo else []
-    return _html_page(
+    return html_page(
         request,
         lambda token: _html.login_page(token, demo_accounts=accounts, error=error, notice=notice, email=email),
         status=status,
@@ -60,7 +60,11 @@ def _login(
 
 async def login_form(request: Request) -> Response:
     """GET /auth/login: the sign-in form."""
-    notice = "Vous êtes déconnecté·e." if request.query_params.get("out") == "1" else None
+    notice = None
+    if request.query_params.get("out") == "1":
+        notice = "Vous êtes déconnecté·e."
+    elif request.query_params.get("password") == "1":
+        notice = "Mot de passe enregistré : connectez-vous."
     return _login(request, notice=notice)
 
 
@@ -79,7 +83,7 @@ async def login(request: Request) -> Response:
         )
     except ServiceError as exc:
         return _login(request, status=401, error=exc.message, email=email)
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse("/auth/totp" if signed.needs_totp_enrolment else "/", status_code=303)
     policy, _demo = _settings()
     set_session(response, signed.token, signed.expires_at, secure=is_secure(request, policy))
     return response
@@ -87,7 +91,7 @@ async def login(request: Request) -> Response:
 
 async def logout_form(request: Request) -> Response:
     """GET /auth/logout: a confirmation with a POST form."""
-    return _html_page(request, _html.logout_page)
+    return html_page(request, _html.logout_page)
 
 
 async def logout(request: Request) -> Response:
@@ -97,7 +101,7 @@ async def logout(request: Request) -> Response:
     form = await request.form()
     if not csrf_ok(request, form.get(CSRF_FIELD)):
         retry = _html.message_page("Déconnexion", EXPIRED_FORM, link=("/auth/logout", "Réessayer"))
-        return _html_page(request, lambda _token: retry, status=403)
+        return html_page(request, lambda _token: retry, status=403)
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         await run_in_threadpool(sign_out, token)

@@ -83,3 +83,53 @@ def message_page(title: str, message: str, *, link: tuple[str, str] = ("/auth/lo
     """A page with one message and one link back."""
     href, label = link
     return page(title, f'<p>{escape(message)}</p><p><a href="{escape(href)}">{escape(label)}</a></p>')
+
+
+def invitation_page(csrf: str, *, error: str | None = None, notice: str | None = None) -> str:
+    """Choosing a password with the code received (invitation, or forgotten password)."""
+    info = f'<p class="notice">{escape(notice)}</p>' if notice else ""
+    return page(
+        "Choisir mon mot de passe",
+        f"{info}{_error(error)}"
+        "<p>Collez le code reçu (invitation ou mot de passe oublié), puis choisissez votre mot de passe : "
+        "au moins 12 caractères mêlant lettres, chiffres et symboles, ou une phrase longue.</p>"
+        '<form method="post" action="/auth/invitation">'
+        f"{_csrf(csrf)}"
+        '<label for="token">Code reçu</label>'
+        '<input id="token" name="token" autocomplete="off" required>'
+        '<label for="password">Nouveau mot de passe</label>'
+        '<input id="password" name="password" type="password" autocomplete="new-password" required>'
+        '<button type="submit">Enregistrer</button></form>',
+    )
+
+
+def forgot_page(csrf: str, *, notice: str | None = None) -> str:
+    """Forgotten password: the e-mail to send the code to."""
+    info = f'<p class="notice">{escape(notice)}</p>' if notice else ""
+    return page(
+        "Mot de passe oublié",
+        f"{info}"
+        '<form method="post" action="/auth/forgot">'
+        f"{_csrf(csrf)}"
+        '<label for="email">E-mail du compte</label>'
+        '<input id="email" name="email" type="email" autocomplete="username" required>'
+        '<button type="submit">Recevoir un code</button></form>'
+        '<p><a href="/auth/invitation">J\'ai déjà un code</a> · <a href="/auth/login">Se connecter</a></p>',
+    )
+
+
+def totp_page(csrf: str, qr_data_uri: str, secret: str, *, error: str | None = None) -> str:
+    """Enrolling the second factor: the QR code (inline SVG data URI, drawn here), the secret, a first code."""
+    return page(
+        "Double authentification",
+        f"{_error(error)}"
+        "<p>Votre rôle demande un second facteur. Scannez ce code avec une application d'authentification "
+        "(FreeOTP, Aegis, Google Authenticator…), puis saisissez le code à 6 chiffres qu'elle affiche.</p>"
+        f'<img class="qr" alt="Code QR à scanner" src="{escape(qr_data_uri)}">'
+        f"<p>Sans appareil photo, saisissez cette clé : <code>{escape(secret)}</code></p>"
+        '<form method="post" action="/auth/totp">'
+        f"{_csrf(csrf)}"
+        '<label for="totp">Code à 6 chiffres</label>'
+        '<input id="totp" name="totp" inputmode="numeric" autocomplete="one-time-code" required>'
+        '<button type="submit">Activer</button></form>',
+    )

@@ -2,35 +2,26 @@
 
 from __future__ import annotations
 
-import os
 
+def serve(host: str, port: int) -> None:
+    """Serve the app on ``host:port`` until interrupted (the database is the services' one: ``--db`` or the setting).
 
-def serve(host: str, port: int, *, db_url: str | None = None) -> None:
-    """Serve the app on ``host:port`` until interrupted.
-
-    Parameters
-    ----------
-    db_url
-        Database URL overriding the ``VOISINAGE_DATABASE_URL`` setting (the CLI's ``--db``).
+    On PostGIS, refuses to start when the database role could bypass row-level security
+    (``store.check_app_role``).
     """
-    if db_url:
-        os.environ["VOISINAGE_DATABASE_URL"] = db_url
-        from settings import get_settings
-
-        get_settings.cache_clear()
     import uvicorn
 
+    import services
     import store
     from server import build_app
-    from services import engine
     from services._config import settings
 
     check_app_role = getattr(store, "check_app_role", None)
     if check_app_role is not None:
-        check_app_role(engine())
-    app = build_app()
+        check_app_role(services.engine())
+    services.start()
     uvicorn.run(
-        app,
+        build_app(),
         host=host,
         port=port,
         proxy_headers=True,

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 ROUTE_PROVIDERS: list[str] = [
     "server.routes:core_routes",
     "server._auth:routes",
+    "server._accounts:routes",
     "server._assets:routes",
 ]
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -205,6 +205,11 @@ class Settings(BaseSettings):
         description="Session cookies marked Secure: 'auto' when the request came over HTTPS (directly or through "
         "a trusted proxy's X-Forwarded-Proto), 'always' whatever the request.",
     )
+    password_reset_minutes: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long the link to choose a new password (forgotten password) stays valid, in minutes.",
+    )
     trusted_proxies: str = Field(
         default="127.0.0.1",
         description="Comma-separated addresses of reverse proxies whose X-Forwarded-Proto / X-Forwarded-For "
@@ -212,10 +217,63 @@ class Settings(BaseSettings):
     )
 
 
+class SettingsError(ValueError):
+    """A setting has a value Voisinage cannot use; the message, in French, names the variable and the fix."""
+
+
+# pydantic's error types -> what the French message says is expected.
+_EXPECTED = {
+    "float_parsing": "un nombre (ex. 2.5)",
+    "int_parsing": "un nombre entier",
+    "int_from_float": "un nombre entier",
+    "bool_parsing": "true ou false",
+    "greater_than": "un nombre supérieur à {gt}",
+    "greater_than_equal": "un nombre supérieur ou égal à {ge}",
+    "less_than": "un nombre inférieur à {lt}",
+    "less_than_equal": "un nombre inférieur ou égal à {le}",
+    "literal_error": "l'une des valeurs {expected}",
+    "string_too_short": "au moins {min_length} caractère(s)",
+    "string_too_long": "au plus {max_length} caractère(s)",
+}
+
+
+def describe_error(error: dict[str, Any]) -> str:
+    """One French line for one pydantic validation error of the settings: variable, value given, expected."""
+    field = str(error["loc"][0]) if error.get("loc") else "?"
+    variable = f"VOISINAGE_{field.upper()}"
+    template = _EXPECTED.get(str(error.get("type")), "une autre valeur")
+    context = {
+        k: (str(v).replace("'", "").replace(" or ", " ou ") if k == "expected" else v)
+        for k, v in (error.get("ctx") or {}).items()
+    }
+    try:
+        expected = template.format(**context)
+    except (KeyError, IndexError):
+        expected = "une autre valeur"
+    given = error.get("input")
+    shown = f"« {given} »" if isinstance(given, str | int | float) else "la valeur donnée"
+    return f"{variable} vaut {shown} : attendu {expected}."
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment and ``.env``.
+
+    Raises
+    ------
+    SettingsError
+        A variable has a value that cannot be used (French message naming each variable concerned).
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [describe_error(dict(e)) for e in exc.errors()]
+        raise SettingsError("Réglage invalide : " + " ".join(lines)) from None
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Return the process-wide settings (read once from the environment)."""
-    return Settings()
+    """Return the process-wide settings (read once from the environment); :class:`SettingsError` when invalid."""
+    return load_settings()
 
 
-__all__ = ["DEFAULT_SQLITE_PATH", "PROJECT_ROOT", "Settings", "get_settings"]
+__all__ = ["DEFAULT_SQLITE_PATH", "PROJECT_ROOT", "Settings", "SettingsError", "describe_error", "get_settings"]

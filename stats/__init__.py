@@ -11,45 +11,52 @@ Imports ``gis``, ``store``, ``sectors``, ``community`` (roles, gendarmerie acces
 commune-bound transaction, categories, statuses).
 """
 
-from stats._alert_figures import (
-    ALERT_FIELDS,
-    CATEGORY_INDICATORS,
-    MEMBER_FIELDS,
-    SECTOR_FIELDS,
-    Monitoring,
-    alerts_frame,
-    categories_beside_ssmsi,
-    counts_by,
-    hide_small,
-    in_period,
-    members_frame,
-    monitoring,
-    parse_quarter,
-    rates_by_sector,
-    sectors_frame,
-)
-from stats._catalogue import BY_KEY, DEPARTEMENTS, Indicator, departement_of, indicator_for
-from stats._exports import StatsTables, build_tables, write_csv, write_excel
-from stats._format import WITHHELD, fr_number, fr_rate
-from stats._from_db import check_reader, quarterly_report_from_db, tables_from_db
-from stats._heat import bin_in, bin_table, heat_sql, read_points
-from stats._indicators import (
-    HEADERS,
-    CommuneView,
-    IndicatorLine,
-    available_years,
-    commune_trend,
-    commune_views,
-    line_cells,
-    view_rows,
-)
-from stats._report import MapData, QuarterlyReport, build_map, build_quarterly_report
-from stats._report_render import render_html, render_pdf, sections
-from stats._roles import ROLES, STAFF_ROLES, as_role, is_staff, role_label
-from stats._sources import CommuneRecords, alert_heat, households_by_sector, load_records
-from stats._ssmsi_read import LAYOUT_LABELS, Layout, detect_layout, expected_rate, read_ssmsi
-from stats._ssmsi_store import ImportSummary, figure_count, import_ssmsi
-from stats._text import text_table
+from typing import TYPE_CHECKING
+
+from gis._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from stats._alert_figures import (
+        ALERT_FIELDS,
+        CATEGORY_INDICATORS,
+        MEMBER_FIELDS,
+        SECTOR_FIELDS,
+        Monitoring,
+        alerts_frame,
+        categories_beside_ssmsi,
+        counts_by,
+        hide_small,
+        in_period,
+        members_frame,
+        monitoring,
+        parse_quarter,
+        rates_by_sector,
+        sectors_frame,
+    )
+    from stats._catalogue import BY_KEY, DEPARTEMENTS, Indicator, departement_of, indicator_for
+    from stats._exports import StatsTables, build_tables, write_csv, write_excel
+    from stats._format import WITHHELD, fr_number, fr_rate
+    from stats._from_db import check_reader, quarterly_report_from_db, tables_from_db
+    from stats._heat import bin_in, bin_table, heat_sql, read_points
+    from stats._indicators import (
+        HEADERS,
+        CommuneView,
+        IndicatorLine,
+        available_years,
+        commune_trend,
+        commune_views,
+        line_cells,
+        view_rows,
+    )
+    from stats._report import MapData, QuarterlyReport, build_map, build_quarterly_report
+    from stats._report_render import render_html, render_pdf, sections
+    from stats._roles import ROLES, STAFF_ROLES, as_role, is_staff, role_label
+    from stats._sources import CommuneRecords, alert_heat, households_by_sector, load_records
+    from stats._ssmsi_read import LAYOUT_LABELS, Layout, detect_layout, expected_rate, read_ssmsi
+    from stats._ssmsi_store import ImportSummary, figure_count, import_ssmsi
+    from stats._text import text_table
+
+__getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "ALERT_FIELDS",

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from gis import InputError
+from gis import InputError, safe_cell
 from stats._alert_figures import (
     alerts_frame,
     categories_beside_ssmsi,
@@ -24,8 +24,6 @@ from stats._alert_figures import (
 from stats._format import WITHHELD
 from stats._indicators import BASE_LABELS, SOURCE_LABELS, CommuneView, available_years, commune_trend, commune_views
 from stats._roles import is_staff
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -188,20 +186,13 @@ def build_tables(
     return out
 
 
-def _safe(value: Any) -> Any:
-    """Neutralise text a spreadsheet would run as a formula (sector names, categories come from users)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     texts = [
         c for c in frame.columns if pd.api.types.is_object_dtype(frame[c]) or pd.api.types.is_string_dtype(frame[c])
     ]
     out = frame.copy()
     for col in texts:
-        out[col] = out[col].astype(object).map(_safe)
+        out[col] = out[col].astype(object).map(safe_cell)  # sector names, categories come from users
     return out
 
 

@@ -154,37 +154,56 @@ def commune_views(session: Session, insee: str, year: int, source: str | None = 
     return views
 
 
-def commune_trend(session: Session, insee: str, source: str = "ssmsi") -> pd.DataFrame:
+def commune_trend(session: Session, insee: str, source: str | None = None) -> pd.DataFrame:
     """Every year of every indicator of the commune, beside its département, with the change of rate.
+
+    Parameters
+    ----------
+    source
+        ``ssmsi`` or ``reference``; None gives every source stored (a reference table alone, such as the
+        brief's, is a trend of one year).
 
     Returns
     -------
     DataFrame with columns ``year, indicator, label, published, count, rate, withheld_avg_rate, dep_rate,
-    rate_change`` (``rate_change``: rate minus the previous year's, None when either is withheld).
+    source, rate_change`` (``rate_change``: rate minus the previous year's of the same source, None when
+    either is withheld), SSMSI figures first.
     """
-    dep = {(r.year, r.indicator): r.rate for r in _rows(session, "departement", departement_of(insee), source)}
-    records = [
-        {
-            "year": r.year,
-            "indicator": r.indicator,
-            "label": indicator_label(r.indicator, r.label),
-            "published": r.published,
-            "count": r.count if r.published else None,
-            "rate": r.rate if r.published else None,
-            "withheld_avg_rate": None if r.published else r.withheld_avg_rate,
-            "dep_rate": dep.get((r.year, r.indicator)),
-        }
-        for r in _rows(session, "commune", insee, source)
-    ]
-    columns = ["year", "indicator", "label", "published", "count", "rate", "withheld_avg_rate", "dep_rate"]
-    frame = pd.DataFrame.from_records(records, columns=columns)
+    dep_code = departement_of(insee)
+    records = []
+    for src in [source] if source else list(SOURCE_LABELS):
+        dep = {(r.year, r.indicator): r.rate for r in _rows(session, "departement", dep_code, src)}
+        records += [
+            {
+                "year": r.year,
+                "indicator": r.indicator,
+                "label": indicator_label(r.indicator, r.label) if src == "ssmsi" else r.label,
+                "published": r.published,
+                "count": r.count if r.published else None,
+                "rate": r.rate if r.published else None,
+                "withheld_avg_rate": None if r.published else r.withheld_avg_rate,
+                "dep_rate": dep.get((r.year, r.indicator)),
+                "source": src,
+                "_row": r.id,
+            }
+            for r in _rows(session, "commune", insee, src)
+        ]
+    columns = ["year", "indicator", "label", "published", "count", "rate", "withheld_avg_rate", "dep_rate", "source"]
+    frame = pd.DataFrame.from_records(records, columns=[*columns, "_row"])
     if frame.empty:
+        frame = frame.drop(columns="_row")
         frame["rate_change"] = pd.Series(dtype=float)
         return frame
-    frame = frame.sort_values(["indicator", "year"]).reset_index(drop=True)
+    frame = frame.sort_values(["source", "indicator", "year"]).reset_index(drop=True)
     frame["rate"] = frame["rate"].astype(float)
-    previous = frame.groupby("indicator")["rate"].shift(1)
+    previous = frame.groupby(["source", "indicator"])["rate"].shift(1)
     frame["rate_change"] = frame["rate"] - previous
     frame["count"] = frame["count"].astype("Int64")
-    order = frame["indicator"].map(indicator_order)
-    return frame.assign(_o=order).sort_values(["_o", "year"]).drop(columns="_o").reset_index(drop=True)
+    # SSMSI figures in the catalogue's order; a reference table in its own order (as it was written).
+    source_rank = frame["source"].map({s: i for i, s in enumerate(SOURCE_LABELS)})
+    order = [
+        indicator_order(ind) if src == "ssmsi" else (0, f"{row:012d}")
+        for ind, src, row in zip(frame["indicator"], frame["source"], frame["_row"], strict=True)
+    ]
+    frame = frame.assign(_s=source_rank, _o=order).sort_values(["_s", "_o", "year"])
+    return frame.drop(columns=["_s", "_o", "_row"]).reset_index(drop=True)

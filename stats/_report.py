@@ -15,15 +15,14 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gis import SQUARE, HeatBins, InputError, bin_lonlat, bin_xy
+from gis import SQUARE, HeatBins, bin_lonlat, bin_xy
+from sectors import get_commune
 from stats._alert_figures import alerts_frame, in_period, parse_quarter
 from stats._exports import StatsTables, build_tables, comparison_year
 from stats._indicators import CommuneView, commune_views
 from stats._roles import is_staff
-from store.schema import Commune
 
 PALETTE = ("#fee5d9", "#fcbba1", "#fc9272", "#fb6a4a", "#de2d26", "#a50f15")
 MONTHS = (
@@ -174,9 +173,7 @@ def build_quarterly_report(
     from_database
         The records were read from the database (:func:`stats.quarterly_report_from_db`), not given by hand.
     """
-    commune = session.scalar(select(Commune).where(Commune.insee == insee))
-    if commune is None:
-        raise InputError(f"Commune inconnue : {insee}. Enregistrez-la d'abord.")
+    commune = get_commune(session, insee)
     start, end = parse_quarter(quarter)
     sector_list = list(sectors)
     frame = alerts_frame(alerts)

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from alerts import DEFAULT_CATEGORIES, VISIBLE_STATUSES, commune_categories, scoped
 from community import Action, gendarmerie_access_open, roles_allowed
 from gis import SQUARE, HeatBins, InputError, bin_xy
-from sectors import active_set, locate_many
+from sectors import active_set, get_commune, locate_many
 from stats._alert_figures import ALERT_FIELDS
 from stats._heat import bin_in
 from stats._heat_cache import public_points
@@ -86,14 +86,6 @@ def _utc(moment: datetime | pd.Timestamp | None) -> datetime | None:
         raise InputError("Les bornes de la période doivent porter un fuseau horaire.")
     # UTC: SQLite stores the UTC fields of our aware datetimes without offset; PostgreSQL compares timestamptz.
     return stamp.tz_convert(UTC).to_pydatetime()
-
-
-def commune_row(session: Session, insee: str) -> Commune:
-    """The registered commune ``insee`` (French error otherwise)."""
-    commune = session.scalar(select(Commune).where(Commune.insee == insee))
-    if commune is None:
-        raise InputError(f"Commune inconnue : {insee}. Enregistrez-la d'abord (« voisinage commune add »).")
-    return commune
 
 
 def _period(query: Any, start: datetime | None, end: datetime | None) -> Any:
@@ -289,7 +281,7 @@ def load_records(
         Aware datetimes: alerts created in ``[start, end)`` (None: no bound).
     """
     with transaction(engine) as session:
-        commune = commune_row(session, insee)
+        commune = get_commune(session, insee)
         commune_id = commune.id
     with scoped(engine, commune_id) as session:
         commune = session.get(Commune, commune_id)
@@ -347,7 +339,7 @@ def alert_heat(
     minimum = 1 if is_staff(role) else max(1, int(min_count))
     lo, hi = _utc(start), _utc(end)
     with transaction(engine) as session:
-        commune = commune_row(session, insee)
+        commune = get_commune(session, insee)
         commune_id, crs = commune.id, commune.crs_epsg
         if as_role(role) == Role.GENDARMERIE and not gendarmerie_access_open(session, commune_id):
             raise InputError(f"L'accès de la gendarmerie à la commune {insee} est fermé : pas de carte des alertes.")

@@ -5,18 +5,25 @@ base (:func:`import_ban`, :func:`geocode`, :func:`reverse_geocode`, :class:`Loca
 tables in :mod:`store.schema`.
 """
 
-from store._addresses import (
-    ImportReport,
-    LocalGeocoder,
-    address_index,
-    clear_address_cache,
-    geocode,
-    import_ban,
-    reverse_geocode,
-)
-from store._engine import is_postgis, make_engine, transaction
-from store._migrate import upgrade
-from store._rls import bind_commune
+from typing import TYPE_CHECKING
+
+from gis._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from store._addresses import (
+        ImportReport,
+        LocalGeocoder,
+        address_index,
+        clear_address_cache,
+        geocode,
+        import_ban,
+        reverse_geocode,
+    )
+    from store._engine import database_unavailable, is_postgis, make_engine, transaction
+    from store._migrate import upgrade
+    from store._rls import bind_commune
+
+__getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "ImportReport",
@@ -24,6 +31,7 @@ __all__ = [
     "address_index",
     "bind_commune",
     "clear_address_cache",
+    "database_unavailable",
     "geocode",
     "import_ban",
     "is_postgis",

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from gis._errors import InputError
 from settings import get_settings
 
 
@@ -39,9 +40,24 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(url, pool_pre_ping=True, **kwargs)
-    raise ValueError(
+    raise InputError(
         f"Base de données non prise en charge : « {parsed.get_backend_name()} ». "
-        "Utilisez sqlite:///chemin/fichier.sqlite3 ou postgresql+psycopg://…"
+        "Utilisez sqlite:///chemin/fichier.sqlite3 ou postgresql+psycopg://…",
+        field="db",
+    )
+
+
+def database_unavailable(exc: BaseException) -> str | None:
+    """A French message when ``exc`` says the database cannot be used (missing, not initialised, busy), else None."""
+    from sqlalchemy.exc import OperationalError
+
+    if not isinstance(exc, OperationalError):
+        return None
+    if "database is locked" in str(exc.orig):
+        return "la base de données est occupée par une autre opération : réessayez dans un instant."
+    return (
+        "la base de données est inaccessible ou n'est pas initialisée "
+        f"({exc.orig}). Lancez « voisinage db init » ou vérifiez l'adresse de la base."
     )
 
 

@@ -165,3 +165,12 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng = make_engine(db_url)
     yield eng
     eng.dispose()
+
+
+# ---------------------------------------------------------------- the app (voisinage serve, AppTest)
+@pytest.fixture(scope="session")
+def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A demo database built once per run (synthetic commune in 9 sectors, one account per role, alerts)."""
+    from app_support import build_database
+
+    return build_database(tmp_path_factory.mktemp("demo"))

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from app_support import build_database, chromium_path, running_server
+from app_support import chromium_path, running_server
 from conftest import skip_or_fail
 
 from data.demo_accounts import DEMO_ACCOUNTS
@@ -24,9 +24,9 @@ WAIT_MS = 90_000  # generous: the machine is shared
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(demo_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("app")
-    with running_server(build_database(folder), folder / "serve.log") as base:
+    with running_server(demo_db_url, folder / "serve.log") as base:
         yield base
 
 
@@ -176,3 +176,58 @@ def test_map_is_painted_with_no_request_leaving_localhost(server, browser):
     assert outside == []
     assert blocked == []
     context.close()
+
+
+def _invite_staff(db_url: str, email: str) -> str:
+    """A new mairie agent named by the operator (as ``voisinage members add --role mairie_agent``)."""
+    from services import Actor, reset_engine, use_database
+    from services.members import name_staff
+
+    use_database(db_url)
+    try:
+        registered = name_staff(Actor.operator(), "91999", email=email, name="Nouvel agent", role="mairie_agent")
+    finally:
+        use_database(None)
+        reset_engine()
+    assert registered.invitation_token
+    return registered.invitation_token
+
+
+def test_invitation_then_totp_enrolment_with_a_qr_code(server, demo_db_url):
+    import pyotp
+
+    token = _invite_staff(demo_db_url, "nouvel.agent@demo.voisinage.fr")
+    password = "Marronnier-Orsay-2026"
+    with httpx.Client(base_url=server) as client:
+        page = client.get("/auth/invitation")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        weak = client.post("/auth/invitation", data={"token": token, "password": "court", "csrf": csrf})
+        assert weak.status_code == 400 and "mot de passe" in weak.text.lower()
+        chosen = client.post("/auth/invitation", data={"token": token, "password": password, "csrf": csrf})
+        assert chosen.status_code == 303 and chosen.headers["location"] == "/auth/login?password=1"
+        again = client.post("/auth/invitation", data={"token": token, "password": password, "csrf": csrf})
+        assert again.status_code == 400  # the code works once
+
+        signed = client.post(
+            "/auth/login", data={"email": "nouvel.agent@demo.voisinage.fr", "password": password, "csrf": csrf}
+        )
+        assert signed.status_code == 303 and signed.headers["location"] == "/auth/totp"
+        enrol = client.get("/auth/totp")
+        assert enrol.status_code == 200
+        assert 'src="data:image/svg+xml' in enrol.text  # the QR code is drawn here, not by a third party
+        secret = re.search(r"<code>([A-Z2-7 ]+)</code>", enrol.text).group(1).replace(" ", "")
+        wrong = client.post("/auth/totp", data={"totp": "000000", "csrf": csrf})
+        assert wrong.status_code == 400
+        done = client.post("/auth/totp", data={"totp": pyotp.TOTP(secret).now(), "csrf": csrf})
+        assert done.status_code == 303 and done.headers["location"] == "/"
+
+
+def test_forgotten_password_answers_the_same_for_unknown_addresses(server):
+    with httpx.Client(base_url=server) as client:
+        csrf = _csrf(client, server)
+        known = client.post("/auth/forgot", data={"email": OTHER.email, "csrf": csrf})
+        unknown = client.post("/auth/forgot", data={"email": "personne@example.org", "csrf": csrf})
+        refused = client.post("/auth/forgot", data={"email": OTHER.email})
+    assert known.status_code == unknown.status_code == 200
+    assert "Si un compte existe" in known.text and "Si un compte existe" in unknown.text
+    assert refused.status_code == 403

@@ -75,7 +75,7 @@ def test_whole_flow(with_commune: str, sectors_file: Path, tmp_path: Path) -> No
     listing = run(db, "sectors", "list", "--commune", BOURAY)
     assert listing.exit_code == 0
     assert "Version 1\tactif\t6 secteurs" in listing.stdout and "Secteur A1" in listing.stdout
-    assert " ha\t2 référents" in listing.stdout
+    assert " ha\t2 places de référent" in listing.stdout
     located = run(db, "sectors", "locate", "--commune", BOURAY, "2.2995", "48.5207")
     assert located.exit_code == 0 and located.stdout.strip().startswith("Secteur ")
     outside = run(db, "sectors", "locate", "--commune", BOURAY, "2.0", "48.0")

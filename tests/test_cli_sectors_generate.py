@@ -54,7 +54,7 @@ def test_generate_writes_a_file_and_saves_a_draft(with_orsay: str, streets: str,
     assert "sectors activate --commune 91471 --version 1" in result.stderr
     assert "8 secteurs sur" in result.stderr and "écart max/min" in result.stderr
     lines = result.stdout.strip().splitlines()
-    assert len(lines) == 8 and all("\tSecteur " in line and "référents" in line for line in lines)
+    assert len(lines) == 8 and all("\tSecteur " in line and "places de référent" in line for line in lines)
     written = gpd.read_file(out)
     assert len(written) == 8 and written.crs.to_epsg() == 4326
     assert {"code", "nom", "referents", "poids", "ilots", "surface_m2"} <= set(written.columns)

@@ -141,7 +141,7 @@ def test_quarterly_report(engine, bouray, tmp_path):
 
 
 def test_report_needs_a_registered_commune_and_a_valid_quarter(engine):
-    with transaction(engine) as session, pytest.raises(InputError, match="Commune inconnue"):
+    with transaction(engine) as session, pytest.raises(InputError, match="n'est pas enregistrée"):
         build_quarterly_report(session, "01071", "2026-Q3")
     register_cessy(engine)
     with transaction(engine) as session, pytest.raises(InputError, match="Trimestre"):

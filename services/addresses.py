@@ -1,0 +1,97 @@
+"""The BAN address base: import a file, look an address up (through the geocoder the settings choose)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from services._core import Actor, ServiceError, engine, unit_of_work
+
+
+@dataclass(frozen=True)
+class AddressImport:
+    """What an import of a BAN file did."""
+
+    rows: int
+    inserted: int
+    updated: int
+    communes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AddressHit:
+    """The best match of an address, and the active sector it falls in ('' when none)."""
+
+    label: str
+    lon: float
+    lat: float
+    score: float
+    sector: str
+
+
+def import_addresses(actor: Actor, file: Path, *, progress: bool = False) -> AddressImport:
+    """Import (or update) the addresses of an official BAN CSV file; a malformed file is not imported at all.
+
+    Needs ``IMPORT_ADDRESSES`` (the platform admin). ``progress`` shows a progress bar on stderr.
+    """
+    from community import Action, authorize, record
+    from gis import InputError
+    from store import import_ban
+
+    with unit_of_work() as session:
+        authorize(session, actor, Action.IMPORT_ADDRESSES)
+    try:
+        report = import_ban(engine(), file, progress=progress)
+    except InputError as exc:
+        raise ServiceError(exc.message, exc.problems, field=exc.field or "file") from exc
+    with unit_of_work() as session:
+        record(
+            session,
+            actor,
+            "created",
+            "address_import",
+            report.import_id,
+            rows=report.rows,
+            inserted=report.inserted,
+            updated=report.updated,
+            communes=list(report.communes),
+        )
+    return AddressImport(report.rows, report.inserted, report.updated, tuple(report.communes))
+
+
+def geocode(actor: Actor, insee: str, text: str) -> AddressHit:
+    """The best match of ``text`` in commune ``insee`` (registered or not), with its active sector if any.
+
+    Raises
+    ------
+    ServiceError
+        ``field="address"``: an empty or overlong query, or no match; ``field="commune"``: a malformed code.
+    """
+    from community import locate_sector, record
+    from gis import InputError, check_insee, check_query
+    from sectors import registered_commune
+    from services._config import geocoder
+
+    try:
+        query = check_query(text)
+    except InputError as exc:
+        raise ServiceError(exc.message, exc.problems, field="address") from exc
+    try:
+        code = check_insee(insee)
+    except InputError as exc:
+        raise ServiceError(exc.message, exc.problems, field="commune") from exc
+    with unit_of_work() as session:
+        hits = geocoder(session).search(query, insee=code, limit=1)
+        if not hits:
+            raise ServiceError(
+                f"Adresse introuvable dans la commune {code} : « {query} ». Vérifiez le numéro et la rue.",
+                field="address",
+            )
+        hit = hits[0]
+        registered = registered_commune(session, code)
+        sector = locate_sector(session, registered, hit.lon, hit.lat) if registered is not None else None
+        record(session, actor, "viewed", "geocode", code, commune_id=registered.id if registered is not None else None)
+    return AddressHit(hit.label, hit.lon, hit.lat, hit.score, sector.name if sector else "")
+
+
+__all__ = ["AddressHit", "AddressImport", "geocode", "import_addresses"]

@@ -1,0 +1,246 @@
+"""Statistics: SSMSI import, a commune's figures and their trend, and the statistics exports.
+
+SSMSI figures are open data (Licence Ouverte, small counts already withheld by the SSMSI): anyone may read
+them for any commune of an imported file, registered or not, so that a mairie compares itself with its
+neighbours. The platform's own figures (alerts, members, scheme monitoring) are read for a registered
+commune, by the audience the actor asks for: its own role by default, or a narrower one (a mairie preparing
+the public version for residents); never a wider one than the permission matrix grants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from services._core import Actor, ServiceError, unit_of_work
+from services.communes import find
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from store.schema import Commune
+
+SOURCES = ("ssmsi", "reference")
+TREND_HEADERS = ("Indicateur", "Année", "Taux", "Évolution", "Taux département")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A titled table of text cells, ready to print."""
+
+    title: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an SSMSI import stored."""
+
+    summary: str  # one French sentence
+    rows: int
+
+
+@dataclass(frozen=True)
+class Written:
+    """Files written by an export."""
+
+    paths: tuple[Path, ...]
+    tables: int
+
+
+def import_ssmsi(
+    actor: Actor,
+    file: Path,
+    *,
+    only: list[str] | None = None,
+    places: dict[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Imported:
+    """Import an SSMSI file (communal or departmental base, or a reference table); re-importing changes nothing.
+
+    Needs ``MANAGE_COMMUNES`` (platform reference data). ``places`` maps a place named in a reference table's
+    columns to its INSEE code (``{"bouray_sur_juine": "91095"}``).
+    """
+    from community import Action, authorize, record
+    from gis import InputError
+    from stats import import_ssmsi as imported
+
+    with unit_of_work() as session:
+        authorize(session, actor, Action.MANAGE_COMMUNES)
+        try:
+            summary = imported(session, file, only_codes=only or None, places=places or {}, progress=progress)
+        except InputError as exc:
+            raise ServiceError(exc.message, exc.problems, field=exc.field or "file") from exc
+        record(session, actor, "created", "ssmsi_import", file.name, rows=summary.rows)
+        return Imported(summary.describe(), summary.rows)
+
+
+def _code(insee: str) -> str:
+    from gis import InputError, check_insee
+
+    try:
+        return check_insee(insee)
+    except InputError as exc:
+        raise ServiceError(exc.message, field="commune") from exc
+
+
+def _check_source(source: str | None) -> None:
+    if source not in (None, *SOURCES):
+        raise ServiceError(f"Source « {source} » inconnue ; choisissez ssmsi ou reference.", field="source")
+
+
+def show(actor: Actor, insee: str, year: int, source: str | None = None) -> list[Table]:
+    """The SSMSI indicators of commune ``insee`` (registered or not) for ``year``, beside its département.
+
+    One table per source stored (SSMSI bases, reference table). ``field="year"`` when nothing is stored for
+    that year (the message lists the years available).
+    """
+    from gis import InputError
+    from stats import HEADERS, commune_views, view_rows
+
+    _check_source(source)
+    code = _code(insee)
+    with unit_of_work() as session:
+        try:
+            views = commune_views(session, code, year, source)
+        except InputError as exc:
+            raise ServiceError(exc.message, field="year") from exc
+        return [Table(v.title, tuple(HEADERS), tuple(tuple(r) for r in view_rows(v))) for v in views]
+
+
+def trend(actor: Actor, insee: str, source: str | None = None) -> list[Table]:
+    """Year by year, the SSMSI rates of commune ``insee`` (registered or not) beside its département.
+
+    One table per source stored; ``field="commune"`` when no figure is stored for the commune.
+    """
+    import pandas as pd
+
+    from stats import WITHHELD, commune_trend, fr_number, fr_rate
+    from stats._indicators import SOURCE_LABELS
+
+    _check_source(source)
+    code = _code(insee)
+    with unit_of_work() as session:
+        frame = commune_trend(session, code, source)
+    if frame.empty:
+        raise ServiceError(
+            f"Aucun chiffre de délinquance pour la commune {code} : importez d'abord un fichier SSMSI qui la contient.",
+            field="commune",
+        )
+    tables = []
+    for src, part in frame.groupby("source", sort=False):
+        rows = []
+        for rec in part.itertuples(index=False):
+            rate = fr_rate(rec.rate) if rec.published else WITHHELD
+            dep = fr_rate(rec.dep_rate) if pd.notna(rec.dep_rate) else "—"
+            change = fr_number(rec.rate_change, 2) if pd.notna(rec.rate_change) else "—"
+            rows.append((rec.label, str(rec.year), rate, change, dep))
+        title = f"Commune {code} — évolution — {SOURCE_LABELS.get(str(src), str(src))}"
+        tables.append(Table(title, TREND_HEADERS, tuple(rows)))
+    return tables
+
+
+def reader_role(session: Session, actor: Actor, commune: Commune, audience: str | None) -> str:
+    """The role the figures are prepared for: ``audience`` (any spelling of a role) or the actor's own.
+
+    A member reads only their own commune's figures; the figures of a wider audience than the public (small
+    counts, scheme monitoring) need ``VIEW_STATS`` on the commune (the gendarmerie: while its access is open).
+
+    Raises
+    ------
+    ServiceError
+        ``field="audience"``: unknown role, or an audience the actor may not prepare figures for.
+    """
+    from community import Action, allowed
+    from gis import InputError
+    from stats import as_role, is_staff, role_label
+
+    try:
+        role = as_role(audience) if audience is not None else actor.role
+    except InputError as exc:
+        raise ServiceError(exc.message, field="audience") from exc
+    if actor.commune_id is not None and actor.commune_id != commune.id:
+        raise ServiceError(
+            f"Les chiffres de la plateforme pour la commune {commune.insee} sont réservés à ses membres.",
+            field="commune",
+        )
+    if is_staff(role) and not allowed(session, actor, Action.VIEW_STATS, commune_id=commune.id):
+        raise ServiceError(
+            f"Vous ne pouvez pas préparer les statistiques complètes de la commune {commune.insee} "
+            f"(lecteur : {role_label(role)}).",
+            field="audience",
+        )
+    return role.value
+
+
+def period_bounds(
+    year: int | None, quarter: str | None, all_alerts: bool
+) -> tuple[datetime | None, datetime | None, int | None]:
+    """``(start, end, ssmsi year)`` of an export: a quarter, else a year, else every alert."""
+    import pandas as pd
+
+    from gis import InputError
+    from stats import parse_quarter
+
+    if quarter is not None and all_alerts:
+        raise ServiceError("Choisissez un trimestre ou toutes les alertes, pas les deux.", field="quarter")
+    start = end = None
+    if quarter is not None:
+        try:
+            start, end = parse_quarter(quarter)
+        except InputError as exc:
+            raise ServiceError(exc.message, field="quarter") from exc
+    elif year is not None and not all_alerts:
+        start = pd.Timestamp(year=year, month=1, day=1, tz="Europe/Paris")
+        end = pd.Timestamp(year=year + 1, month=1, day=1, tz="Europe/Paris")
+    shown_year = year if year is not None else (start.year if start is not None else None)
+    return start, end, shown_year
+
+
+def export(
+    actor: Actor,
+    insee: str,
+    out_path: Path,
+    *,
+    year: int | None = None,
+    quarter: str | None = None,
+    all_alerts: bool = False,
+    audience: str | None = None,
+) -> Written:
+    """Every statistics table of a registered commune, as an Excel workbook (``.xlsx``) or a folder of CSVs.
+
+    SSMSI indicators of ``year``; alert figures and scheme monitoring for ``quarter``, else ``year``, else
+    every alert; small counts hidden unless the audience sees every figure.
+    """
+    from community import record
+    from gis import InputError
+    from services._config import settings
+    from services._core import engine
+    from stats import tables_from_db, write_csv, write_excel
+
+    start, end, shown_year = period_bounds(year, quarter, all_alerts)
+    with unit_of_work() as session:
+        commune = find(session, insee)
+        reader = reader_role(session, actor, commune, audience)
+        code, cid = commune.insee, commune.id
+    try:
+        tables = tables_from_db(
+            engine(), code, role=reader, min_count=settings().stats_min_count, year=shown_year, start=start, end=end
+        )
+    except InputError as exc:
+        raise ServiceError(exc.message, exc.problems, field=exc.field or "audience") from exc
+    if out_path.suffix.lower() == ".xlsx":
+        written = Written((write_excel(tables, out_path),), len(tables.tables))
+    else:
+        paths = write_csv(tables, out_path)
+        written = Written(tuple(paths), len(paths))
+    with unit_of_work(cid) as session:
+        record(session, actor, "exported", "stats", code, commune_id=cid, audience=reader)
+    return written
+
+
+__all__ = ["Imported", "Table", "Written", "export", "import_ssmsi", "period_bounds", "reader_role", "show", "trend"]
