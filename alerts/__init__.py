@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         probable_duplicates,
     )
     from alerts._context import AlertConfig, clear_caches, commune_categories, set_category, set_commune_options
+    from alerts._hooks import on_alert_event
     from alerts._keeping import alert_counts, anonymise_closed
     from alerts._moderating import acknowledge_alert, appeal_alert, close_alert, moderate, withdraw_alert
     from alerts._moderation import (
@@ -142,6 +143,7 @@ __all__ = [
     "get_alert",
     "load_viewer",
     "moderate",
+    "on_alert_event",
     "post_alert",
     "probable_duplicates",
     "record_widening",

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from alerts import _moderation as mod
 from alerts._access import Viewer, load_viewer, visible_alerts
 from alerts._context import AlertConfig, as_utc, commune_categories, now_or_utc, sector_index
+from alerts._hooks import fire
 from alerts._perimeter import Perimeter, SectorIndex, whole_commune, widen
 from alerts._reading import present, sectors_of
 from community._permissions import Action, Actor
@@ -81,7 +82,8 @@ def _state(alert: Alert) -> mod.ModerationState:
     )
 
 
-def _store_state(alert: Alert, state: mod.ModerationState, now: datetime) -> None:
+def _store_state(alert: Alert, state: mod.ModerationState, now: datetime) -> list[str]:
+    """Store ``state`` on ``alert``; returns the moves it adds (for the hooks, once flushed)."""
     before = len(alert.events)
     if state.status == mod.Status.PUBLISHED and alert.status != mod.Status.PUBLISHED.value:
         alert.published_at = now
@@ -98,6 +100,13 @@ def _store_state(alert: Alert, state: mod.ModerationState, now: datetime) -> Non
     alert.claim_since = state.claim.since if state.claim else None
     alert.claim_until = state.claim.until if state.claim else None
     _events(alert, state, before)
+    return [e.move.value for e in state.history[before:]]
+
+
+def _announce(session: Any, alert: Alert, moves: list[str]) -> None:
+    session.flush()
+    for move in moves:
+        fire(session, alert.id, move)
 
 
 def moderate(
@@ -159,8 +168,7 @@ def moderate(
                 wider = widen(index, current, names)
             _set_perimeter(alert, wider, index)
             state = mod.record_widening(state, who, ", ".join(index.codes(wider.sector_ids)), now)
-        _store_state(alert, state, now)
-        session.flush()
+        _announce(session, alert, _store_state(alert, state, now))
         labels = {c.code: c.label for c in commune_categories(session, viewer.commune_id)}
         return present(alert, viewer, sectors_of(session, [alert.id])[alert.id], labels)
 
@@ -182,8 +190,7 @@ def _apply(
         if right is not None and not viewer.may(right, {s.sector_code for s in alert.sectors}):
             raise InputError(f"Alerte n°{alert_id} hors des secteurs où vous pouvez agir.", field="alert_id")
         state = move(_state(alert), participant(viewer), now)
-        _store_state(alert, state, now)
-        session.flush()
+        _announce(session, alert, _store_state(alert, state, now))
         labels = {c.code: c.label for c in commune_categories(session, viewer.commune_id)}
         return present(alert, viewer, sectors_of(session, [alert.id])[alert.id], labels)
 

@@ -43,6 +43,7 @@ from alerts._checks import (
     check_text,
 )
 from alerts._context import AlertConfig, as_utc, commune_context, now_or_utc
+from alerts._hooks import fire
 from alerts._perimeter import (
     Perimeter,
     Scope,
@@ -392,6 +393,7 @@ def _post_checked(
         )
         assert existing is not None
         return _replay(existing, category.code, text)
+    fire(session, alert_id, "publish" if state.status == mod.Status.PUBLISHED else "submit")
     return PostResult(
         alert_id,
         state.status.value,

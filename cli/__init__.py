@@ -16,8 +16,10 @@ from cli import (
     _charter,
     _commune,
     _db,
+    _dispatch,
     _gendarmerie,
     _members,
+    _members_set,
     _referents,
     _report,
     _sectors,
@@ -63,6 +65,9 @@ app.add_typer(_stats.app, name="stats")
 app.add_typer(_report.app, name="report")
 app.add_typer(_alerts.app, name="alerts")
 app.command("serve")(_serve.serve_command)
+_members.app.command("set")(_members_set.set_command)
+app.command("dispatch")(_dispatch.dispatch_command)
+app.command("dead-letters")(_dispatch.dead_letters_command)
 
 
 def main() -> None:

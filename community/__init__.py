@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from community._audit import audit_log, record
     from community._authorize import allowed, authorize
     from community._charter import accept_charter, charter_to_accept, current_charter, publish_charter
+    from community._events import on_member_event
     from community._gendarmerie import gendarmerie_access_history, gendarmerie_access_open, set_gendarmerie_access
     from community._members import (
         VERIFICATION_METHODS,
@@ -161,6 +162,7 @@ __all__ = [
     "locate_sector",
     "login",
     "logout",
+    "on_member_event",
     "parse_role",
     "place_address",
     "publish_charter",

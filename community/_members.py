@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from community._accounts import issue_invitation, normalize_email
 from community._audit import record
 from community._charter import accept_charter, current_charter
+from community._events import fire
 from community._passwords import check_password, hash_password
 from community._permissions import Action, Actor, require
 from community._placement import place_address
@@ -217,6 +218,8 @@ def register_member(
         sector=member.sector_code,
         status=str(member.status),
     )
+    if token:
+        fire(session, member, "invitation", token=token, days=invitation_days)
     return Registration(member, token)
 
 
@@ -253,6 +256,7 @@ def verify_member(
         status="verified",
         method=method,
     )
+    fire(session, member, "verified")
     return member
 
 
@@ -272,6 +276,7 @@ def refuse_member(
     member.refusal_reason = reason[:500]
     member.updated_at = now
     record(session, actor, "changed", "member", member.id, commune_id=member.commune_id, at=now, status="refused")
+    fire(session, member, "refused", reason=member.refusal_reason)
     return member
 
 
@@ -342,8 +347,9 @@ def relocate_members(session: Session, actor: Actor, commune: Commune) -> int:
         sector = locate_sector(session, commune, member.lon, member.lat)  # type: ignore[arg-type]
         code = sector.code if sector else None
         if code != member.sector_code:
-            member.sector_code = code
+            before, member.sector_code = member.sector_code, code
             member.updated_at = utcnow()
             changed += 1
+            fire(session, member, "sector_changed", before=before, after=code)
     record(session, actor, "changed", "member_sectors", commune.id, commune_id=commune.id, relocated=changed)
     return changed

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from community._audit import record
+from community._events import fire
 from community._permissions import Action, Actor, require
 from gis import InputError
 from store.schema import Member, MemberStatus, Sanction, SanctionKind, utcnow
@@ -92,6 +93,7 @@ def _sanction(
         kind=str(kind),
         ends_at=ends_at.isoformat() if ends_at else None,
     )
+    fire(session, member, str(kind), reason=sanction.reason, ends_at=ends_at)
     return sanction
 
 

@@ -18,6 +18,7 @@ ROUTE_PROVIDERS: list[str] = [
     "server._auth:routes",
     "server._accounts:routes",
     "server._assets:routes",
+    "server._sms:routes",
 ]
 
 

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 
     from alerts import AlertConfig
     from gis import Geocoder
+    from notify import NotifyConfig
     from sectors import SectorRules
     from settings import Settings
 
@@ -49,6 +50,13 @@ def geocoder(session: Session) -> Geocoder:
     from store import LocalGeocoder
 
     return LocalGeocoder(session, min_score=s.geocode_min_score)
+
+
+def notify_config() -> NotifyConfig:
+    """The notifications' configuration from the settings (also handed to :func:`notify.configure`)."""
+    from notify import NotifyConfig
+
+    return NotifyConfig.from_settings(settings())
 
 
 def streets_cache_dir() -> Path:

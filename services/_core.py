@@ -34,6 +34,10 @@ def engine(url: str | None = None) -> Engine:
     key = url or _chosen_url[0] or get_settings().database_url
     if key not in _engines:
         _engines[key] = make_engine(key)
+        # Whatever runs on this engine must write its messages in the outbox: the hooks go in with it.
+        from services._startup import start
+
+        start()
     return _engines[key]
 
 

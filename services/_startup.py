@@ -1,4 +1,5 @@
-"""What the services set up explicitly for each process: the domains' RGPD hooks.
+"""What the services set up explicitly for each process: the domains' RGPD hooks and the notifications' outbox
+hooks (every change to an alert or a member writes its messages in its own transaction).
 
 The members domain exports and deletes what other domains hold about a member through hooks those domains
 register (:func:`community.register_exporter`, :func:`community.register_anonymiser`). They are registered
@@ -11,7 +12,12 @@ from __future__ import annotations
 
 
 def start() -> None:
-    """Register the RGPD hooks of every domain that holds member data (alerts)."""
+    """Register the RGPD hooks of every domain that holds member data (alerts), and the outbox hooks of
+    ``notify`` with its configuration from the settings (also called when the services' engine is made)."""
+    import notify
     from alerts import register_rgpd_hooks
+    from services._config import notify_config
 
     register_rgpd_hooks()
+    notify.configure(notify_config())
+    notify.register_hooks()

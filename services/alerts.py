@@ -30,6 +30,7 @@ __all__ = [
     "get",
     "moderate",
     "post",
+    "require_charter",
     "withdraw",
 ]
 
@@ -123,7 +124,7 @@ def _audit_operator(actor: Actor, action: str, alert_id: int | str, **details: o
         record(session, actor, action, "alert", alert_id, commune_id=actor.commune_id, **details)
 
 
-def _require_charter(actor: Actor) -> None:
+def require_charter(actor: Actor) -> None:
     """A member who has not accepted the commune's current charter may not post (``field="charter"``)."""
     from community import charter_to_accept
     from store.schema import Commune, Member
@@ -173,7 +174,7 @@ def post(
     """
     from alerts import post_alert
 
-    _require_charter(actor)
+    require_charter(actor)
     result = post_alert(
         engine(),
         actor,

@@ -75,11 +75,9 @@ def current_actor(token: str, *, require_mfa: bool = True, now: datetime | None 
         return Actor.of_member(member)
 
 
-def act_for(email: str, *, operator: str, commune: str | None = None) -> Actor:
-    """The member of e-mail ``email``, driven by ``operator`` at the command line (``--as EMAIL``).
-
-    The rights are the member's own; every audit entry written for this actor names the operator too.
-    With ``commune`` (INSEE code), the member must belong to that commune.
+def member_actor(email: str, *, commune: str | None = None) -> Actor:
+    """The member of e-mail ``email`` acting themself, identified by a trusted channel (the SMS intake, which
+    matched their registered phone); never for a person typing an address.
 
     Raises
     ------
@@ -105,27 +103,18 @@ def act_for(email: str, *, operator: str, commune: str | None = None) -> Actor:
         if member is None or member.status == MemberStatus.DELETED or not in_commune:
             where = f" dans la commune {commune}" if commune else ""
             raise ServiceError(f"Aucun membre n'a l'adresse électronique « {email} »{where}.", field="as")
-        return Actor.of_member(member).acted_by(operator)
+        return Actor.of_member(member)
 
 
-def request_password_reset(email: str, *, now: datetime | None = None) -> str | None:
-    """A one-time token letting the member of ``email`` choose a new password (forgotten password).
+def act_for(email: str, *, operator: str, commune: str | None = None) -> Actor:
+    """The member of e-mail ``email``, driven by ``operator`` at the command line (``--as EMAIL``).
 
-    The token (returned once, stored hashed) replaces any earlier one and is valid ``password_reset_minutes``;
-    it is used like an invitation (:func:`services.members.accept_invitation`). None when no open account has
-    this e-mail: the caller answers the same either way, so the page never tells whether an address is known.
+    The rights are the member's own; every audit entry written for this actor names the operator too.
+    With ``commune`` (INSEE code), the member must belong to that commune.
+
+    Raises
+    ------
+    ServiceError
+        ``field="as"``: no member has this e-mail (in that commune), or the account is deleted.
     """
-    from sqlalchemy import select
-
-    from community import issue_invitation, record
-    from community._accounts import normalize_email
-    from services._config import settings
-    from store.schema import Member, MemberStatus
-
-    with unit_of_work() as session:
-        member = session.scalar(select(Member).where(Member.email == normalize_email(email)))
-        if member is None or member.status in (MemberStatus.EXCLUDED, MemberStatus.DELETED):
-            return None
-        token = issue_invitation(member, now=now, days=settings().password_reset_minutes / (24 * 60))
-        record(session, None, "changed", "member", member.id, commune_id=member.commune_id, field="password_reset")
-        return token
+    return member_actor(email, commune=commune).acted_by(operator)

@@ -184,6 +184,93 @@ class Settings(BaseSettings):
         description="Heat map: cells holding fewer alerts than this are dropped for non-staff roles.",
     )
 
+    # ---------------------------------------------------------------- notifications (notify/, H7)
+    public_url: str = Field(
+        default="http://localhost:8501",
+        description="Public address of the app, used for the links in e-mails and SMS (no trailing slash).",
+    )
+    notify_staging: bool = Field(
+        default=False,
+        description="Staging switch: when true the dispatcher sends nothing out (no e-mail, no SMS) and logs what "
+        "would have gone; messages are marked sent.",
+    )
+    notify_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often an idle dispatcher looks for messages to send (SQLite polls; PostGIS is also woken "
+        "at once by LISTEN/NOTIFY).",
+    )
+    notify_batch: int = Field(default=50, ge=1, description="Messages one dispatcher claims at a time.")
+    notify_lease_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="A claimed message not marked sent after this many seconds (dispatcher killed) is sent again, "
+        "with the same Message-ID.",
+    )
+    notify_max_attempts: int = Field(
+        default=8, ge=1, description="Tries before a message becomes a dead letter the mairie sees with its reason."
+    )
+    notify_backoff_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="First retry delay; each further retry waits twice as long (with random jitter), up to "
+        "notify_backoff_max_seconds.",
+    )
+    notify_backoff_max_seconds: float = Field(
+        default=3600.0, gt=0, description="Longest wait between two tries of one message."
+    )
+    notify_digest_hour: int = Field(
+        default=18,
+        ge=0,
+        le=23,
+        description="Hour (Europe/Paris) at which the daily digest of solidarity posts is e-mailed to members who "
+        "chose it.",
+    )
+    smtp_host: str = Field(default="", description="SMTP server for e-mails (empty: e-mails are not sent).")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port (587 STARTTLS, 465 TLS).")
+    smtp_user: str = Field(default="", description="SMTP login (empty: no authentication).")
+    smtp_password: str = Field(default="", description="SMTP password.")
+    smtp_from: str = Field(
+        default="Voisinage <ne-pas-repondre@voisinage.local>", description="Sender address of the e-mails."
+    )
+    smtp_tls: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        description="SMTP encryption: starttls (upgrade a plain connection, port 587), tls (implicit TLS, port 465) "
+        "or none (local relay only).",
+    )
+    smtp_timeout_s: float = Field(default=20.0, gt=0, description="Seconds to wait for the SMTP server.")
+    sms_gateway_url: str = Field(
+        default="",
+        description="HTTP gateway the SMS are POSTed to (empty: no SMS is sent). See notify/_sms.py for the request "
+        "templates (generic JSON, Brevo).",
+    )
+    sms_gateway_key: str = Field(default="", description="Secret key sent to the SMS gateway in a header.")
+    sms_gateway_template: Literal["generic", "brevo"] = Field(
+        default="generic",
+        description="Shape of the SMS gateway request: generic (JSON {to, text}, header X-Api-Key), brevo "
+        "(Brevo transactional SMS API, French provider, header api-key).",
+    )
+    sms_sender: str = Field(default="VOISINAGE", description="Sender name shown on SMS (11 characters at most).")
+    sms_monthly_budget: int = Field(
+        default=500,
+        ge=0,
+        description="SMS each commune may send per calendar month; beyond it SMS stop and the mairie is told.",
+    )
+    sms_inbound_secret: str = Field(
+        default="",
+        description="Shared secret of the SMS gateway for POST /sms/inbound (HMAC-SHA256 of the raw body in the "
+        "X-Voisinage-Signature header). Empty: inbound SMS are refused.",
+    )
+    sms_premoderation: bool = Field(
+        default=True,
+        description="Alerts sent by SMS wait for a moderator before publication (unless the commune chose "
+        "otherwise for every alert).",
+    )
+    sms_inbound_window_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="Inbound SMS whose timestamp is further than this from now are refused (replay window).",
+    )
     # ---------------------------------------------------------------- app server (voisinage serve)
     map_tiles: str = Field(
         default="none",

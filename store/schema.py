@@ -24,6 +24,7 @@ from store._schema_members import (
     Sanction,
     SanctionKind,
 )
+from store._schema_notify import NotifyCounter, NotifyPrefs, OutboxMessage, SmsNonce
 from store._schema_stats import SsmsiFigure
 
 __all__ = [
@@ -45,6 +46,9 @@ __all__ = [
     "LoginAttempt",
     "Member",
     "MemberStatus",
+    "NotifyCounter",
+    "NotifyPrefs",
+    "OutboxMessage",
     "ReferentAssignment",
     "Role",
     "Sanction",
@@ -52,6 +56,7 @@ __all__ = [
     "Sector",
     "SectorSet",
     "SetStatus",
+    "SmsNonce",
     "SsmsiFigure",
     "utcnow",
 ]
