@@ -118,3 +118,29 @@ def act_for(email: str, *, operator: str, commune: str | None = None) -> Actor:
         ``field="as"``: no member has this e-mail (in that commune), or the account is deleted.
     """
     return member_actor(email, commune=commune).acted_by(operator)
+
+
+def request_password_reset(email: str, *, now: datetime | None = None) -> str | None:
+    """A one-time token letting the member of ``email`` choose a new password (forgotten password).
+
+    The token (returned once, stored hashed) replaces any earlier one and is valid ``password_reset_minutes``;
+    it is used like an invitation (:func:`services.members.accept_invitation`). None when no open account has
+    this e-mail: the caller answers the same either way, so the page never tells whether an address is known.
+    """
+    from sqlalchemy import select
+
+    from community import issue_invitation, record
+    from community._accounts import normalize_email
+    from community._events import fire
+    from services._config import settings
+    from store.schema import Member, MemberStatus
+
+    with unit_of_work() as session:
+        member = session.scalar(select(Member).where(Member.email == normalize_email(email)))
+        if member is None or member.status in (MemberStatus.EXCLUDED, MemberStatus.DELETED):
+            return None
+        token = issue_invitation(member, now=now, days=settings().password_reset_minutes / (24 * 60))
+        record(session, None, "changed", "member", member.id, commune_id=member.commune_id, field="password_reset")
+        # The code goes by e-mail, written in this transaction (notify's outbox).
+        fire(session, member, "password_reset", token=token)
+        return token
