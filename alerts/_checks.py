@@ -5,7 +5,11 @@
 - ``EMERGENCY``: a crime in progress or a danger now. The alert is not posted; the author is told to call
   the 17 (or the 18, 15, 112).
 - ``REFUSED``: a passage must be removed (a name, a plate, a phone number…); each is quoted.
-- ``MODERATION``: published only after a moderator has read it (accusations, by default).
+- ``REFUSED`` too for a call to act, a threat or self-defence ("ici pas de shérif, pas de milice").
+- ``MUNICIPAL``: a request for the mairie (pothole, street light, rubbish): not posted, the author is sent to
+  the mairie's own channel.
+- ``MODERATION``: published only after a moderator has read it (accusations, political opinion and quarrels
+  between neighbours, by default).
 - ``OK``.
 
 What each rule does (refuse or send to moderation) is a :class:`CheckPolicy`, chosen per commune.
@@ -35,6 +39,9 @@ class Rule(enum.StrEnum):
     EMAIL = "courriel"
     DESCRIPTOR = "origine"
     ACCUSATION = "accusation"
+    MILITIA = "milice"
+    POLEMIC = "polemique"
+    MUNICIPAL = "mairie"
 
 
 class Action(enum.StrEnum):
@@ -50,6 +57,7 @@ class Outcome(enum.StrEnum):
     OK = "ok"
     EMERGENCY = "urgence"
     REFUSED = "refusee"
+    MUNICIPAL = "mairie"
     MODERATION = "moderation"
 
 
@@ -60,7 +68,25 @@ EMERGENCY_MESSAGE = (
     "un appel aux secours."
 )
 
+CHARTER_NO_MILITIA = (
+    "ici pas de shérif, pas de milice : Voisinage sert à s'informer entre voisins, jamais à patrouiller, à se "
+    "faire justice ni à menacer qui que ce soit. Face à un délit, appelez le 17 et ne vous mettez pas en danger"
+)
+
+MUNICIPAL_MESSAGE = (
+    "Votre message est une demande pour les services de la mairie (voirie, éclairage public, propreté, "
+    "ramassage des déchets) : Voisinage n'est pas « allô mairie ». Il n'est pas publié ; adressez-le à la mairie "
+    "par son propre canal (accueil, téléphone ou formulaire de signalement de la commune), qui pourra y donner "
+    "suite. Si c'est aussi un fait de sécurité (vol, dégradation volontaire, rôdeur), décrivez ce fait."
+)
+
 _ADVICE: dict[Rule, str] = {
+    Rule.MILITIA: CHARTER_NO_MILITIA,
+    Rule.POLEMIC: (
+        "pas d'opinion politique ni de querelle de voisinage : une alerte décrit un fait de sécurité ; un différend "
+        "entre voisins se règle par le dialogue, un conciliateur de justice ou la mairie"
+    ),
+    Rule.MUNICIPAL: "une demande pour la mairie se fait auprès de la mairie, pas par une alerte",
     Rule.NAME: "ne nommez ni ne désignez personne : une alerte décrit des faits, pas des personnes",
     Rule.PLATE: (
         "ne publiez pas de plaque d'immatriculation : transmettez-la à la gendarmerie (17), qui seule peut la "
@@ -85,7 +111,13 @@ _DETECTORS: dict[Rule, Callable[[str], list[tuple[int, int]]]] = {
     Rule.EMAIL: _detectors.email,
     Rule.DESCRIPTOR: _detectors.descriptor,
     Rule.ACCUSATION: _detectors.accusation,
+    Rule.MILITIA: _detectors.militia,
+    Rule.POLEMIC: _detectors.polemic,
+    Rule.MUNICIPAL: _detectors.municipal,
 }
+
+# The municipal rule does not refuse nor moderate: it sends the author to the mairie (not adjustable).
+_FIXED_RULES = frozenset({Rule.EMERGENCY, Rule.MUNICIPAL})
 
 
 @dataclass(frozen=True)
@@ -109,9 +141,13 @@ class CheckPolicy:
             Rule.EMAIL: Action.REFUSE,
             Rule.DESCRIPTOR: Action.REFUSE,
             Rule.ACCUSATION: Action.MODERATE,
+            Rule.MILITIA: Action.REFUSE,
+            Rule.POLEMIC: Action.MODERATE,
         }
     )
-    official_exempt: frozenset[Rule] = frozenset({Rule.EMERGENCY, Rule.PHONE, Rule.EMAIL})
+    official_exempt: frozenset[Rule] = frozenset(
+        {Rule.EMERGENCY, Rule.PHONE, Rule.EMAIL, Rule.POLEMIC, Rule.MUNICIPAL, Rule.MILITIA}
+    )
 
     def action(self, rule: Rule) -> Action:
         return self.actions.get(rule, Action.REFUSE)
@@ -134,13 +170,16 @@ class CheckPolicy:
                 rule = Rule(rule_s.strip())
                 action = Action(action_s.strip())
             except ValueError:
-                rules = ", ".join(r.value for r in Rule if r != Rule.EMERGENCY)
+                rules = ", ".join(r.value for r in Rule if r not in _FIXED_RULES)
                 problems.append(
                     f"« {item} » : attendu règle=action, règles {rules}, actions {', '.join(a.value for a in Action)}."
                 )
                 continue
             if rule == Rule.EMERGENCY:
                 problems.append("La règle « urgence » n'est pas réglable : un délit en cours n'est jamais publié.")
+                continue
+            if rule == Rule.MUNICIPAL:
+                problems.append("La règle « mairie » n'est pas réglable : une demande pour la mairie va à la mairie.")
                 continue
             actions[rule] = action
         if problems:
@@ -185,6 +224,8 @@ class CheckResult:
             return "Votre alerte peut être publiée."
         if self.outcome == Outcome.EMERGENCY:
             return EMERGENCY_MESSAGE
+        if self.outcome == Outcome.MUNICIPAL:
+            return MUNICIPAL_MESSAGE
         refused = [f for f in self.findings if f.action == Action.REFUSE]
         moderated = [f for f in self.findings if f.action == Action.MODERATE]
         lines: list[str] = []
@@ -226,20 +267,26 @@ def check_text(text: str, policy: CheckPolicy = DEFAULT_POLICY, *, official_auth
     Returns
     -------
     CheckResult
-        ``EMERGENCY`` wins over everything; then ``REFUSED`` when any finding refuses; then ``MODERATION``.
+        ``EMERGENCY`` wins over everything; then ``REFUSED`` when any finding refuses; then ``MUNICIPAL``
+        (a request for the mairie); then ``MODERATION``. Inside a call to act, a weapon's name alone is no
+        emergency: the call is refused with the charter's words.
     """
     findings: list[Finding] = []
     for rule, detect in _DETECTORS.items():
         if official_author and rule in policy.official_exempt:
             continue
-        action = None if rule == Rule.EMERGENCY else policy.action(rule)
+        action = None if rule in _FIXED_RULES else policy.action(rule)
         for start, end in _merge(detect(text)):
             findings.append(Finding(rule, start, end, text[start:end].strip(), action))
+    if any(f.rule == Rule.MILITIA for f in findings):
+        findings = [f for f in findings if not (f.rule == Rule.EMERGENCY and _detectors.weapon_word(f.passage))]
     findings.sort(key=lambda f: (f.start, f.rule))
     if any(f.rule == Rule.EMERGENCY for f in findings):
         outcome = Outcome.EMERGENCY
     elif any(f.action == Action.REFUSE for f in findings):
         outcome = Outcome.REFUSED
+    elif any(f.rule == Rule.MUNICIPAL for f in findings):
+        outcome = Outcome.MUNICIPAL
     elif findings:
         outcome = Outcome.MODERATION
     else:
@@ -253,6 +300,15 @@ class AlertRefusedError(InputError):
     def __init__(self, result: CheckResult) -> None:
         self.result = result
         super().__init__(result.explanation())
+
+
+class MunicipalRequestError(AlertRefusedError):
+    """A request for the mairie (pothole, street light, rubbish): not posted, the author is sent to the mairie."""
+
+
+def refusal(result: CheckResult) -> AlertRefusedError:
+    """The error stopping an alert the checks did not let through (distinct for a request for the mairie)."""
+    return MunicipalRequestError(result) if result.outcome == Outcome.MUNICIPAL else AlertRefusedError(result)
 
 
 class RateLimitError(InputError):

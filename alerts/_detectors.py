@@ -398,3 +398,142 @@ def names(text: str) -> list[Span]:
     out += [(m.start(), m.end()) for m in _LIVES_AT.finditer(folded)]
     out += [(m.start(), m.end()) for m in _FAMILY.finditer(text)]
     return out
+
+
+# ------------------------------------------------------------------ the scheme's three drifts
+def _not_negated(folded: str, spans: list[Span]) -> list[Span]:
+    """Drop the spans a negation just before turns into advice ("ne faites pas justice vous-même")."""
+    negation = re.compile(r"\b(?:ne|n'|pas|jamais|surtout pas|evitez de|eviter de|interdit de|sans)\W*(?:\w+\W+){0,2}$")
+    return [(s, e) for s, e in spans if not negation.search(folded[max(0, s - 30) : s])]
+
+
+_GROUP_ACTION = (
+    r"(?:rondes?|patrouilles?|milices?|tours? de garde|gardes? de nuit|equipes? de surveillance|"
+    r"groupes? d'autodefense|groupes? de defense|brigades? de voisins|comites? de vigilance)"
+)
+_ARMED = (
+    r"(?:armes|armees?|battes?|barres? de fer|batons?|manches? de pioche|gourdins?|bombes? lacrymogenes?|"
+    r"lacrymos?|fusils?|carabines?|tasers?|chiens)"
+)
+MILITIA = [
+    # Organising residents to patrol, guard or "welcome" intruders.
+    _rx(
+        rf"\b(?:organis\w*|faisons|faites|fait|faire|on fait|on va faire|montons|monter|monte|formons|former|creons|"
+        rf"creer|lancons|lancer|proposons|proposer|mettons en place|mettre en place)\b[^.!?\n]{{0,40}}\b{_GROUP_ACTION}"
+    ),
+    _rx(r"\b(?:patrouill(?:er|ons|ez)|on patrouille|surveillons le quartier|on surveille le quartier)\b"),
+    _rx(
+        rf"\b(?:avec|munis? de|equipes? de|et) (?:des |nos |les |mes |ses |leurs )?{_ARMED}\b[^.!?\n]{{0,30}}"
+        r"\b(?:pour|on va|ils vont|accueillir|recevoir|faire fuir|patrouill|tour)"
+    ),
+    _rx(r"\bde quoi (?:se|nous|me) defendre\b|\bautodefense\b|\bauto-defense\b|\blegitime defense\b"),
+    # Doing justice oneself.
+    _rx(r"\b(?:se|nous|me|vous) (?:faire|fassions|fasse|faisons) justice\b|\bfaire justice (?:soi|nous|moi)-memes?\b"),
+    _rx(r"\bjustice (?:soi|nous|moi|eux|vous)-memes?\b|\bjustice nous-memes\b"),
+    _rx(r"\b(?:a ma|a notre|a leur) (?:maniere|facon|sauce)\b"),
+    _rx(r"\b(?:en personne|moi-meme|nous-memes)\b(?=[^.!?\n]{0,40}\b(?:regl|recuper|occup|chercher|trouver|voir))"),
+    _rx(
+        r"\b(?:regl|recuper|occup|m'occuper|nous occuper)\w*[^.!?\n]{0,40}\b(?:en personne|moi-meme|nous-memes|"
+        r"a ma maniere|a notre maniere)\b"
+    ),
+    # Threats.
+    _rx(r"\bregl\w* (?:son|leur|ses|leurs) comptes?\b|\bcompte a regler\b"),
+    _rx(
+        r"\b(?:il|ils|elle|elles|tu|vous|le prochain|la prochaine|celui|celle) [^.!?\n]{0,40}\b(?:va|vont|vas|allez) "
+        r"(?:le |la |les )?(?:regretter|comprendre|prendre cher|passer un sale quart d'heure)\b"
+    ),
+    _rx(r"\b(?:donner|donne|filer|mettre) une (?:bonne )?(?:lecon|correction|raclee|rouste)\b"),
+    _rx(r"\b(?:casser|peter|defoncer|eclater) (?:la gueule|la figure|les jambes|la tete)\b|\bfaire la peau\b"),
+    _rx(r"\b(?:seront|sera|serez) (?:bien |tres bien )?(?:recus?|accueillis?)\b"),
+    _rx(r"\bqu'(?:ils|il) (?:viennent|vienne|reviennent|revienne|essaient|essaie)\b"),
+    _rx(r"\bje (?:le|la|les) (?:retrouverai|trouverai|choperai|aurai|attends|attendrai)\b"),
+    _rx(
+        r"\bon va (?:les|le|la) (?:attendre|accueillir|cueillir|faire fuir|choper|attraper|coincer|retrouver|"
+        r"recevoir|calmer)\b"
+    ),
+    _rx(r"\bje sais ou (?:il|elle|ils|elles) (?:habite|habitent|vit|vivent|dort|dorment)\b"),
+]
+_WEAPON_ONLY = re.compile(r"^(?:armes?|armee?s?|couteaux?|pistolets?|fusils?|machettes?|revolvers?)$")
+
+
+def militia(text: str) -> list[Span]:
+    """Calls to act (patrols, rounds, doing justice oneself), self-defence and threats: the platform informs,
+    it never acts in place of the gendarmerie."""
+    folded = fold(text)
+    return _not_negated(folded, _spans(MILITIA, folded))
+
+
+def weapon_word(passage: str) -> bool:
+    """The emergency finding is only a weapon's name (then, inside a call to act, the call is what matters)."""
+    return bool(_WEAPON_ONLY.match(fold(passage.strip())))
+
+
+_POWERS = (
+    r"(?:maire|mairie|municipalite|conseil municipal|majorite|opposition|gouvernement|ministre|president|prefet|"
+    r"elus?|etat|gauche|droite|politiques?|justice laxiste)"
+)
+POLEMIC = [
+    # Political opinion.
+    _rx(
+        r"\b(?:votez|voter|vote|votons) (?:pour|contre|bien|mieux|autrement|utile)\b|\b(?:prochaines?|aux) elections?\b"
+    ),
+    _rx(rf"\b(?:la faute|faute|resultat|merci) (?:a|au|a la|aux|du|de la|des) (?:politique |)(?:{_POWERS})\b"),
+    _rx(r"\bpolitique (?:laxiste|du maire|de la mairie|municipale|du gouvernement|de la ville)\b|\blaxisme\b"),
+    _rx(rf"\bhonte (?:a|au|a la|aux) (?:{_POWERS})\b|\bdemission\b|\breveillez-vous\b"),
+    _rx(
+        rf"\b(?:le|la|les|nos|notre) (?!mairie\b)(?:{_POWERS}) [^.!?\n]{{0,30}}"
+        r"\b(?:ne fai\w*|ne font|ne fera\w*|s'en fiche\w*|"
+        r"s'en fou\w*|laisse\w* faire|ne s'interesse\w*|incapables?|pour rien|ont desarme|a desarme)\b"
+    ),
+    _rx(r"\b(?:la gauche|la droite|l'extreme (?:gauche|droite)|les ecolos|les gauchistes|les fachos)\b"),
+    # Quarrels between neighbours.
+    _rx(r"\b(?:m'|nous |me |les |l')insult\w*\b|\bm'a insulte\b"),
+    _rx(r"\bca va mal finir\b|\bse croi(?:t|ent) tout permis\b|\bje n'en peux plus\b|\bj'en ai marre\b"),
+    _rx(r"\b(?:fait|font|faire) du (?:bruit|tapage) (?:tous les|toutes les|toute la|chaque|jour et nuit)\b"),
+    _rx(r"\blaisse(?:nt)? aboyer\b|\baboie (?:toute la|jour et)\b"),
+    _rx(r"\bse gare(?:nt)? (?:devant|sur) (?:mon|ma|notre|nos|chez moi|chez nous)\b"),
+    _rx(r"\b(?:conflit|litige|querelle|dispute|embrouille)s? (?:de|entre|avec (?:mon|ma|mes|le|la|les)) ?voisin"),
+    _rx(r"\bcette famille\b|\bces gens-la\b|\bne respectent rien\b"),
+]
+
+
+def polemic(text: str) -> list[Span]:
+    """Political opinion and quarrels between neighbours: read by a moderator before publication."""
+    return _spans(POLEMIC, fold(text))
+
+
+MUNICIPAL = [
+    _rx(r"\bnids?[- ]de[- ]poules?\b"),
+    _rx(
+        r"\b(?:lampadaires?|reverberes?|eclairage public|eclairage de la rue|luminaires?)\b[^.!?\n]{0,60}"
+        r"\b(?:panne|ne fonctionnent? (?:plus|pas)|ne marchent? (?:plus|pas)|eteints?|clignot\w*|dans le noir|"
+        r"grilles?|hs)\b"
+    ),
+    _rx(
+        r"\b(?:poubelles?|ordures|conteneurs?|bacs?|sacs|encombrants|dechets)\b[^.!?\n]{0,60}"
+        r"\b(?:(?:pas|jamais) ete (?:ramass|collect|vid)\w*|debord\w*|(?:sont )?pleins|s'accumulent|ramassage|"
+        r"collecte)\b"
+    ),
+    _rx(r"\bdepots? sauvages?\b|\bdecharge sauvage\b"),
+    _rx(r"\b(?:ramassage|collecte) (?:des \w+ |du \w+ )?(?:pas fait|n'a pas eu lieu|n'est pas passee?|oublie)\b"),
+    _rx(r"\btrous? (?:\w+ )?(?:sur|dans) (?:la chaussee|la route|la rue|le trottoir|le chemin)\b"),
+    _rx(
+        r"\b(?:trottoirs?|chaussee|route|voirie|rue|chemin)\b[^.!?\n]{0,40}\b(?:defonce\w*|troue\w*|abime\w*|"
+        r"a refaire|refaire|degrade\w*|effondre\w*)\b(?![^.!?\n]{0,40}\b(?:volontairement|par des|tag))"
+    ),
+    _rx(r"\bservices? techniques\b|\bvoirie\b"),
+    _rx(r"\b(?:branches?|arbres?) (?:tombee?s?|couchee?s?|en travers)\b"),
+    _rx(r"\b(?:fuite d'eau sur la voie|bouche d'egout|plaque d'egout|regard) (?:bouchee?|ouverte?|cassee?|deborde)\b"),
+]
+# Words of an ordinary security report: with them, a street light or a pothole is part of the story, not a request.
+_SECURITY_FACT = _rx(
+    r"\b(?:cambriol\w*|vol|vols|vole\w*|voleurs?|effraction|forcee?s?|fractur\w*|agress\w*|suspect\w*|rod\w*|"
+    r"intrus\w*|tags?|tague\w*|vandal\w*|arrache\w*|demarch\w*|escroc\w*|arnaque\w*|plainte|gendarm\w*|police)\b"
+)
+
+
+def municipal(text: str) -> list[Span]:
+    """Requests that belong to the mairie's own channel (potholes, street lights, rubbish, roads), unless the
+    text reports a security fact they are part of."""
+    folded = fold(text)
+    return [] if _SECURITY_FACT.search(folded) else _spans(MUNICIPAL, folded)

@@ -125,17 +125,16 @@ def shown_perimeter(
 
     Who receives an alert is visible to every resident (it is in their feed or not), so it must reveal nothing
     the displayed location does not: a street run reaches every sector within ``border_m`` of the run; a point
-    shown as its whole sector reaches that sector only. ``home_ids`` (the sectors covering the exact point)
-    are kept as the alert's home sectors, for their referents, when the perimeter holds them (it always holds
-    the sector of the displayed location).
+    shown as its zone (its sector, or its sector merged with neighbours to hold ``k`` addresses) reaches the
+    zone's sectors only. ``home_ids`` (the sectors covering the exact point) are kept as the alert's home
+    sectors, for their referents, when the perimeter holds them (it always does: a run passes within
+    ``snap_m`` of the point, a zone covers it).
     """
-    if shown.kind == "sector" and shown.sector_id is not None:
-        ids = {shown.sector_id}
+    if shown.kind == "sector" and shown.sector_ids:
+        ids = set(shown.sector_ids)
     else:
         ids = set(index.area.near(transform_geom(shown.geometry, 4326, index.epsg), border_m))
-        if shown.sector_id is not None:
-            ids.add(shown.sector_id)
-    homes = tuple(h for h in home_ids if h in ids) or ((shown.sector_id,) if shown.sector_id is not None else ())
+    homes = tuple(h for h in home_ids if h in ids)
     ordered = tuple(sorted(ids))
     return Perimeter(ordered, homes, index.union(ordered), Scope.AUTO)
 

@@ -36,11 +36,11 @@ from alerts._categories import (
     resolve_category,
 )
 from alerts._checks import (
-    AlertRefusedError,
     Outcome,
     RateLimitError,
     check_rate,
     check_text,
+    refusal,
 )
 from alerts._context import AlertConfig, as_utc, commune_context, now_or_utc
 from alerts._hooks import fire
@@ -56,7 +56,7 @@ from alerts._perimeter import (
 from community._permissions import Action, Actor
 from community._permissions import Scope as RightScope
 from gis import InputError, check_lonlat_bounds, transform_geom
-from store import geocode, transaction
+from store import check_values, geocode, transaction
 from store.schema import (
     Alert,
     AlertEvent,
@@ -277,8 +277,7 @@ def _post_checked(
         )
     if not text:
         raise InputError("Le texte de l'alerte est vide : décrivez ce que vous avez vu.", field="text")
-    if len(text) > 2000:
-        raise InputError(f"Le texte fait {len(text)} caractères : 2 000 au plus.", field="text")
+    check_values(Alert.__table__, {"text": text})  # the one text policy: length and characters
     ctx = commune_context(session, viewer.commune_id, config)
     category = resolve_category(category_typed, ctx.categories)
     official = category.family == Family.OFFICIAL
@@ -295,8 +294,8 @@ def _post_checked(
             field="sectors",
         )
     checked = check_text(text, ctx.policy, official_author=official)
-    if checked.outcome in (Outcome.EMERGENCY, Outcome.REFUSED):
-        raise AlertRefusedError(checked)
+    if checked.outcome in (Outcome.EMERGENCY, Outcome.REFUSED, Outcome.MUNICIPAL):
+        raise refusal(checked)
     if not official:
         check_rate([t for t in recent if t], now, max_posts=config.rate_posts, window=config.rate_window)
     if ctx.index is None or ctx.set_id is None:

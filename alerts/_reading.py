@@ -31,8 +31,8 @@ def _geojson(geom: shapely.Geometry) -> dict[str, Any]:
     kind = geom.geom_type
     if kind == "Point":
         return {"type": kind, "coordinates": coords[0]}
-    if kind == "Polygon":
-        return {"type": kind, "coordinates": [coords]}  # H3 cells have no holes
+    if kind == "Polygon" and not len(geom.interiors):  # type: ignore[attr-defined]
+        return {"type": kind, "coordinates": [coords]}  # H3 cells, most zones: no holes
     return {"type": kind, "coordinates": coords} if kind == "LineString" else mapping(geom)
 
 

@@ -23,7 +23,7 @@ def commune_streets(insee: str, path: str, boundary_wkb: bytes) -> Any:
 
 def show_map(folium_map: folium.Map, *, key: str, height: int = 560) -> dict[str, Any]:
     """Render ``folium_map`` (local Leaflet only) and return what the user clicked."""
-    from streamlit_folium import st_folium  # type: ignore[import-untyped]
+    from streamlit_folium import st_folium
 
     from layers import localize
 

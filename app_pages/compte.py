@@ -1,12 +1,63 @@
-"""Mon compte: who is signed in, and signing out."""
+"""Mon compte: the charter, my data (RGPD download), deleting my account, signing out."""
+
+import json
 
 import streamlit as st
 
 from app_pages._session import require_actor
+from services import ServiceError
+from services import charter as charter_service
+from services import members as member_service
 
 actor = require_actor()
 st.title("Mon compte")
-st.write(f"Rôle : {actor.role.value}")
+st.text(f"Rôle : {actor.role.value}")
 if actor.sectors:
-    st.write("Secteur(s) : " + ", ".join(sorted(actor.sectors)))
+    st.text("Secteur(s) : " + ", ".join(sorted(actor.sectors)))
+
+st.header("La charte")
+try:
+    charter = charter_service.current(actor, None)
+except ServiceError as exc:
+    charter = None
+    st.error(exc.message)
+if charter is None:
+    st.info("Votre commune n'a pas encore publié de charte.")
+else:
+    with st.expander(f"Charte de la commune (version {charter.version})"):
+        st.text(charter.text)  # shown as plain text, never Markdown or HTML
+    if st.button("J'accepte la charte", key="accept-charter"):
+        try:
+            charter_service.accept(actor, version=charter.version)
+            st.success("Charte acceptée. Merci.")
+        except ServiceError as exc:
+            st.error(exc.message)
+
+st.header("Mes données")
+st.write("Téléchargez tout ce que Voisinage garde sur vous (droit d'accès, RGPD).")
+if st.button("Préparer mon export", key="export"):
+    try:
+        data = member_service.export_own(actor)
+        st.download_button(
+            "Télécharger mes données (JSON)",
+            json.dumps(data, ensure_ascii=False, indent=2, default=str),
+            file_name="mes-donnees-voisinage.json",
+            mime="application/json",
+        )
+    except ServiceError as exc:
+        st.error(exc.message)
+
+st.header("Supprimer mon compte")
+st.write("Vos données personnelles sont effacées ; vos alertes restent, anonymisées. C'est définitif.")
+sure = st.checkbox("Je veux supprimer définitivement mon compte", key="delete-sure")
+if st.button("Supprimer mon compte", disabled=not sure, key="delete"):
+    try:
+        member_service.delete_own(actor)
+        st.success("Votre compte est supprimé.")
+        st.markdown("[Revenir à l'accueil](/auth/logout)")
+        st.stop()
+    except ServiceError as exc:
+        st.error(exc.message)
+
+st.divider()
 st.markdown("[Se déconnecter](/auth/logout)")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from cli._context import out, reports_errors, state
+from cli._context import out, reports_errors
 from cli._operator import operator
 
 if TYPE_CHECKING:
@@ -44,7 +44,6 @@ def _report(result: EditResult, what: str) -> None:
 
 @reports_errors
 def split(
-    ctx: typer.Context,
     commune: str = COMMUNE,
     sector: str = SECTOR,
     line: str = typer.Option(
@@ -55,13 +54,12 @@ def split(
     """Coupe un secteur en deux le long d'une ligne (la plus grande part garde le code) ; affiche la version."""
     from services.sector_edits import split_sector
 
-    result = split_sector(operator(), commune, sector, _geojson(line), new_name=name, url=state(ctx).db_url)
+    result = split_sector(operator(), commune, sector, _geojson(line), new_name=name)
     _report(result, f"Secteur {sector} coupé")
 
 
 @reports_errors
 def merge(
-    ctx: typer.Context,
     first: str = typer.Argument(..., metavar="S1", help="Code du premier secteur."),
     second: str = typer.Argument(..., metavar="S2", help="Code du second secteur (voisin du premier)."),
     commune: str = COMMUNE,
@@ -69,13 +67,12 @@ def merge(
     """Fusionne deux secteurs voisins (le plus grand garde son code et son nom) ; affiche la version."""
     from services.sector_edits import merge_sectors
 
-    result = merge_sectors(operator(), commune, first, second, url=state(ctx).db_url)
+    result = merge_sectors(operator(), commune, first, second)
     _report(result, f"Secteurs {first} et {second} fusionnés")
 
 
 @reports_errors
 def draw(
-    ctx: typer.Context,
     commune: str = COMMUNE,
     geometry: str = typer.Option(
         ..., "--geometry", metavar="GEOJSON", help="Contour : Polygon GeoJSON (lon/lat), ou fichier .geojson."
@@ -86,13 +83,12 @@ def draw(
     """Ajoute un secteur dessiné au brouillon (nouveau code) ; affiche la version."""
     from services.sector_edits import draw_sector
 
-    result = draw_sector(operator(), commune, _geojson(geometry), name, referents=referents, url=state(ctx).db_url)
+    result = draw_sector(operator(), commune, _geojson(geometry), name, referents=referents)
     _report(result, f"Secteur « {name} » ajouté")
 
 
 @reports_errors
 def reshape(
-    ctx: typer.Context,
     commune: str = COMMUNE,
     sector: str = SECTOR,
     geometry: str = typer.Option(
@@ -102,13 +98,12 @@ def reshape(
     """Remplace le contour d'un secteur du brouillon (sommets modifiés) ; affiche la version."""
     from services.sector_edits import reshape_sector
 
-    result = reshape_sector(operator(), commune, sector, _geojson(geometry), url=state(ctx).db_url)
+    result = reshape_sector(operator(), commune, sector, _geojson(geometry))
     _report(result, f"Contour du secteur {sector} remplacé")
 
 
 @reports_errors
 def rename(
-    ctx: typer.Context,
     commune: str = COMMUNE,
     sector: str = SECTOR,
     name: str | None = typer.Option(None, "--name", help="Nouveau nom."),
@@ -117,22 +112,21 @@ def rename(
     """Renomme un secteur du brouillon ou change ses places de référents ; affiche la version."""
     from services.sector_edits import rename_sector
 
-    result = rename_sector(operator(), commune, sector, name=name, referents=referents, url=state(ctx).db_url)
+    result = rename_sector(operator(), commune, sector, name=name, referents=referents)
     _report(result, f"Secteur {sector} modifié")
 
 
 @reports_errors
-def delete(ctx: typer.Context, commune: str = COMMUNE, sector: str = SECTOR) -> None:
+def delete(commune: str = COMMUNE, sector: str = SECTOR) -> None:
     """Retire un secteur du brouillon (sa surface devient un trou à couvrir) ; affiche la version."""
     from services.sector_edits import delete_sector
 
-    result = delete_sector(operator(), commune, sector, url=state(ctx).db_url)
+    result = delete_sector(operator(), commune, sector)
     _report(result, f"Secteur {sector} retiré")
 
 
 @reports_errors
 def move_block(
-    ctx: typer.Context,
     commune: str = COMMUNE,
     to: str = typer.Option(..., "--to", metavar="CODE", help="Secteur voisin qui reçoit l'îlot."),
     block: str | None = typer.Option(None, "--block", metavar="GEOJSON", help="L'îlot : Polygon GeoJSON (lon/lat)."),
@@ -153,14 +147,12 @@ def move_block(
         block=_geojson(block) if block is not None else None,
         at=at,
         streets=streets,
-        url=state(ctx).db_url,
     )
     _report(result, f"Îlot passé au secteur {to}")
 
 
 @reports_errors
 def check(
-    ctx: typer.Context,
     commune: str = COMMUNE,
     version: int | None = typer.Option(None, "--version", help="Version à vérifier (défaut : le brouillon)."),
 ) -> None:
@@ -170,7 +162,7 @@ def check(
     """
     from services.sector_edits import validate
 
-    result = validate(operator(), commune, version=version, url=state(ctx).db_url)
+    result = validate(operator(), commune, version=version)
     for p in result.problems:
         where = ", ".join(p.codes) or "-"
         out(f"{'BLOQUANT' if p.blocking else 'attention'}\t{p.label}\t{where}\t{p.message}\t{p.fix}")
@@ -182,7 +174,6 @@ def check(
 
 @reports_errors
 def diff(
-    ctx: typer.Context,
     commune: str = COMMUNE,
     version: int | None = typer.Option(None, "--version", help="Version à comparer (défaut : le brouillon)."),
 ) -> None:
@@ -190,7 +181,7 @@ def diff(
     from sectors._diff import CHANGE_LABELS
     from services.sector_edits import diff as compare
 
-    result = compare(operator(), commune, version=version, url=state(ctx).db_url)
+    result = compare(operator(), commune, version=version)
 
     def ha(m2: float | None) -> str:
         return "-" if m2 is None else f"{m2 / 10_000:.2f} ha"

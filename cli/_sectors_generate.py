@@ -91,7 +91,9 @@ def generate(
         )
     if result.written is not None:
         note(f"{len(result.sectors)} secteurs écrits dans {result.written}.")
-    unit = "adresses" if result.weight_kind == "adresses" else "m² (surface plafonnée)"
+    unit = {"adresses": "adresses", "bâtiments": "m² de bâtiments (OSM)"}.get(
+        result.weight_kind, "m² (surface plafonnée)"
+    )
     note(
         f"{result.commune_name} ({result.insee}) : {len(result.sectors)} secteurs sur {result.n_blocks} îlots ; "
         f"poids en {unit} ; écart max/min {result.balance:.2f}."

@@ -11,6 +11,14 @@ from typing import TYPE_CHECKING
 from gis._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from community._absences import (
+        AbsenceFlag,
+        AbsenceView,
+        absence_flags,
+        cancel_absence,
+        declare_absence,
+        visible_absences,
+    )
     from community._accounts import (
         TOTP_ROLES,
         AuthenticationError,
@@ -107,6 +115,8 @@ __all__ = [
     "ROLE_NAMES",
     "TOTP_ROLES",
     "VERIFICATION_METHODS",
+    "AbsenceFlag",
+    "AbsenceView",
     "Action",
     "Actor",
     "AuthenticationError",
@@ -125,6 +135,7 @@ __all__ = [
     "SectorStaffing",
     "TooManyAttemptsError",
     "WeakPasswordError",
+    "absence_flags",
     "accept_charter",
     "accept_invitation",
     "active_sectors",
@@ -137,12 +148,14 @@ __all__ = [
     "can",
     "can_post",
     "can_receive",
+    "cancel_absence",
     "charter_to_accept",
     "check_email",
     "check_method",
     "check_password",
     "confirm_totp",
     "current_charter",
+    "declare_absence",
     "delete_account",
     "display_status",
     "end_referent",
@@ -191,5 +204,6 @@ __all__ = [
     "verify_member",
     "verify_password",
     "view_member",
+    "visible_absences",
     "warn",
 ]

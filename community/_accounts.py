@@ -10,16 +10,17 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 import pyotp
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from community._audit import record
 from community._passwords import check_password, hash_password, verify_password
 from community._permissions import Actor
 from gis import InputError
-from store import transaction
+from store import serialised, transaction
 from store.schema import AuthSession, LoginAttempt, Member, MemberStatus, Role, utcnow
 
 # Roles whose accounts must use a second factor (TOTP).
@@ -52,22 +53,38 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def _accept_totp(member: Member, code: str | None, now: datetime) -> bool:
-    """Check ``code`` against the member's secret (one step of clock drift either way), never twice.
-
-    The accepted time step is remembered, so a code seen over someone's shoulder cannot be replayed.
-    """
-    if not member.totp_secret or not code:
-        return False
-    totp = pyotp.TOTP(member.totp_secret)
+def _matching_step(secret: str | None, last_step: int | None, code: str | None, now: datetime) -> int | None:
+    """The time step whose code is ``code`` (one step of clock drift either way), newer than ``last_step``."""
+    if not secret or not code:
+        return None
+    totp = pyotp.TOTP(secret)
     current = int(now.timestamp()) // totp.interval
     for step in (current - 1, current, current + 1):
-        if member.totp_last_step is not None and step <= member.totp_last_step:
+        if last_step is not None and step <= last_step:
             continue
         if secrets.compare_digest(totp.at(step * totp.interval), code.strip()):
-            member.totp_last_step = step
-            return True
-    return False
+            return step
+    return None
+
+
+def _accept_totp(session: Session, member_id: int, secret: str | None, code: str | None, now: datetime) -> bool:
+    """Check ``code`` against the member's secret, never twice, even when sign-ins run at the same time.
+
+    The accepted time step is stored by one conditional UPDATE (only if it is newer than the stored one):
+    of several transactions presenting the same code, the database lets exactly one change the row, so a
+    code seen over someone's shoulder or sent twice at once cannot be replayed.
+    """
+    last = session.scalar(select(Member.totp_last_step).where(Member.id == member_id))
+    step = _matching_step(secret, last, code, now)
+    if step is None:
+        return False
+    done = session.execute(
+        update(Member)
+        .where(Member.id == member_id, or_(Member.totp_last_step.is_(None), Member.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    return int(done.rowcount or 0) == 1  # type: ignore[attr-defined]
 
 
 def requires_totp(role: Role) -> bool:
@@ -94,6 +111,53 @@ def _recent_failures(session: Session, key: str, since: datetime) -> tuple[int, 
     return int(row[0]), row[1]
 
 
+@cache
+def _dummy_hash() -> str:
+    """An argon2id hash of a random secret: unknown e-mails are checked against it, so that a refusal takes
+    the same time whether the address has an account or not (no enumeration by timing)."""
+    return hash_password(secrets.token_urlsafe(24))
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """What the sign-in needs of the member, read under the per-e-mail lock."""
+
+    id: int
+    password_hash: str | None
+    status: MemberStatus
+    role: Role
+    totp_enabled: bool
+    totp_secret: str | None
+
+
+def _reserve_attempt(
+    engine: Engine, email: str, key: str, now: datetime, window: timedelta, max_failures: int
+) -> tuple[int, _Candidate | None]:
+    """Count the recent failures and, below the limit, store this attempt as a failure, atomically per e-mail.
+
+    The attempt counts before the password is checked (it becomes a success afterwards if it is one): with
+    16 sign-ins at once, exactly ``max_failures`` get their password checked. Only the counting and the
+    insert are serialised; the slow hash check runs outside the lock.
+    """
+    with serialised(engine, "login:" + key) as session:
+        failures, oldest = _recent_failures(session, key, now - window)
+        if failures >= max_failures:
+            start = _aware(oldest) if oldest else now
+            wait = max(1, int((start + window - now).total_seconds() // 60) + 1)
+            raise TooManyAttemptsError(
+                f"Trop de tentatives de connexion pour ce compte : réessayez dans {wait} minute(s)."
+            )
+        attempt = LoginAttempt(email_key=key, at=now, success=False)
+        session.add(attempt)
+        session.flush()
+        row = session.execute(
+            select(
+                Member.id, Member.password_hash, Member.status, Member.role, Member.totp_enabled, Member.totp_secret
+            ).where(Member.email == normalize_email(email))
+        ).first()
+        return attempt.id, _Candidate(*row) if row is not None else None
+
+
 def login(
     engine: Engine,
     email: str,
@@ -108,7 +172,9 @@ def login(
     """Open a session for ``email`` / ``password`` (and the TOTP code when the account has one).
 
     Every attempt is stored; after ``max_failures`` failures within ``window_minutes`` further attempts are
-    refused until the window has passed, whatever the password.
+    refused until the window has passed, whatever the password. The limit holds exactly under concurrent
+    attempts, each TOTP code opens at most one session, and an unknown e-mail is refused after the same
+    password-hash check as a known one.
 
     Raises
     ------
@@ -116,28 +182,26 @@ def login(
     """
     now = now or utcnow()
     key = email_key(email)
-    window = timedelta(minutes=window_minutes)
-    with transaction(engine) as session:
-        failures, oldest = _recent_failures(session, key, now - window)
-    if failures >= max_failures:
-        wait = max(1, int(((_aware(oldest) if oldest else now) + window - now).total_seconds() // 60) + 1)
-        raise TooManyAttemptsError(f"Trop de tentatives de connexion pour ce compte : réessayez dans {wait} minute(s).")
+    attempt_id, member = _reserve_attempt(engine, email, key, now, timedelta(minutes=window_minutes), max_failures)
+    # The same argon2 work whether the e-mail is known, unknown or has no password yet.
+    stored = member.password_hash if member is not None and member.password_hash else None
+    password_ok = verify_password(stored or _dummy_hash(), password) and stored is not None
     error: AuthenticationError | None = None
     result: LoginResult | None = None
+    if member is None or not password_ok:
+        error = AuthenticationError("E-mail ou mot de passe incorrect.")
+    elif member.status in (MemberStatus.EXCLUDED, MemberStatus.DELETED):
+        error = AuthenticationError("Ce compte est fermé.")
+    elif member.totp_enabled and member.totp_secret and not totp_code:
+        error = SecondFactorRequiredError("Saisissez le code à 6 chiffres de votre application d'authentification.")
+    if error is not None:
+        raise error
+    assert member is not None
     with transaction(engine) as session:
-        member = session.scalar(select(Member).where(Member.email == normalize_email(email)))
-        if member is None or not verify_password(member.password_hash, password):
-            error = AuthenticationError("E-mail ou mot de passe incorrect.")
-        elif member.status in (MemberStatus.EXCLUDED, MemberStatus.DELETED):
-            error = AuthenticationError("Ce compte est fermé.")
-        elif member.totp_enabled and member.totp_secret:
-            if not totp_code:
-                error = SecondFactorRequiredError(
-                    "Saisissez le code à 6 chiffres de votre application d'authentification."
-                )
-            elif not _accept_totp(member, totp_code, now):
-                error = AuthenticationError("Code d'authentification incorrect (ou déjà utilisé).")
-        if error is None and member is not None:
+        totp_on = member.totp_enabled and member.totp_secret
+        if totp_on and not _accept_totp(session, member.id, member.totp_secret, totp_code, now):
+            error = AuthenticationError("Code d'authentification incorrect (ou déjà utilisé).")
+        if error is None:
             token = secrets.token_urlsafe(32)
             mfa_ok = member.totp_enabled or not requires_totp(member.role)
             expires = now + timedelta(hours=session_hours)
@@ -146,9 +210,9 @@ def login(
                     member_id=member.id, token_hash=token_hash(token), created_at=now, expires_at=expires, mfa_ok=mfa_ok
                 )
             )
+            # The attempt stored as a failure before the check becomes a success.
+            session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(success=True))
             result = LoginResult(token, member.id, expires, mfa_ok)
-        # Stored in the same transaction as the session, committed even when the login is refused.
-        session.add(LoginAttempt(email_key=key, at=now, success=error is None))
     if error is not None:
         raise error
     assert result is not None
@@ -254,8 +318,9 @@ def confirm_totp(session: Session, member: Member, code: str, *, now: datetime |
     now = now or utcnow()
     if not member.totp_secret:
         raise InputError("Commencez par générer le code QR de double authentification.", field="totp")
-    if not _accept_totp(member, code, now):
+    if not _accept_totp(session, member.id, member.totp_secret, code, now):
         raise AuthenticationError("Code d'authentification incorrect : vérifiez l'heure de votre téléphone.")
+    session.refresh(member, ["totp_last_step"])
     member.totp_enabled = True
     session.execute(
         update(AuthSession)

@@ -21,6 +21,7 @@ class Action(enum.StrEnum):
     EXPORT_OWN_DATA = "export_own_data"
     DELETE_OWN_ACCOUNT = "delete_own_account"
     ACCEPT_CHARTER = "accept_charter"
+    DECLARE_ABSENCE = "declare_absence"  # one's own holiday watch
     SET_OWN_CREDENTIALS = "set_own_credentials"  # password, second factor
     # alerts (the alerts domain decides every right with these)
     POST_ALERT = "post_alert"
@@ -50,6 +51,7 @@ class Action(enum.StrEnum):
     SET_GENDARMERIE_ACCESS = "set_gendarmerie_access"
     VIEW_AUDIT_LOG = "view_audit_log"
     VIEW_STATS = "view_stats"
+    VIEW_ABSENCES = "view_absences"  # every declared absence of the commune (holiday watch)
     # the platform
     MANAGE_COMMUNES = "manage_communes"
     IMPORT_ADDRESSES = "import_addresses"
@@ -90,6 +92,7 @@ _AGENT = {
     A.LIFT_SANCTION: S.COMMUNE,
     A.RESET_SECOND_FACTOR: S.COMMUNE,
     A.VIEW_STATS: S.COMMUNE,
+    A.VIEW_ABSENCES: S.COMMUNE,
 }
 _COMMUNE_ADMIN = (
     A.EXCLUDE_MEMBER,
@@ -121,9 +124,16 @@ _PLATFORM = (
 )
 
 MATRIX: dict[Role, dict[Action, Scope]] = {
-    Role.RESIDENT: {**_OWN, A.POST_ALERT: S.COMMUNE, A.RECEIVE_ALERTS: S.SECTORS, A.VIEW_ALERTS: S.SECTORS},
+    Role.RESIDENT: {
+        **_OWN,
+        A.DECLARE_ABSENCE: S.SELF,
+        A.POST_ALERT: S.COMMUNE,
+        A.RECEIVE_ALERTS: S.SECTORS,
+        A.VIEW_ALERTS: S.SECTORS,
+    },
     Role.REFERENT: {
         **_OWN,
+        A.DECLARE_ABSENCE: S.SELF,
         A.POST_ALERT: S.COMMUNE,
         A.RECEIVE_ALERTS: S.SECTORS,
         A.VIEW_ALERTS: S.SECTORS,
@@ -143,6 +153,7 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         A.HANDLE_ALERTS: S.COMMUNE,
         A.BROADCAST: S.COMMUNE,
         A.VIEW_STATS: S.COMMUNE,
+        A.VIEW_ABSENCES: S.COMMUNE,
     },
     Role.PLATFORM_ADMIN: {
         A.VIEW_OWN_DATA: S.SELF,
@@ -157,7 +168,7 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
 UNVERIFIED_ALLOWED: dict[Role, frozenset[Action]] = {Role.RESIDENT: frozenset({A.POST_ALERT})}
 
 # What the gendarmerie may do only while the mairie keeps its access open.
-GENDARMERIE_GATED = frozenset({A.RECEIVE_ALERTS, A.VIEW_ALERTS, A.HANDLE_ALERTS, A.VIEW_STATS})
+GENDARMERIE_GATED = frozenset({A.RECEIVE_ALERTS, A.VIEW_ALERTS, A.HANDLE_ALERTS, A.VIEW_STATS, A.VIEW_ABSENCES})
 
 ROLE_LABELS = {
     Role.RESIDENT: "habitant",
@@ -172,6 +183,7 @@ ACTION_LABELS = {
     A.EXPORT_OWN_DATA: "exporter ses données",
     A.DELETE_OWN_ACCOUNT: "supprimer son compte",
     A.ACCEPT_CHARTER: "accepter la charte",
+    A.DECLARE_ABSENCE: "signaler son absence",
     A.SET_OWN_CREDENTIALS: "changer son mot de passe ou sa double authentification",
     A.POST_ALERT: "publier une alerte",
     A.RECEIVE_ALERTS: "recevoir les alertes",
@@ -198,6 +210,7 @@ ACTION_LABELS = {
     A.SET_GENDARMERIE_ACCESS: "ouvrir ou fermer l'accès de la gendarmerie",
     A.VIEW_AUDIT_LOG: "consulter le journal d'audit",
     A.VIEW_STATS: "consulter les statistiques",
+    A.VIEW_ABSENCES: "consulter les absences signalées",
     A.MANAGE_COMMUNES: "gérer les communes",
     A.IMPORT_ADDRESSES: "importer les adresses",
 }

@@ -45,7 +45,7 @@ def voisinage(*args: str, db_path: Path = DEMO_DB) -> int:
 def _points_file(boundary: shapely.Geometry, folder: Path) -> Path:
     """A few points inside the commune, and one far outside it."""
     rng = np.random.default_rng(3)
-    minx, miny, maxx, maxy = boundary.bounds
+    minx, miny, maxx, maxy = shapely.bounds(boundary)
     xs, ys = rng.uniform(minx, maxx, 200), rng.uniform(miny, maxy, 200)
     inside = shapely.contains_xy(boundary, xs, ys)
     rows = [f"{x:.5f},{y:.5f}" for x, y in zip(xs[inside][:8], ys[inside][:8], strict=True)]
@@ -75,7 +75,13 @@ def _steps(folder: Path, *, shared: bool = True) -> list[tuple[str, ...]]:
             ),
             ("sectors", "activate", "--commune", insee, "--version", "1"),
             ("sectors", "list", "--commune", insee),
-            ("sectors", "locate", "--commune", insee, *(f"{c:.5f}" for c in boundary.representative_point().coords[0])),
+            (
+                "sectors",
+                "locate",
+                "--commune",
+                insee,
+                *(f"{c:.5f}" for c in shapely.get_coordinates(shapely.point_on_surface(boundary))[0]),
+            ),
             ("sectors", "locate", "--commune", insee, "--csv", str(_points_file(boundary, folder))),
         ]
     print("(../shared/data absent : commune synthétique découpée en grille)")

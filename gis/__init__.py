@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from gis._io import check_file, read_vector_file, write_vector_file
     from gis._nearby import AreaIndex
     from gis._normalize import fold, street_key
+    from gis._osm_features import LOCAL_PLACES, OsmFeatures, load_osm_features, read_osm_features
     from gis._osm_online import OsmnxStreetSource
     from gis._project import to_metric, transform_geom, transform_xy
     from gis._safe_text import escape_control, neutralise_formula, safe_cell
@@ -47,6 +48,7 @@ __all__ = [
     "HEX",
     "HEX_CONSTANTS",
     "LAMBERT_93",
+    "LOCAL_PLACES",
     "OVERSEAS_CRS",
     "SQUARE",
     "AddressIndex",
@@ -59,6 +61,7 @@ __all__ = [
     "HeatBins",
     "InputError",
     "LocationBlurrer",
+    "OsmFeatures",
     "OsmnxStreetSource",
     "ParsedQuery",
     "RepairReport",
@@ -81,6 +84,7 @@ __all__ = [
     "exact_location",
     "fold",
     "hex_axial",
+    "load_osm_features",
     "load_streets",
     "metric_crs",
     "neutralise_formula",
@@ -89,6 +93,7 @@ __all__ = [
     "polygonal_part",
     "read_address_points",
     "read_ban_chunks",
+    "read_osm_features",
     "read_street_file",
     "read_vector_file",
     "repair_all",

@@ -40,6 +40,11 @@ BAN_COLUMNS: tuple[str, ...] = (
     "certification_commune",
     "cad_parcelles",
 )
+# Longest text accepted per BAN column: the sizes of the ``addresses`` table (a test keeps them equal).
+BAN_TEXT_LIMITS = {"id": 64, "rep": 16, "nom_voie": 200, "nom_ld": 200, "code_postal": 5, "nom_commune": 200}
+_CONTROL = r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+# The BAN numbers houses from 0 to 9999 (99999 leaves room); a longer number is a typing error.
+MAX_HOUSE_NUMBER = 99_999
 NEEDED = ("id", "numero", "rep", "nom_voie", "nom_ld", "code_postal", "code_insee", "nom_commune", "lon", "lat")
 TRUE_WORDS = frozenset({"1", "vrai", "true", "oui", "v", "t", "o", "y", "yes"})
 MAX_PROBLEMS = 10
@@ -137,6 +142,10 @@ def _validate(frame: pd.DataFrame, first_line: int, name: str) -> pd.DataFrame:
                 continue
             problems.append(f"ligne {first_line + int(i)} : {what}")
 
+    for column, limit in BAN_TEXT_LIMITS.items():
+        values = frame[column].str.strip()
+        flag((values.str.len() > limit).to_numpy(), f"« {column} » trop long ({limit} caractères au plus)")
+        flag(values.str.contains(_CONTROL, regex=True).to_numpy(), f"« {column} » contient un caractère de contrôle")
     ids = frame["id"].str.strip()
     flag((ids == "").to_numpy(), "identifiant « id » vide")
     insee = frame["code_insee"].str.strip().str.upper()
@@ -147,7 +156,11 @@ def _validate(frame: pd.DataFrame, first_line: int, name: str) -> pd.DataFrame:
     flag(bad_coords, "coordonnées lon/lat invalides (nombres en degrés WGS84 attendus)")
     numero_text = frame["numero"].str.strip()
     numero = pd.to_numeric(numero_text, errors="coerce")
-    flag(((numero_text != "") & numero.isna()).to_numpy(), "numéro invalide (entier attendu)")
+    flag(
+        ((numero_text != "") & ~(numero >= 0) | (numero > MAX_HOUSE_NUMBER)).to_numpy(),
+        f"numéro invalide (entier de 0 à {MAX_HOUSE_NUMBER} attendu)",
+    )
+    numero = numero.where((numero >= 0) & (numero <= MAX_HOUSE_NUMBER))
     if more[0]:
         problems.append(f"… et {more[0]} autre(s) erreur(s)")
     if problems:

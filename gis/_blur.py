@@ -46,8 +46,9 @@ class DisplayedLocation:
         How many addresses the displayed location holds (k-anonymity; 0 for an exact point).
     cell:
         The H3 index of a cell ("" otherwise).
-    sector_id:
-        The sector the point belongs to, when drawn by :class:`gis.SectorBlurrer` (None otherwise).
+    sector_ids:
+        When drawn by :class:`gis.SectorBlurrer`: the sectors of the zone it is drawn in (a location shown as
+        its zone reaches exactly these sectors).
     """
 
     kind: str
@@ -55,7 +56,7 @@ class DisplayedLocation:
     label: str
     addresses: int
     cell: str = ""
-    sector_id: int | None = None
+    sector_ids: tuple[int, ...] = ()
 
     @property
     def anchor(self) -> tuple[float, float]:

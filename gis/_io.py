@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
+import pyogrio.raw
+import shapely
+import shapely.errors
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from gis._coords import check_lonlat_bounds
@@ -88,7 +92,20 @@ def _check_json(p: Path) -> None:
         )
 
 
-def read_vector_file(path: str | Path, *, max_mb: float, in_france: bool = True) -> gpd.GeoDataFrame:
+def _unreadable(source: str) -> str:
+    """Which features of ``source`` hold a geometry GEOS cannot read (an unclosed ring, too few points)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Non closed ring", RuntimeWarning)
+        _meta, _fids, wkb, _fields = pyogrio.raw.read(source)
+    parsed = shapely.from_wkb(wkb, on_invalid="ignore")
+    bad = [i + 1 for i, (raw, geom) in enumerate(zip(wkb, parsed, strict=True)) if raw is not None and geom is None]
+    shown = ", ".join(f"n°{i}" for i in bad[:10]) + (f" et {len(bad) - 10} autre(s)" if len(bad) > 10 else "")
+    return f"objet(s) {shown}" if bad else "géométrie invalide"
+
+
+def read_vector_file(
+    path: str | Path, *, max_mb: float, in_france: bool = True, keep_missing: bool = False
+) -> gpd.GeoDataFrame:
     """Read a GeoJSON, GeoPackage or (zipped) Shapefile into a GeoDataFrame in EPSG:4326.
 
     Parameters
@@ -99,6 +116,9 @@ def read_vector_file(path: str | Path, *, max_mb: float, in_france: bool = True)
         Size limit in megabytes, checked before reading.
     in_france : bool
         Check that the data lies in France (catches swapped latitude/longitude).
+    keep_missing : bool
+        Keep the features without geometry (as None), so that the caller can report them; by default they are
+        left out (a boundary file with many communes).
 
     Raises
     ------
@@ -110,15 +130,25 @@ def read_vector_file(path: str | Path, *, max_mb: float, in_france: bool = True)
     if driver == "GeoJSON":
         _check_json(p)
     try:
-        gdf = pyogrio.read_dataframe(source)
+        with warnings.catch_warnings():
+            # GDAL warns about unclosed rings on stderr; we report them ourselves, in French.
+            warnings.filterwarnings("ignore", "Non closed ring", RuntimeWarning)
+            gdf = pyogrio.read_dataframe(source)
     except (DataSourceError, DataLayerError) as exc:
         raise InputError(f"Impossible de lire {p.name} ({driver}) : {exc}") from exc
+    except shapely.errors.GEOSException as exc:
+        raise InputError(
+            f"{p.name} contient des géométries illisibles : {_unreadable(source)}. Corrigez-les dans votre "
+            "logiciel SIG (un polygone se referme : son dernier point répète le premier).",
+            field="file",
+        ) from exc
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name is None or len(gdf) == 0:
         raise InputError(f"{p.name} ne contient aucun objet géographique.")
     missing = gdf.geometry.isna() | gdf.geometry.is_empty
     if missing.all():
         raise InputError(f"{p.name} ne contient aucune géométrie.")
-    gdf = gdf.loc[~missing].copy()
+    if not keep_missing:
+        gdf = gdf.loc[~missing].copy()
     if gdf.crs is None:
         # A shapefile without .prj: accept only what plainly is longitude/latitude.
         check_lonlat_bounds(tuple(gdf.total_bounds), p.name, in_france=in_france)

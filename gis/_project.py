@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
-from pyproj import Transformer
+
+if TYPE_CHECKING:
+    from pyproj import Transformer
 
 
 @lru_cache(maxsize=32)
 def _transformer(src: int, dst: int) -> Transformer:
+    from pyproj import Transformer  # PROJ loads on the first transformation, not on import
+
     return Transformer.from_crs(src, dst, always_xy=True)
 
 

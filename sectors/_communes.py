@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,11 +14,13 @@ from gis import (
     as_multipolygon,
     check_insee,
     metric_crs,
-    read_vector_file,
     repair_polygonal,
     to_metric,
 )
 from store.schema import Commune
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 # Properties holding the INSEE code in the files communes hand over (IGN, OSM, cosmogony, Admin Express).
 INSEE_FIELDS = ("code", "ref:INSEE", "insee", "INSEE_COM", "code_insee", "CODE_INSEE", "INSEE")
@@ -47,6 +49,8 @@ def pick_commune(gdf: gpd.GeoDataFrame, insee: str, source: str) -> shapely.Geom
 
 def load_boundary(path: str | Path, insee: str, *, max_mb: float, min_area_ratio: float = 0.99) -> shapely.MultiPolygon:
     """Read, pick and validate the boundary of commune ``insee`` from a GeoJSON / GeoPackage / Shapefile."""
+    from gis import read_vector_file  # geopandas: only when a file is read
+
     code = check_insee(insee)
     gdf = read_vector_file(path, max_mb=max_mb)
     geom = pick_commune(gdf, code, Path(path).name)

@@ -21,6 +21,7 @@ from gis import InputError, as_multipolygon, to_metric, transform_geom
 from sectors import _edits as edits
 from sectors._sets import DEFAULT_REFERENT_PLACES, SectorRules, _new_codes, active_set
 from sectors._validation import LayoutProblem, validate_layout
+from store._text import check_values
 from store.schema import Commune, Sector, SectorSet, SetStatus
 
 
@@ -130,8 +131,7 @@ def _check_name(draft: SectorSet, name: str, *, but: Sector | None = None) -> st
     name = " ".join(name.split())
     if not name:
         raise InputError("Donnez un nom au secteur.", field="name")
-    if len(name) > 200:
-        raise InputError("Le nom du secteur dépasse 200 caractères.", field="name")
+    check_values(Sector.__table__, {"name": name})  # the one text policy: length, control characters
     if any(s.name == name and s is not but for s in draft.sectors):
         raise InputError(f"Le brouillon a déjà un secteur nommé « {name} » : choisissez un autre nom.", field="name")
     return name

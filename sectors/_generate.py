@@ -25,7 +25,7 @@ from gis._blocks import (
 )
 from sectors._naming import sector_names, suggested_referents
 from sectors._regions import Graph, PartitionError, partition
-from sectors._weights import address_counts, capped_area_weights
+from sectors._weights import address_counts, building_weights, capped_area_weights
 
 Progress = Callable[[str, float], None]
 
@@ -68,7 +68,8 @@ class GeneratedSectors:
     blocks
         One row per block: ``weight``, ``sector`` (code), geometry.
     weight_kind
-        ``"adresses"`` (BAN points counted) or ``"surface plafonnée"`` (the proxy).
+        ``"adresses"`` (BAN points counted), ``"bâtiments"`` (OSM building footprints, m²) or
+        ``"surface plafonnée"`` (the proxy).
     warnings
         French notes for the user (e.g. a balance weaker than asked because sectors are too many).
     """
@@ -127,6 +128,8 @@ def generate_sectors(
     railways: Iterable[str] = BARRIER_RAILWAYS,
     waterways: Iterable[str] = BARRIER_WATERWAYS,
     area_cap_m2: float | None = None,
+    places: gpd.GeoDataFrame | None = None,
+    buildings: gpd.GeoDataFrame | None = None,
     progress: Progress | None = None,
 ) -> GeneratedSectors:
     """Cut a commune into contiguous sectors of balanced household weight, along its streets.
@@ -146,6 +149,9 @@ def generate_sectors(
         OSM values acting as block barriers.
     area_cap_m2
         Cap of the area proxy (default: the median block area).
+    places, buildings
+        Named places and building footprints of the OSM extract (:func:`gis.load_osm_features`), same CRS,
+        optional: places name sectors without named streets; without addresses, buildings weigh the blocks.
     progress
         Optional callback ``(step name, fraction done)``.
 
@@ -190,6 +196,9 @@ def generate_sectors(
                 "qu'il s'agit du fichier BAN de cette commune (coordonnées lon/lat en WGS84)."
             )
         kind = "adresses"
+    elif buildings is not None and len(buildings):
+        weights = building_weights(blocks, buildings, area_cap_m2)
+        kind = "bâtiments"
     else:
         weights, _ = capped_area_weights(blocks["area_m2"].to_numpy(), area_cap_m2)
         kind = "surface plafonnée"
@@ -237,7 +246,7 @@ def generate_sectors(
     geoms = [geoms[r] for r in order]
     gseries = gpd.GeoSeries(geoms, crs=blocks.crs)
     tick("noms", 0.9)
-    names = sector_names(gseries, streets)
+    names = sector_names(gseries, streets, places=places, boundary=boundary)
     referents = suggested_referents(gseries, region_w[order])
     codes = [f"S{i + 1:03d}" for i in range(n)]  # the store's format (sectors._sets._new_codes)
     sectors = gpd.GeoDataFrame(

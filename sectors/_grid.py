@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from scipy import ndimage
 
 OUTSIDE = -1
 
@@ -71,6 +70,8 @@ class GridLocator:
 
         # Cells crossed by no boundary: each 4-connected component lies in one sector or outside all.
         free = ~marked.reshape(ny, nx)
+        from scipy import ndimage  # only when a grid is built (a single look-up needs none)
+
         components, n_comp = ndimage.label(free)
         flat = components.ravel()
         if n_comp:

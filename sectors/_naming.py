@@ -1,17 +1,22 @@
 """French names for generated sectors, from their main streets, and suggested referent places.
 
 A sector is named after the two named streets with the most length inside it (streets along its edge count
-half, since the neighbour shares them): « Secteur rue de Paris – avenue Foch ». Names are unique within the
-set: a duplicate takes a third street, then a compass hint (« nord », « sud-est »…), then a number.
+half, since the neighbour shares them): « Secteur rue de Paris – avenue Foch »; without a named street, after
+a named place of the OSM extract in it, else its direction from the commune's centre. Names are unique within
+the set: a duplicate takes a third street, then a compass hint (« nord », « sud-est »…), then « bis », « ter »…
 """
 
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
+
+from gis._osm_features import LOCAL_PLACES
 
 #: Street-type words written in lower case inside a sector name (« Rue de Paris » → « rue de Paris »).
 _TYPE_WORDS = {
@@ -93,8 +98,59 @@ NAMING_HIGHWAYS: tuple[str, ...] = (
 )
 
 
-def sector_names(sectors: gpd.GeoSeries, streets: gpd.GeoDataFrame) -> list[str]:
-    """A unique French name for each sector, from its main streets.
+#: Words that carry no name by themselves: a street called « Rue » or « Chemin 2 » does not name a sector.
+_FILLER_WORDS = {"de", "du", "des", "la", "le", "les", "l", "d", "à", "au", "aux", "et", "sans", "nom"}
+
+
+def is_bare_street_type(name: str) -> bool:
+    """Whether ``name`` is only a street type (« Rue », « chemin 2 », « Allée des ») with no proper name."""
+    words = re.findall(r"[^\W\d_]+", name.lower())
+    return not [w for w in words if w not in _TYPE_WORDS and w not in _FILLER_WORDS]
+
+
+def _place_for(sector: BaseGeometry, places: gpd.GeoDataFrame, tree: shapely.STRtree) -> str | None:
+    """The most local named place lying in ``sector`` (a point inside, or most of a place area), if any."""
+    hits = tree.query(sector, predicate="intersects")
+    best: tuple[int, float, str] | None = None
+    for i in hits.tolist():
+        geom = places.geometry.iloc[i]
+        kind = str(places["place"].iloc[i])
+        if kind not in LOCAL_PLACES:
+            continue
+        if geom.geom_type == "Point":
+            share = 1.0
+        else:
+            inside = shapely.intersection(geom, sector).area
+            # A place area counts when most of it lies in the sector, or it covers most of the sector.
+            share = max(inside / geom.area if geom.area else 0.0, inside / sector.area if sector.area else 0.0)
+            if share < 0.5:
+                continue
+        key = (LOCAL_PLACES.index(kind), -share, str(places["name"].iloc[i]))
+        if best is None or key < best:
+            best = key
+    return best[2] if best is not None else None
+
+
+def _direction(point: shapely.Point, centre: shapely.Point, radius: float) -> str:
+    """« centre » near the commune's centre, else the compass direction from it."""
+    if radius > 0 and point.distance(centre) < 0.2 * radius:
+        return "centre"
+    return _compass(point, centre)
+
+
+def sector_names(
+    sectors: gpd.GeoSeries,
+    streets: gpd.GeoDataFrame,
+    *,
+    places: gpd.GeoDataFrame | None = None,
+    boundary: shapely.Geometry | None = None,
+) -> list[str]:
+    """A unique French name for each sector, after what a resident would recognise.
+
+    In order: its main named streets (« Secteur rue A – rue B »); else a named place of the OSM extract lying
+    in it (``place=*``: hamlet, neighbourhood, locality…: « Secteur Mondétour »); else its direction from the
+    commune's centre (« Secteur nord-est », « Secteur centre »). A street type alone (« rue ») never names a
+    sector. Duplicates take one more street, then a direction within their group.
 
     Parameters
     ----------
@@ -102,11 +158,15 @@ def sector_names(sectors: gpd.GeoSeries, streets: gpd.GeoDataFrame) -> list[str]
         Sector polygons, metric CRS.
     streets
         Canonical street frame (column ``name``), same CRS.
+    places
+        Named places (columns ``name``, ``place``; :func:`gis.load_osm_features`), same CRS, optional.
+    boundary
+        The commune, for the directions (default: the union of the sectors).
 
     Returns
     -------
     list of str
-        « Secteur rue A – rue B », unique within the list.
+        Unique names.
     """
     named = streets[
         streets["highway"].isin(NAMING_HIGHWAYS)
@@ -114,14 +174,27 @@ def sector_names(sectors: gpd.GeoSeries, streets: gpd.GeoDataFrame) -> list[str]
         & (streets["name"].astype(str).str.strip() != "")
     ]
     named = named.assign(name=[street_label(str(n)) for n in named["name"]])
+    named = named.loc[np.asarray([not is_bare_street_type(n) for n in named["name"]], dtype=bool)]
     geoms = list(sectors.array)
     tree = shapely.STRtree(np.asarray(named.geometry.array))
     ranked = [_ranked_streets(g, named, tree) for g in geoms]
     depth = [2] * len(geoms)
+    area = cast(BaseGeometry, shapely.union_all(geoms) if boundary is None else boundary)
+    centre = area.centroid if not area.is_empty else shapely.Point(0, 0)
+    radius = float(np.sqrt(area.area / np.pi)) if not area.is_empty else 0.0
+    fallback: list[str] = []
+    place_tree = shapely.STRtree(np.asarray(places.geometry.array)) if places is not None and len(places) else None
+    for g, streets_of in zip(geoms, ranked, strict=True):
+        found = (
+            _place_for(g, places, place_tree)
+            if place_tree is not None and places is not None and not streets_of
+            else None
+        )
+        fallback.append(found or _direction(g.representative_point(), centre, radius))
 
     def make(i: int) -> str:
         picked = ranked[i][: depth[i]]
-        return "Secteur " + _DASH.join(picked) if picked else f"Secteur {i + 1}"
+        return "Secteur " + _DASH.join(picked) if picked else f"Secteur {fallback[i]}"
 
     names = [make(i) for i in range(len(geoms))]
 
@@ -142,7 +215,7 @@ def sector_names(sectors: gpd.GeoSeries, streets: gpd.GeoDataFrame) -> list[str]
                 if len(ranked[i]) > depth[i]:
                     depth[i] += 1
                     names[i] = make(i)
-    # Still duplicated: a compass hint within the group (« nord », « sud-est »…), then a number.
+    # Still duplicated: a direction within the group (« nord », « sud-est »…), then a count.
     by_streets: dict[frozenset[str], list[int]] = {}
     for i in range(len(geoms)):
         by_streets.setdefault(same_streets(i), []).append(i)
@@ -156,8 +229,12 @@ def sector_names(sectors: gpd.GeoSeries, streets: gpd.GeoDataFrame) -> list[str]
     out = []
     for nm in names:
         seen[nm] = seen.get(nm, 0) + 1
-        out.append(nm if seen[nm] == 1 else f"{nm} {seen[nm]}")
+        out.append(nm if seen[nm] == 1 else f"{nm}, {_ORDINALS[min(seen[nm], len(_ORDINALS)) - 1]}")
     return out
+
+
+#: Last resort for names still alike: « Secteur nord (est), bis ».
+_ORDINALS = ("", "bis", "ter", "quater", "quinquies", "sexies", "septies", "octies", "nonies", "decies")
 
 
 def elongation(geom: shapely.Geometry) -> float:
@@ -195,4 +272,11 @@ def suggested_referents(
     return out
 
 
-__all__ = ["NAMING_HIGHWAYS", "elongation", "sector_names", "street_label", "suggested_referents"]
+__all__ = [
+    "NAMING_HIGHWAYS",
+    "elongation",
+    "is_bare_street_type",
+    "sector_names",
+    "street_label",
+    "suggested_referents",
+]

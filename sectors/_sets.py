@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
@@ -15,7 +14,11 @@ from sqlalchemy.orm import Session
 from gis import InputError, as_multipolygon, repair_all, to_metric
 from sectors import _generation as generation
 from sectors._rules import RuleReport, check_rules
+from store._text import check_values
 from store.schema import Commune, Sector, SectorSet, SetStatus, utcnow
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 NAME_FIELDS = ("nom", "name", "NOM", "Name", "NAME", "secteur", "SECTEUR", "Secteur", "label", "libelle", "LIBELLE")
 CODE_FIELDS = ("code", "CODE", "id_secteur", "code_secteur")
@@ -118,7 +121,7 @@ def _codes(session: Session, commune: Commune, gdf: gpd.GeoDataFrame, names: lis
             reused = by_name.get(name)
             code = reused if reused is not None and reused not in used else next(fresh)
         used.add(code)
-        codes.append(code[:64])
+        codes.append(code)
     return codes
 
 
@@ -167,9 +170,18 @@ def prepare_sectors(
         found = ", ".join(sorted(set(kinds.dropna()))) or "aucune géométrie"
         raise InputError(f"Le fichier ne contient aucun polygone (trouvé : {found}). Un secteur est une surface.")
     for i in np.flatnonzero(~polygonal.to_numpy()):
-        problems.append(f"L'objet n°{i + 1} n'est pas un polygone ({kinds.iloc[i]}) : retirez-le du fichier.")
+        geom = gdf.geometry.iloc[i]
+        if geom is None or geom.is_empty:
+            problems.append(f"L'objet n°{i + 1} n'a pas de géométrie : dessinez-le ou retirez-le du fichier.")
+        else:
+            problems.append(f"L'objet n°{i + 1} n'est pas un polygone ({kinds.iloc[i]}) : retirez-le du fichier.")
     gdf = gdf.loc[polygonal.to_numpy()].reset_index(drop=True)
     names = _names(gdf, name_field)
+    for i, name in enumerate(names):
+        try:
+            check_values(Sector.__table__, {"name": name})
+        except InputError as exc:
+            problems.append(f"L'objet n°{i + 1} : {exc.message}")
     problems += _duplicates(names, "Le nom")
     places = _referent_places(gdf, names, problems)
     repair = repair_all(
@@ -227,7 +239,7 @@ def import_sector_set(
     areas = shapely.area(np.asarray([to_metric(g, commune.crs_epsg) for g in geoms], dtype=object))
     for name, code, geom, n, area in zip(names, codes, geoms, prepared.referent_places, areas, strict=True):
         sector_set.sectors.append(
-            Sector(code=code, name=name[:200], referent_places=n, area_m2=float(area), geom=as_multipolygon(geom))
+            Sector(code=code, name=name, referent_places=n, area_m2=float(area), geom=as_multipolygon(geom))
         )
     session.add(sector_set)
     session.flush()
@@ -330,6 +342,9 @@ def sets_of(session: Session, commune: Commune) -> list[SectorSet]:
 
 def to_geodataframe(sector_set: SectorSet) -> gpd.GeoDataFrame:
     """The sectors of a set as a GeoDataFrame in EPSG:4326 (for export)."""
+    import geopandas as gpd
+    import pandas as pd
+
     rows = pd.DataFrame(
         {
             "code": [s.code for s in sector_set.sectors],

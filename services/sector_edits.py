@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from sectors._diff import MovedMember, SectorChange
-    from store.schema import Commune
+    from store.schema import Commune, SectorSet
 
 GeoJSON = str | Mapping[str, Any]
 
@@ -120,23 +120,21 @@ def _result(outcome: Any) -> EditResult:
     return EditResult(outcome.version, outcome.created, outcome.changed, outcome.removed)
 
 
-def draw_sector(
-    actor: Actor, commune: str, geometry: GeoJSON, name: str, *, referents: int = 2, url: str | None = None
-) -> EditResult:
+def draw_sector(actor: Actor, commune: str, geometry: GeoJSON, name: str, *, referents: int = 2) -> EditResult:
     """Add a drawn sector (GeoJSON polygon) to the draft; it gets a new code."""
     from sectors import _drafts
 
     geom = parse_geojson(geometry, "geometry", "Le secteur dessiné")
-    with unit_of_work(url=url) as session:
+    with unit_of_work() as session:
         return _result(_drafts.draw(session, _commune_for(session, actor, commune), geom, name, referents=referents))
 
 
-def reshape_sector(actor: Actor, commune: str, code: str, geometry: GeoJSON, *, url: str | None = None) -> EditResult:
+def reshape_sector(actor: Actor, commune: str, code: str, geometry: GeoJSON) -> EditResult:
     """Replace the outline of sector ``code`` in the draft (its vertices were edited)."""
     from sectors import _drafts
 
     geom = parse_geojson(geometry, "geometry", "Le nouveau contour")
-    with unit_of_work(url=url) as session:
+    with unit_of_work() as session:
         return _result(_drafts.reshape(session, _commune_for(session, actor, commune), code, geom))
 
 
@@ -147,27 +145,24 @@ def rename_sector(
     *,
     name: str | None = None,
     referents: int | None = None,
-    url: str | None = None,
 ) -> EditResult:
     """Rename sector ``code`` and/or change its referent places in the draft."""
     from sectors import _drafts
 
-    with unit_of_work(url=url) as session:
+    with unit_of_work() as session:
         com = _commune_for(session, actor, commune)
         return _result(_drafts.rename(session, com, code, name, referents))
 
 
-def delete_sector(actor: Actor, commune: str, code: str, *, url: str | None = None) -> EditResult:
+def delete_sector(actor: Actor, commune: str, code: str) -> EditResult:
     """Remove sector ``code`` from the draft."""
     from sectors import _drafts
 
-    with unit_of_work(url=url) as session:
+    with unit_of_work() as session:
         return _result(_drafts.delete(session, _commune_for(session, actor, commune), code))
 
 
-def split_sector(
-    actor: Actor, commune: str, code: str, line: GeoJSON, *, new_name: str | None = None, url: str | None = None
-) -> EditResult:
+def split_sector(actor: Actor, commune: str, code: str, line: GeoJSON, *, new_name: str | None = None) -> EditResult:
     """Cut sector ``code`` along a drawn line (GeoJSON LineString) in two.
 
     The part keeping the most area keeps the code; the other gets a new code (``created``).
@@ -175,16 +170,16 @@ def split_sector(
     from sectors import _drafts
 
     geom = parse_geojson(line, "line", "La ligne de coupe")
-    with unit_of_work(url=url) as session:
+    with unit_of_work() as session:
         com = _commune_for(session, actor, commune)
         return _result(_drafts.split(session, com, code, geom, new_name=new_name))
 
 
-def merge_sectors(actor: Actor, commune: str, first: str, second: str, *, url: str | None = None) -> EditResult:
+def merge_sectors(actor: Actor, commune: str, first: str, second: str) -> EditResult:
     """Merge two neighbouring sectors of the draft (the larger keeps its code and name)."""
     from sectors import _drafts
 
-    with unit_of_work(url=url) as session:
+    with unit_of_work() as session:
         return _result(_drafts.merge(session, _commune_for(session, actor, commune), first, second))
 
 
@@ -196,7 +191,6 @@ def move_block(
     block: GeoJSON | None = None,
     at: tuple[float, float] | None = None,
     streets: Path | None = None,
-    url: str | None = None,
 ) -> EditResult:
     """Move one street block to the neighbouring sector ``to``.
 
@@ -209,7 +203,7 @@ def move_block(
     if (block is None) == (at is None):
         raise ServiceError("Donnez soit l'îlot (un polygone), soit un point dans l'îlot, pas les deux.", field="block")
     given = parse_geojson(block, "block", "L'îlot") if block is not None else None
-    with unit_of_work(url=url) as session:
+    with unit_of_work() as session:
         com = _commune_for(session, actor, commune)
         if given is None:
             assert at is not None
@@ -255,29 +249,36 @@ def _to_geojson(geom: BaseGeometry, epsg: int) -> dict[str, Any]:
     return dict(shapely.geometry.mapping(_shape(transform_geom(geom, epsg, 4326))))
 
 
-def draft_version(actor: Actor, commune: str, *, url: str | None = None) -> int | None:
+def draft_version(actor: Actor, commune: str) -> int | None:
     """The version of the working draft, ``None`` when there is none."""
     from sectors._drafts import find_draft
 
-    with unit_of_work(url=url) as session:
+    with unit_of_work() as session:
         draft = find_draft(session, _commune_for(session, actor, commune))
         return draft.version if draft is not None else None
 
 
-def validate(actor: Actor, commune: str, *, version: int | None = None, url: str | None = None) -> Validation:
-    """Every problem of version ``version`` (default: the working draft), with its geometry and its fix."""
+def _version_or_draft(session: Session, commune: Commune, version: int | None) -> SectorSet:
     from sectors import get_set
-    from sectors._drafts import find_draft, layout_problems
+    from sectors._drafts import find_draft
+
+    found = get_set(session, commune, version) if version is not None else find_draft(session, commune)
+    if found is None:
+        raise ServiceError(
+            "La commune n'a pas de brouillon de découpage : modifiez un secteur d'abord.", field="version"
+        )
+    return found
+
+
+def validate(actor: Actor, commune: str, *, version: int | None = None) -> Validation:
+    """Every problem of version ``version`` (default: the working draft), with its geometry and its fix."""
+    from sectors._drafts import layout_problems
     from sectors._validation import KIND_LABELS
     from services._config import sector_rules
 
-    with unit_of_work(url=url) as session:
+    with unit_of_work() as session:
         com = _commune_for(session, actor, commune)
-        sset = get_set(session, com, version) if version is not None else find_draft(session, com)
-        if sset is None:
-            raise ServiceError(
-                "La commune n'a pas de brouillon de découpage : modifiez un secteur d'abord.", field="version"
-            )
+        sset = _version_or_draft(session, com, version)
         found = layout_problems(sset, com, sector_rules())
         return Validation(
             sset.version,
@@ -297,24 +298,19 @@ def validate(actor: Actor, commune: str, *, version: int | None = None, url: str
         )
 
 
-def diff(actor: Actor, commune: str, *, version: int | None = None, url: str | None = None) -> DraftDiff:
+def diff(actor: Actor, commune: str, *, version: int | None = None) -> DraftDiff:
     """The draft (or version ``version``) against the active set: areas, households, members who would move."""
     import numpy as np
     from sqlalchemy import select
 
     from gis import to_metric, transform_xy
-    from sectors import active_set, get_set
+    from sectors import active_set
     from sectors._diff import Layout, diff_layouts
-    from sectors._drafts import find_draft
     from store.schema import Address, Member, MemberStatus
 
-    with unit_of_work(url=url) as session:
+    with unit_of_work() as session:
         com = _commune_for(session, actor, commune)
-        draft = get_set(session, com, version) if version is not None else find_draft(session, com)
-        if draft is None:
-            raise ServiceError(
-                "La commune n'a pas de brouillon de découpage : modifiez un secteur d'abord.", field="version"
-            )
+        draft = _version_or_draft(session, com, version)
         active = active_set(session, com)
         epsg = com.crs_epsg
 

@@ -92,7 +92,7 @@ class Generation:
     commune_name: str
     sectors: tuple[GeneratedSector, ...]
     n_blocks: int
-    weight_kind: str  # "adresses" or "surface plafonnée"
+    weight_kind: str  # "adresses", "bâtiments" or "surface plafonnée"
     balance: float
     warnings: tuple[str, ...]
     written: Path | None = None
@@ -178,7 +178,7 @@ def import_sectors(
     from services._config import sector_rules, settings
 
     try:
-        gdf = read_vector_file(file, max_mb=settings().max_upload_mb)
+        gdf = read_vector_file(file, max_mb=settings().max_upload_mb, keep_missing=True)
     except InputError as exc:
         raise _as_service_error(exc, "file") from exc
     with unit_of_work() as session:
@@ -268,14 +268,6 @@ def _as_output(sectors: gpd.GeoDataFrame, epsg: int) -> gpd.GeoDataFrame:
     )
 
 
-def _streets_cache_dir() -> Path:
-    from services._config import settings
-    from settings import PROJECT_ROOT
-
-    path = Path(settings().streets_cache_dir)
-    return path if path.is_absolute() else PROJECT_ROOT / path
-
-
 def generate(
     actor: Actor,
     insee: str,
@@ -310,9 +302,16 @@ def generate(
         Called with (step, fraction done).
     """
     from community import record
-    from gis import DRIVABLE_HIGHWAYS, OsmnxStreetSource, load_streets, read_address_points, to_metric
+    from gis import (
+        DRIVABLE_HIGHWAYS,
+        OsmnxStreetSource,
+        load_osm_features,
+        load_streets,
+        read_address_points,
+        to_metric,
+    )
     from sectors import generate_sectors, import_sector_set
-    from services._config import sector_rules, settings
+    from services._config import sector_rules, settings, streets_cache_dir
 
     if (n_sectors is None) == (households_per_sector is None):
         raise ServiceError(
@@ -339,8 +338,10 @@ def generate(
         name, epsg, boundary = commune.name, commune.crs_epsg, commune.boundary
         insee = commune.insee
     online = streets.strip().lower() == ONLINE_STREETS
-    source = OsmnxStreetSource(_streets_cache_dir()) if online else Path(streets)
+    source = OsmnxStreetSource(streets_cache_dir()) if online else Path(streets)
     street_frame = load_streets(source, boundary, epsg, cache_key=insee, max_mb=settings().max_streets_mb)
+    # Places name sectors without named streets; buildings weigh blocks when there is no BAN file.
+    features = load_osm_features(source, boundary, epsg, cache_key=insee)
     points = read_address_points(addresses) if addresses is not None else None
     if progress is not None:
         progress("îlots", 0.0)
@@ -351,6 +352,8 @@ def generate(
         households_per_sector=households_per_sector,
         address_lonlat=points,
         highways=highways or DRIVABLE_HIGHWAYS,
+        places=features.places,
+        buildings=features.buildings,
         progress=progress,
     )
     output = _as_output(result.sectors, epsg)

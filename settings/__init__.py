@@ -178,6 +178,13 @@ class Settings(BaseSettings):
         gt=0,
         description="Heat map: cell size in metres (square side, or hexagon circumradius) in the commune's metric CRS.",
     )
+    # ---------------------------------------------------------------- absences (holiday watch)
+    absence_alert_radius_m: float = Field(
+        default=100.0,
+        gt=0,
+        description="An alert posted within this distance (metres) of the home of a member declared absent is "
+        "flagged to those who may see the absence (the mairie, the open gendarmerie, the trusted neighbour).",
+    )
     heat_min_count: int = Field(
         default=5,
         ge=1,

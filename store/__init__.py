@@ -1,8 +1,8 @@
 """Storage: engine and sessions from one URL, one schema, migrations, two spatial backends.
 
-Public API: :func:`make_engine`, :func:`transaction`, :func:`is_postgis`, :func:`upgrade`, the BAN address
-base (:func:`import_ban`, :func:`geocode`, :func:`reverse_geocode`, :class:`LocalGeocoder`), and the
-tables in :mod:`store.schema`.
+Public API: :func:`make_engine`, :func:`transaction`, :func:`serialised`, :func:`is_postgis`, :func:`upgrade`,
+the BAN address base (:func:`import_ban`, :func:`geocode`, :func:`reverse_geocode`, :class:`LocalGeocoder`),
+and the tables in :mod:`store.schema`.
 """
 
 from typing import TYPE_CHECKING
@@ -19,9 +19,10 @@ if TYPE_CHECKING:
         import_ban,
         reverse_geocode,
     )
-    from store._engine import database_unavailable, is_postgis, make_engine, transaction
+    from store._engine import database_unavailable, is_postgis, make_engine, serialised, transaction
     from store._migrate import upgrade
     from store._rls import bind_commune
+    from store._text import check_text, check_values, column_limits
 
 __getattr__, __dir__ = lazy_exports(__name__)
 
@@ -30,13 +31,17 @@ __all__ = [
     "LocalGeocoder",
     "address_index",
     "bind_commune",
+    "check_text",
+    "check_values",
     "clear_address_cache",
+    "column_limits",
     "database_unavailable",
     "geocode",
     "import_ban",
     "is_postgis",
     "make_engine",
     "reverse_geocode",
+    "serialised",
     "transaction",
     "upgrade",
 ]

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from gis._errors import InputError
 from settings import get_settings
+from store._text import install_guard
+
+# Every ORM flush checks its text values against the one text policy (store/_text.py).
+install_guard()
 
 
 def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -71,4 +76,26 @@ def transaction(engine: Engine) -> Iterator[Session]:
     """One session in one transaction: committed on success, rolled back on any error."""
     maker = sessionmaker(engine, expire_on_commit=False)
     with maker() as session, session.begin():
+        yield session
+
+
+def _lock_id(key: str) -> int:
+    """A signed 64-bit advisory lock id for ``key`` (PostgreSQL's ``pg_advisory_xact_lock`` takes a bigint)."""
+    return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def serialised(engine: Engine, key: str) -> Iterator[Session]:
+    """One transaction that runs alone among those serialised on ``key`` (read-then-write made atomic).
+
+    PostGIS: a transaction-level advisory lock on a hash of ``key`` (other keys are not held up). SQLite:
+    ``BEGIN IMMEDIATE``, the database's write lock taken at the start (SQLite has no finer lock), so keep
+    the transaction short. Concurrent callers wait (SQLite's ``busy_timeout``), they do not fail.
+    """
+    with transaction(engine) as session:
+        if is_postgis(engine):
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_id(key)})
+        else:
+            # pysqlite opens no transaction before a SELECT: ours starts here, holding the write lock.
+            session.execute(text("BEGIN IMMEDIATE"))
         yield session

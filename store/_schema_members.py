@@ -122,7 +122,7 @@ class Charter(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id", ondelete="CASCADE"), nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
-    text: Mapped[str] = mapped_column(Text, nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False, info={"max_length": 100_000})
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
 
 
@@ -244,4 +244,4 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(20), nullable=False)  # created, changed, viewed, exported, deleted
     object_type: Mapped[str] = mapped_column(String(40), nullable=False)
     object_id: Mapped[str] = mapped_column(String(64), nullable=False, default="")
-    details: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
+    details: Mapped[str] = mapped_column(Text, nullable=False, default="{}", info={"max_length": 100_000})

@@ -1,6 +1,7 @@
 """Every table of Voisinage, on one metadata (imported by Alembic's environment)."""
 
 from store._schema import Base, Commune, Sector, SectorSet, SetStatus, utcnow
+from store._schema_absences import Absence
 from store._schema_addresses import Address, AddressImport
 from store._schema_alerts import (
     Alert,
@@ -28,6 +29,7 @@ from store._schema_notify import NotifyCounter, NotifyPrefs, OutboxMessage, SmsN
 from store._schema_stats import SsmsiFigure
 
 __all__ = [
+    "Absence",
     "Address",
     "AddressImport",
     "Alert",

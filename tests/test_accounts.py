@@ -29,7 +29,7 @@ from community import (
     verify_password,
 )
 from store import make_engine, transaction
-from store.schema import LoginAttempt, Member, Role, utcnow
+from store.schema import AuthSession, LoginAttempt, Member, Role, utcnow
 
 
 # ---------------------------------------------------------------------- passwords (no database)
@@ -195,3 +195,96 @@ def test_invitation_lets_a_member_choose_a_password_once(world):
     with transaction(world) as session, pytest.raises(AuthenticationError, match="déjà utilisée"):
         accept_invitation(session, token, GOOD_PASSWORD, now=now)
     assert login(world, "paper@example.fr", GOOD_PASSWORD).token
+
+
+# ---------------------------------------------------------------------- concurrency and timing
+def _at_once(n: int, call):
+    """Run ``call(i)`` in ``n`` real threads released together; the outcomes (result or exception) in order."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    start = Barrier(n)
+
+    def run(i: int):
+        start.wait()
+        try:
+            return call(i)
+        except Exception as exc:  # the outcome is what the test inspects
+            return exc
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(run, range(n)))
+
+
+def _counting_checks(monkeypatch):
+    """Count the password-hash checks login makes (the real argon2 check still runs), with the hash used."""
+    import threading
+
+    import community._accounts as accounts
+
+    real, seen, lock = accounts.verify_password, [], threading.Lock()
+
+    def counted(password_hash, password):
+        with lock:
+            seen.append(password_hash)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(accounts, "verify_password", counted)
+    return seen
+
+
+def _enrolled_staff(world, now):
+    member_id = add_staff(world, "staff@example.fr", Role.MAIRIE_AGENT)
+    with transaction(world) as session:
+        member = session.get(Member, member_id)
+        start_totp(member)
+        member.totp_enabled = True
+        return member.totp_secret
+
+
+def test_one_totp_code_opens_one_session_when_sign_ins_race(world):
+    """Four sign-ins at once with the same valid code: exactly one session (the code is single use)."""
+    now = utcnow()
+    code = pyotp.TOTP(_enrolled_staff(world, now)).at(now)
+    outcomes = _at_once(4, lambda _: login(world, "staff@example.fr", GOOD_PASSWORD, now=now, totp_code=code))
+    accepted = [o for o in outcomes if not isinstance(o, Exception)]
+    refused = [o for o in outcomes if isinstance(o, Exception)]
+    assert len(accepted) == 1 and accepted[0].mfa_ok
+    assert len(refused) == 3 and all(
+        isinstance(o, AuthenticationError) and "déjà utilisé" in o.message for o in refused
+    )
+    with transaction(world) as session:
+        assert session.scalar(select(func.count()).select_from(AuthSession)) == 1
+        assert session.scalar(select(func.count()).select_from(LoginAttempt).where(LoginAttempt.success)) == 1
+
+
+def test_the_failure_limit_is_exact_when_wrong_passwords_race(world, monkeypatch):
+    """Sixteen wrong passwords at once against a limit of five: exactly five passwords are checked."""
+    add_resident(world, "alice@example.fr", "32 rue Gérard")
+    checks = _counting_checks(monkeypatch)
+    now = utcnow()
+    outcomes = _at_once(
+        16, lambda _: login(world, "alice@example.fr", "Mauvais-Mot-2026!", now=now, max_failures=5, window_minutes=15)
+    )
+    assert len(checks) == 5
+    assert sum(isinstance(o, TooManyAttemptsError) for o in outcomes) == 11
+    wrong = [o for o in outcomes if isinstance(o, AuthenticationError) and not isinstance(o, TooManyAttemptsError)]
+    assert len(wrong) == 5 and all("incorrect" in o.message for o in wrong)
+    with transaction(world) as session:
+        assert session.scalar(select(func.count()).select_from(LoginAttempt)) == 5
+    # The right password is refused too until the window has passed (the limit is per e-mail, whatever the guess).
+    with pytest.raises(TooManyAttemptsError):
+        login(world, "alice@example.fr", GOOD_PASSWORD, now=now + timedelta(minutes=1))
+
+
+def test_unknown_and_known_emails_cost_the_same_password_check(world, monkeypatch):
+    """No enumeration by timing: a refusal runs one argon2id check whether the e-mail has an account, has
+    no password yet, or is unknown (the unknown one against a dummy hash). The times are in bench/."""
+    add_resident(world, "alice@example.fr", "32 rue Gérard")
+    add_resident(world, "paper@example.fr", "33 rue Gérard", password=None)
+    checks = _counting_checks(monkeypatch)
+    for email in ("alice@example.fr", "nobody@example.fr", "paper@example.fr"):
+        with pytest.raises(AuthenticationError, match="E-mail ou mot de passe incorrect"):
+            login(world, email, "Mauvais-Mot-2026!")
+    assert len(checks) == 3
+    assert all(h and h.startswith("$argon2id$") and "m=65536,t=3" in h for h in checks)

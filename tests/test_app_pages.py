@@ -29,12 +29,23 @@ def app_db(demo_db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     reset_engine()
 
 
+_STAFF_TOKENS: dict[str, str] = {}
+
+
 def _signed_in_as(monkeypatch: pytest.MonkeyPatch, email: str, password: str) -> str:
     """Sign in through the service, and hand the token to the pages as the browser's cookie would."""
     from app_pages import _session
+    from data.demo_accounts import current_code
     from services.auth import sign_in
 
-    token = sign_in(email, password).token
+    account = next((a for a in DEMO_ACCOUNTS if a.email == email), None)
+    if account is not None and account.totp_secret:
+        # A TOTP code is accepted once: one staff session per test run.
+        if email not in _STAFF_TOKENS:
+            _STAFF_TOKENS[email] = sign_in(email, password, current_code(account)).token
+        token = _STAFF_TOKENS[email]
+    else:
+        token = sign_in(email, password).token
     monkeypatch.setattr(_session, "session_token", lambda: token)
     return token
 
@@ -96,3 +107,81 @@ def test_password_reset_token_sets_a_new_password(app_db):
     accept_invitation(token, "Peuplier-Orsay-2027")
     assert sign_in(account.email, "Peuplier-Orsay-2027").token
     accept_invitation(request_password_reset(account.email) or "", account.password)  # back, for other tests
+
+
+REFERENT = next(a for a in DEMO_ACCOUNTS if a.role.value == "referent")
+PAGES = PROJECT_ROOT / "app_pages"
+
+
+def test_pages_by_role():
+    from app_pages._nav import page_list
+    from services import Actor
+    from store.schema import Role
+
+    def titles(role: Role) -> list[str]:
+        return [title for _file, title in page_list(Actor(role=role, member_id=1, commune_id=1))]
+
+    assert titles(Role.RESIDENT) == ["Mon secteur", "Absence", "Mon compte"]
+    assert "Inscriptions à vérifier" in titles(Role.REFERENT)
+    assert "Inscriptions à vérifier" in titles(Role.MAIRIE_AGENT)
+    assert "Inscriptions à vérifier" not in titles(Role.GENDARMERIE)
+    assert page_list(None) == [("accueil.py", "Accueil")]
+
+
+def test_referent_verifies_a_pending_sign_up_of_their_sector(app_db, monkeypatch):
+    from services import Actor
+    from services.maps import commune_map
+    from services.members import list_members, register
+
+    _signed_in_as(monkeypatch, REFERENT.email, REFERENT.password)
+    from app_pages._session import signed_in
+
+    referent = signed_in()
+    assert referent is not None
+    home = next(s for s in commune_map(referent).sectors if s.code in referent.referent_sectors)
+    point = home.geometry.representative_point()
+    register(
+        Actor.operator(), "91999", email="nouveau@demo.voisinage.fr", name="<b>Nouveau</b>", role="resident",
+        lon=point.x, lat=point.y,
+    )  # fmt: skip
+    app = AppTest.from_file(str(PAGES / "verifications.py"), default_timeout=TIMEOUT_S).run()
+    assert not app.exception
+    assert any("<b>Nouveau</b>" in t.value for t in app.text)  # shown as typed, as plain text
+    app.button(key=next(b.key for b in app.button if b.key.startswith("verify-"))).click().run()
+    assert not app.exception
+    statuses = {m.email: m.status for m in list_members(referent)}
+    assert statuses["nouveau@demo.voisinage.fr"] == "verified"
+
+
+def test_resident_is_refused_the_verification_page(app_db, monkeypatch):
+    _signed_in_as(monkeypatch, RESIDENT.email, RESIDENT.password)
+    app = AppTest.from_file(str(PAGES / "verifications.py"), default_timeout=TIMEOUT_S).run()
+    assert not app.exception
+    assert app.error and not app.button
+
+
+def test_account_page_shows_the_charter_and_exports(app_db, monkeypatch):
+    _signed_in_as(monkeypatch, RESIDENT.email, RESIDENT.password)
+    app = AppTest.from_file(str(PAGES / "compte.py"), default_timeout=TIMEOUT_S).run()
+    assert not app.exception
+    app.button(key="export").click().run()
+    assert not app.exception
+    assert not app.error
+
+
+def test_resident_declares_and_cancels_an_absence(app_db, monkeypatch):
+    from services import absences
+
+    _signed_in_as(monkeypatch, RESIDENT.email, RESIDENT.password)
+    app = AppTest.from_file(str(PAGES / "absence.py"), default_timeout=TIMEOUT_S).run()
+    assert not app.exception
+    app.button[0].click().run()  # the form's submit button, with the default period (tomorrow, one week)
+    assert not app.exception and not app.error
+    from app_pages._session import signed_in
+
+    actor = signed_in()
+    assert actor is not None
+    assert len(absences.mine(actor)) == 1
+    app.button(key=f"cancel-{absences.mine(actor)[0].id}").click().run()
+    assert not app.exception
+    assert absences.mine(actor) == []

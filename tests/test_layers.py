@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
 import shapely
+from xss_corpus import PAYLOADS
 
 from gis import InputError
 from layers import (
@@ -24,15 +26,6 @@ from layers import (
     tile_spec,
 )
 
-PAYLOADS = [
-    "<script>window.__pwned=1</script>",
-    "<img src=x onerror=window.__pwned=1>",
-    "`;window.__pwned=1;`",
-    "${window.__pwned=1}",
-    "\\`${window.__pwned=1}",
-    "</div><svg onload=window.__pwned=1>",
-    "\"'><a href=javascript:window.__pwned=1>x</a>",
-]
 BOX = shapely.box(2.15, 48.68, 2.20, 48.71)
 
 
@@ -49,23 +42,22 @@ def _rendered(*texts: str) -> str:
 def test_map_text_leaves_nothing_active(payload):
     escaped = map_text(payload)
     assert not set(escaped) & set("<>`$\\{}\"'")
-    assert "&lt;" in escaped or "<" not in payload
+    assert html.unescape(escaped) == payload
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_payload_never_reaches_the_page_raw(payload):
-    html = _rendered(payload)
-    assert payload not in html
-    assert "window.__pwned=1" in html  # the text is there, shown as text
+    page = _rendered(payload)
+    if set(payload) & set("<>`$\\{}\"'&"):
+        assert payload not in page
+    assert "__pwned" in page  # the text is there, shown as text
     # In folium's JS template strings (popups, tooltips) no interpolation and no tag from the user survive.
-    for literal in re.findall(r"`(.*?)`", html, flags=re.DOTALL):
+    for literal in re.findall(r"`(.*?)`", page, flags=re.DOTALL):
         assert "${" not in literal
         assert not re.search(r"<(script|img|svg|a)\b", literal, flags=re.IGNORECASE)
 
 
 def test_text_is_shown_as_typed():
-    import html
-
     text = "Vélo volé `rue` ${x} \\ <b>"
     assert html.unescape(map_text(text)) == text
 

@@ -135,6 +135,7 @@ def test_backend_answers_match_brute_force(bouray_grid) -> None:
     assert (locate_many(engine, BOURAY, x, y) == expected).all()  # batch
     loc = Locator(engine, BOURAY)
     assert [loc.locate_id(a, b) for a, b in zip(x[::7], y[::7], strict=True)] == expected[::7].tolist()  # single
+    assert [loc.locate_id_sql(a, b) for a, b in zip(x[::7], y[::7], strict=True)] == expected[::7].tolist()
     with engine.connect() as conn:  # the store's own spatial query: R*Tree + shapely, or ST_Covers
         via_store = [
             (covering_sector_ids(conn, set_id, a, b) or [OUTSIDE])[0] for a, b in zip(x[::11], y[::11], strict=True)

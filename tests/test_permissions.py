@@ -16,6 +16,7 @@ EXPECTED: dict[Action, dict[str, str]] = {
     Action.EXPORT_OWN_DATA: {RES: "s", R: "s", AG: "s", AD: "s", G: "s", P: "s"},
     Action.DELETE_OWN_ACCOUNT: {RES: "s", R: "s", AG: "s", AD: "s", G: "s"},
     Action.ACCEPT_CHARTER: {RES: "s", R: "s", AG: "s", AD: "s", G: "s"},
+    Action.DECLARE_ABSENCE: {RES: "s", R: "s"},
     Action.SET_OWN_CREDENTIALS: {RES: "s", R: "s", AG: "s", AD: "s", G: "s", P: "s"},
     Action.POST_ALERT: {RES: "C", R: "C", AG: "C", AD: "C"},
     Action.RECEIVE_ALERTS: {RES: "S", R: "S", AG: "C", AD: "C", G: "C"},
@@ -42,6 +43,7 @@ EXPECTED: dict[Action, dict[str, str]] = {
     Action.SET_GENDARMERIE_ACCESS: {AD: "C", P: "*"},
     Action.VIEW_AUDIT_LOG: {AD: "C", P: "*"},
     Action.VIEW_STATS: {AG: "C", AD: "C", G: "C", P: "*"},
+    Action.VIEW_ABSENCES: {AG: "C", AD: "C", G: "C"},
     Action.MANAGE_COMMUNES: {P: "*"},
     Action.IMPORT_ADDRESSES: {P: "*"},
 }
@@ -120,7 +122,9 @@ def test_can_respects_scope(short, action, context):
             require(actor, action, commune_id=commune, sector_code=sector, member_id=member, gendarmerie_open=True)
 
 
-@pytest.mark.parametrize("action", [Action.VIEW_ALERTS, Action.RECEIVE_ALERTS, Action.HANDLE_ALERTS, Action.VIEW_STATS])
+@pytest.mark.parametrize(
+    "action", [Action.VIEW_ALERTS, Action.RECEIVE_ALERTS, Action.HANDLE_ALERTS, Action.VIEW_STATS, Action.VIEW_ABSENCES]
+)
 def test_gendarmerie_sees_nothing_while_access_closed(action):
     actor = _actor(G)
     assert can(actor, action, commune_id=1, gendarmerie_open=True)

@@ -1,0 +1,56 @@
+"""A corpus of XSS payloads (>= 100): tags, event handlers, javascript: URLs, template strings, SVG, encodings.
+
+Every payload that runs sets ``window.__pwned`` (the tripwire the browser tests read in every frame).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+HIT = "window.__pwned=1"
+
+_BASE = [
+    f"<script>{HIT}</script>",
+    f"<ScRiPt>{HIT}</sCrIpT>",
+    f"<script src=data:,{HIT}></script>",
+    f"<img src=x onerror={HIT}>",
+    f'<img src=x onerror="{HIT}">',
+    f"<img/src/onerror={HIT}>",
+    f"<svg onload={HIT}>",
+    f"<svg><script>{HIT}</script></svg>",
+    f"<svg><animate onbegin={HIT} attributeName=x dur=1s>",
+    f"<body onload={HIT}>",
+    f'<iframe src="javascript:{HIT}"></iframe>',
+    f'<iframe srcdoc="<script>parent.{HIT}</script>"></iframe>',
+    f'<a href="javascript:{HIT}">clic</a>',
+    f'<a href="jav&#x09;ascript:{HIT}">clic</a>',
+    f"<details open ontoggle={HIT}>",
+    f"<input autofocus onfocus={HIT}>",
+    f"<video><source onerror={HIT}></video>",
+    f"<marquee onstart={HIT}>",
+    f'<object data="javascript:{HIT}"></object>',
+    f"<math><mtext><table><mglyph><style><img src=x onerror={HIT}>",
+    f"`;{HIT};`",
+    f"${{{HIT}}}",
+    f"\\`${{{HIT}}}",
+    f"</div>`);{HIT};(`",
+    f"'-{HIT}-'",
+    f'"-{HIT}-"',
+    f"</script><script>{HIT}</script>",
+    f"{{{{constructor.constructor('{HIT}')()}}}}",
+    f'<div style="background:url(javascript:{HIT})">',
+    f"<form><button formaction=javascript:{HIT}>x</button></form>",
+]
+
+
+def _variants(payload: str) -> list[str]:
+    return [
+        payload,
+        quote(payload),  # URL-encoded
+        payload.replace("<", "&lt;").replace(">", "&gt;"),  # already entity-encoded (decoded by a careless page)
+        f"Vélo volé {payload} rue des Lilas",  # inside ordinary text
+    ]
+
+
+PAYLOADS: list[str] = [variant for base in _BASE for variant in _variants(base)]
+assert len(PAYLOADS) >= 100
