@@ -1,9 +1,7 @@
 """Who reads which alert, enforced in the data layer.
 
 - :func:`scoped` opens a transaction bound to one commune. On PostGIS it sets ``voisinage.commune_id``
-  with ``SET LOCAL`` (row-level security then hides every other commune's alerts, whatever the query) and,
-  when the connecting user would bypass row-level security (superuser, BYPASSRLS), switches to the
-  ``voisinage_app`` role for the transaction.
+  with ``SET LOCAL`` (row-level security then hides every other commune's rows, whatever the query).
 - :class:`Viewer` is a member as the alerts see them (role, sector, referent sectors, sanctions, whether
   the gendarmerie's access is open). Its rights are the permission matrix's (:meth:`Viewer.right`): nothing
   here names a role.
@@ -22,14 +20,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import DateTime, Engine, Select, String, and_, bindparam, cast, false, func, or_, select, true
+from sqlalchemy import DateTime, Engine, Select, and_, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from alerts._moderation import VISIBLE_STATUSES, Status
 from community._permissions import GENDARMERIE_GATED, UNVERIFIED_ALLOWED, Action, Actor, Scope, scope_of
 from gis import InputError
-from store import is_postgis, transaction
-from store._rls import APP_ROLE, _switch_role_needed, bind_commune
+from store import transaction
+from store._rls import bind_commune
 from store.schema import (
     Alert,
     AlertSector,
@@ -154,17 +152,11 @@ _VIEWER_QUERY = (
 )
 
 
-# The same, binding the transaction to the member's commune on PostGIS in the same round trip (``members``
-# has no row-level security; the settings apply to the statements that follow).
-_COMMUNE_GUC = func.set_config("voisinage.commune_id", func.coalesce(cast(Member.commune_id, String), ""), True)
-_VIEWER_BINDING = _VIEWER_QUERY.add_columns(_COMMUNE_GUC.label("bound"))
-_VIEWER_BINDING_AS_APP = _VIEWER_BINDING.add_columns(func.set_config("role", APP_ROLE, True).label("as_app"))
-
-
 def load_viewer(session: Session, actor: Actor, now: datetime, *, bind: bool = False) -> Viewer:
     """The acting member as a :class:`Viewer` (sanctions and referent sectors in force at ``now``).
 
-    With ``bind``, the transaction is also bound to the member's commune (as :func:`bind_commune` does).
+    With ``bind``, the transaction is first bound to the member's commune (:func:`store.bind_scope_of`: on
+    PostGIS, row-level security hides every member until then).
 
     Raises
     ------
@@ -176,12 +168,9 @@ def load_viewer(session: Session, actor: Actor, now: datetime, *, bind: bool = F
         raise InputError(
             "L'opérateur de la plateforme ne lit ni ne publie d'alertes : agissez pour un membre.", field="actor"
         )
-    query = _VIEWER_QUERY
-    engine = session.get_bind()
-    engine = engine if isinstance(engine, Engine) else engine.engine
-    if bind and is_postgis(engine):
-        query = _VIEWER_BINDING_AS_APP if _switch_role_needed(session, engine) else _VIEWER_BINDING
-    row = session.execute(query, {"member_id": actor.member_id, "now": now}).first()
+    if bind and actor.commune_id is not None:
+        bind_commune(session, actor.commune_id)  # the actor's commune is known: one statement, no look-up
+    row = session.execute(_VIEWER_QUERY, {"member_id": actor.member_id, "now": now}).first()
     if row is None or row.status == MemberStatus.DELETED:
         raise InputError("Ce compte n'existe pas ou a été supprimé.", field="actor")
     if row.commune_id is None:

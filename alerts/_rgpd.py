@@ -24,7 +24,7 @@ def export_member_alerts(session: Session, member_id: int) -> list[dict[str, Any
     commune_id = _commune_of(session, member_id)
     if commune_id is None:
         return []
-    bind_commune(session, commune_id, switch_role=False)
+    bind_commune(session, commune_id)
     alerts = session.scalars(select(Alert).where(Alert.author_id == member_id).order_by(Alert.id)).all()
     out = []
     for a in alerts:
@@ -61,7 +61,7 @@ def anonymise_member_alerts(session: Session, member_id: int) -> int:
     commune_id = _commune_of(session, member_id)
     if commune_id is None:
         return 0
-    bind_commune(session, commune_id, switch_role=False)
+    bind_commune(session, commune_id)
     ids = session.scalars(select(Alert.id).where(Alert.author_id == member_id)).all()
     if not ids:
         return 0

@@ -27,11 +27,21 @@ def signed_in() -> Actor | None:
         return None
 
 
+def auth_link(href: str, label: str) -> None:
+    """A link to one of the ``/auth/*`` pages, opened in the same tab (a Markdown link would open a new one).
+
+    Only fixed strings of the app go through here, never user data.
+    """
+    from html import escape
+
+    st.html(f'<p><a href="{escape(href)}">{escape(label)}</a></p>')
+
+
 def require_actor() -> Actor:
     """The signed-in actor; otherwise a French message with the sign-in link, and the page stops."""
     actor = signed_in()
     if actor is None:
         st.warning("Vous n'êtes pas connecté·e, ou votre session a expiré.")
-        st.markdown("[Se connecter](/auth/login)")
+        auth_link("/auth/login", "Se connecter")
         st.stop()
     return actor

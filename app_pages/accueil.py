@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from app_pages._session import auth_link
+
 st.title("Voisinage")
 st.write("Participation citoyenne et voisinage solidaire, sur la carte de votre commune.")
-st.markdown("[Se connecter](/auth/login)")
+auth_link("/auth/login", "Se connecter")

@@ -4,7 +4,7 @@ import json
 
 import streamlit as st
 
-from app_pages._session import require_actor
+from app_pages._session import auth_link, require_actor
 from services import ServiceError
 from services import charter as charter_service
 from services import members as member_service
@@ -54,10 +54,10 @@ if st.button("Supprimer mon compte", disabled=not sure, key="delete"):
     try:
         member_service.delete_own(actor)
         st.success("Votre compte est supprimé.")
-        st.markdown("[Revenir à l'accueil](/auth/logout)")
+        auth_link("/auth/logout", "Terminer la session")
         st.stop()
     except ServiceError as exc:
         st.error(exc.message)
 
 st.divider()
-st.markdown("[Se déconnecter](/auth/logout)")
+auth_link("/auth/logout", "Se déconnecter")

@@ -15,10 +15,12 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from bench._harness import BenchContext, latencies, timed
 from data.synthetic import voronoi_sectors
@@ -35,19 +37,23 @@ INSEE = "91471"
 N_SECTORS = 200
 
 
-def _orsay_boundary() -> shapely.Geometry:
+def _orsay_boundary() -> BaseGeometry:
     communes = gpd.read_file(ESSONNE)
-    return communes.loc[communes["code"] == INSEE, "geometry"].iloc[0]
+    return cast(BaseGeometry, communes.loc[communes["code"] == INSEE, "geometry"].iloc[0])
 
 
-def _cut(sector_m: shapely.Geometry) -> shapely.LineString:
+def _metric(geom: object) -> BaseGeometry:
+    return cast(BaseGeometry, to_metric(cast(BaseGeometry, geom), 2154))
+
+
+def _cut(sector_m: BaseGeometry) -> shapely.LineString:
     c = sector_m.representative_point()
     _, miny, _, maxy = sector_m.bounds
     return shapely.LineString([(c.x, miny - 20), (c.x, maxy + 20)])
 
 
-def _pure(ctx: BenchContext, sectors: gpd.GeoDataFrame, commune_m: shapely.Geometry) -> None:
-    metric = [to_metric(g, 2154) for g in sectors.geometry]
+def _pure(ctx: BenchContext, sectors: gpd.GeoDataFrame, commune_m: BaseGeometry) -> None:
+    metric = [_metric(g) for g in sectors.geometry]
     codes = [f"S{i:03d}" for i in range(len(metric))]
     names = list(sectors["nom"])
 
@@ -69,7 +75,7 @@ def _pure(ctx: BenchContext, sectors: gpd.GeoDataFrame, commune_m: shapely.Geome
     )
 
 
-def _service(ctx: BenchContext, sectors: gpd.GeoDataFrame, boundary: shapely.Geometry) -> None:
+def _service(ctx: BenchContext, sectors: gpd.GeoDataFrame, boundary: BaseGeometry) -> None:
     from community import Actor
     from sectors import import_sector_set, register_commune
     from services import reset_engine, use_database
@@ -86,9 +92,7 @@ def _service(ctx: BenchContext, sectors: gpd.GeoDataFrame, boundary: shapely.Geo
             commune = register_commune(session, INSEE, "Orsay", boundary)
             stored = import_sector_set(session, commune, sectors, activate=True).sector_set
             codes = [s.code for s in stored.sectors]
-            lines = [
-                shapely.to_geojson(transform_geom(_cut(to_metric(s.geom, 2154)), 2154, 4326)) for s in stored.sectors
-            ]
+            lines = [shapely.to_geojson(transform_geom(_cut(_metric(s.geom)), 2154, 4326)) for s in stored.sectors]
         use_database(url)
         try:
             order = np.argsort([-len(line) for line in lines])[:8].tolist()  # any sectors; a few different ones
@@ -125,7 +129,7 @@ def _service(ctx: BenchContext, sectors: gpd.GeoDataFrame, boundary: shapely.Geo
             engine.dispose()
 
 
-def _generation(ctx: BenchContext, boundary: shapely.Geometry) -> None:
+def _generation(ctx: BenchContext, boundary: BaseGeometry) -> None:
     if not ORSAY_STREETS.is_file():
         print(f"(fichier absent : {ORSAY_STREETS}, génération non mesurée)")
         return
@@ -136,7 +140,7 @@ def _generation(ctx: BenchContext, boundary: shapely.Geometry) -> None:
         features = load_osm_features(ORSAY_STREETS, boundary, 2154)
         result = generate_sectors(
             streets,
-            to_metric(boundary, 2154),
+            _metric(boundary),
             n_sectors=10,
             places=features.places,
             buildings=features.buildings,
@@ -160,6 +164,6 @@ def run(ctx: BenchContext) -> None:
     box = shapely.box(*boundary.bounds)
     sectors = voronoi_sectors(box.bounds, N_SECTORS, seed=12, densify=None if ctx.quick else 2e-4)
     print(f"{len(sectors)} secteurs, ≈{shapely.get_num_coordinates(sectors.geometry).mean():.0f} sommets chacun")
-    _pure(ctx, sectors, to_metric(box, 2154))
+    _pure(ctx, sectors, _metric(box))
     _service(ctx, sectors, box)
     _generation(ctx, boundary)

@@ -13,6 +13,7 @@ import typer
 from cli import (
     _addresses,
     _alerts,
+    _audit,
     _charter,
     _commune,
     _db,
@@ -68,6 +69,7 @@ app.command("serve")(_serve.serve_command)
 _members.app.command("set")(_members_set.set_command)
 app.command("dispatch")(_dispatch.dispatch_command)
 app.command("dead-letters")(_dispatch.dead_letters_command)
+app.add_typer(_audit.app, name="audit")
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from community._audit import record
 from community._passwords import check_password, hash_password, verify_password
 from community._permissions import Actor
 from gis import InputError
-from store import serialised, transaction
+from store import bind_scope_of, serialised, transaction
 from store.schema import AuthSession, LoginAttempt, Member, MemberStatus, Role, utcnow
 
 # Roles whose accounts must use a second factor (TOTP).
@@ -150,6 +150,8 @@ def _reserve_attempt(
         attempt = LoginAttempt(email_key=key, at=now, success=False)
         session.add(attempt)
         session.flush()
+        # Row-level security hides every member until the transaction is bound to this e-mail's commune.
+        bind_scope_of(session, "email", normalize_email(email))
         row = session.execute(
             select(
                 Member.id, Member.password_hash, Member.status, Member.role, Member.totp_enabled, Member.totp_secret
@@ -198,6 +200,8 @@ def login(
         raise error
     assert member is not None
     with transaction(engine) as session:
+        # Row-level security hides every member until the transaction is bound to this e-mail's commune.
+        bind_scope_of(session, "email", normalize_email(email))
         totp_on = member.totp_enabled and member.totp_secret
         if totp_on and not _accept_totp(session, member.id, member.totp_secret, totp_code, now):
             error = AuthenticationError("Code d'authentification incorrect (ou déjà utilisé).")
@@ -228,6 +232,7 @@ def authenticate(session: Session, token: str, *, now: datetime | None = None, r
         Unknown, revoked or expired session, or (``require_mfa``) a staff session still owing TOTP enrolment.
     """
     now = now or utcnow()
+    bind_scope_of(session, "session", token_hash(token or ""))
     row = session.scalar(select(AuthSession).where(AuthSession.token_hash == token_hash(token or "")))
     if row is None:
         raise AuthenticationError("Session inconnue : reconnectez-vous.")
@@ -250,6 +255,7 @@ def _aware(value: datetime) -> datetime:
 
 def logout(session: Session, token: str, *, now: datetime | None = None) -> None:
     """Revoke one session (server side: the token stops working everywhere)."""
+    bind_scope_of(session, "session", token_hash(token or ""))
     session.execute(
         update(AuthSession)
         .where(AuthSession.token_hash == token_hash(token), AuthSession.revoked_at.is_(None))
@@ -293,6 +299,7 @@ def issue_invitation(member: Member, *, now: datetime | None = None, days: float
 def accept_invitation(session: Session, token: str, password: str, *, now: datetime | None = None) -> Member:
     """Set the password of the member invited with ``token``; the token then stops working."""
     now = now or utcnow()
+    bind_scope_of(session, "invitation", token_hash(token or ""))
     member = session.scalar(select(Member).where(Member.invitation_hash == token_hash(token or "")))
     if member is None:
         raise AuthenticationError("Invitation inconnue ou déjà utilisée.")

@@ -6,11 +6,12 @@ Entries name members by id only (the log can never be erased, so it must hold no
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from community._audit_chain import chain
 from community._permissions import Action, Actor, require
 from store.schema import AuditEntry, utcnow
 
@@ -49,7 +50,7 @@ def record(
         details = {**details, "operator": actor.operated_by}  # an operator acting for the member
     entry = AuditEntry(
         commune_id=commune_id,
-        at=at or utcnow(),
+        at=(at or utcnow()).astimezone(UTC),
         actor_id=actor.member_id if actor else None,
         actor_role=str(actor.role) if actor else "self",
         actor_label=(actor.label if actor else "")[:100],
@@ -58,6 +59,8 @@ def record(
         object_id=str(object_id),
         details=json.dumps(details, ensure_ascii=False, sort_keys=True, default=str),
     )
+    if session.get_bind().dialect.name == "sqlite":
+        chain(session, entry)
     session.add(entry)
     return entry
 

@@ -22,6 +22,7 @@ import h3
 import numpy as np
 import shapely
 from shapely import STRtree
+from shapely.geometry.base import BaseGeometry
 
 from gis._crs import require_metric
 from gis._normalize import fold, street_key
@@ -52,7 +53,7 @@ class DisplayedLocation:
     """
 
     kind: str
-    geometry: shapely.Geometry
+    geometry: BaseGeometry
     label: str
     addresses: int
     cell: str = ""
@@ -110,7 +111,7 @@ def street_runs(
     return runs
 
 
-def _run_geometry(lons: np.ndarray, lats: np.ndarray) -> shapely.Geometry:
+def _run_geometry(lons: np.ndarray, lats: np.ndarray) -> BaseGeometry:
     coords = np.column_stack([lons, lats])
     return shapely.LineString(coords) if len(np.unique(coords, axis=0)) > 1 else shapely.Point(coords[0])
 
@@ -152,7 +153,7 @@ class LocationBlurrer:
         xs, ys = transform_xy(self.lons, self.lats, 4326, epsg)
         self.tree = STRtree(shapely.points(xs, ys)) if len(xs) else None
         self.segment_of = np.full(len(self.lons), -1, dtype=np.int64)
-        self.segments: list[tuple[shapely.Geometry, str, int]] = []
+        self.segments: list[tuple[BaseGeometry, str, int]] = []
         self._cut_streets(list(streets), list(numbers))
         self.counts = {
             res: Counter(h3.latlng_to_cell(la, lo, res) for lo, la in zip(self.lons, self.lats, strict=True))

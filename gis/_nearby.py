@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import shapely
 from shapely import STRtree
+from shapely.geometry.base import BaseGeometry
 
 from gis._crs import require_metric
 from gis._project import transform_geom, transform_xy
@@ -25,7 +26,7 @@ class AreaIndex:
         A projected CRS in metres (the commune's: see :func:`gis.metric_crs`).
     """
 
-    def __init__(self, keys: Sequence[int], geoms: Sequence[shapely.Geometry], epsg: int) -> None:
+    def __init__(self, keys: Sequence[int], geoms: Sequence[BaseGeometry], epsg: int) -> None:
         require_metric(epsg, "L'index de proximité des secteurs")
         if len(keys) != len(geoms):
             raise ValueError("keys and geoms differ in length")
@@ -52,7 +53,7 @@ class AreaIndex:
         dists = shapely.distance(self.metric[idx], point_m) if len(idx) else np.array([])
         return {int(self.keys[i]): float(d) for i, d in sorted(zip(idx, dists, strict=True), key=lambda t: t[0])}
 
-    def near(self, geom_m: shapely.Geometry, distance_m: float) -> list[int]:
+    def near(self, geom_m: BaseGeometry, distance_m: float) -> list[int]:
         """Keys of the polygons within ``distance_m`` of ``geom_m`` (any geometry, metric CRS), sorted."""
         idx = self.tree.query(geom_m, predicate="dwithin", distance=distance_m)
         return sorted(int(self.keys[i]) for i in idx)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 if TYPE_CHECKING:
     from pyproj import Transformer
@@ -19,7 +20,7 @@ def _transformer(src: int, dst: int) -> Transformer:
     return Transformer.from_crs(src, dst, always_xy=True)
 
 
-def transform_geom(geom: shapely.Geometry, src: int, dst: int) -> shapely.Geometry:
+def transform_geom(geom: BaseGeometry, src: int, dst: int) -> BaseGeometry:
     """Reproject shapely geometries (one or an array) between two EPSG codes; x is longitude/easting."""
     if src == dst:
         return geom
@@ -38,7 +39,7 @@ def transform_geom(geom: shapely.Geometry, src: int, dst: int) -> shapely.Geomet
 MEASURE_DENSIFY_DEG = 1e-3
 
 
-def to_metric(geom: shapely.Geometry, epsg: int) -> shapely.Geometry:
+def to_metric(geom: BaseGeometry, epsg: int) -> BaseGeometry:
     """Project geometries from EPSG:4326 to the metric CRS ``epsg`` for measuring (areas, distances, overlaps).
 
     Long edges are densified first so that what is compared in metres is the shape the lookups see in degrees.

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 from shapely import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
 
 from gis._errors import InputError
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 
 
-def polygonal_part(geom: shapely.Geometry) -> Polygon | MultiPolygon | None:
+def polygonal_part(geom: BaseGeometry) -> Polygon | MultiPolygon | None:
     """The polygonal part of ``geom`` (from a collection too), or None when it has none."""
     if geom is None or geom.is_empty:
         return None
@@ -37,7 +38,7 @@ def as_multipolygon(geom: Polygon | MultiPolygon) -> MultiPolygon:
 
 
 def repair_polygonal(
-    geom: shapely.Geometry, *, min_area_ratio: float = 0.99, label: str = "la géométrie"
+    geom: BaseGeometry, *, min_area_ratio: float = 0.99, label: str = "la géométrie"
 ) -> Polygon | MultiPolygon:
     """Return ``geom`` valid, or raise :class:`InputError`.
 
@@ -82,7 +83,7 @@ def repair_polygonal(
     return repaired
 
 
-def _make_valid_polygonal(geom: shapely.Geometry) -> Polygon | MultiPolygon | None:
+def _make_valid_polygonal(geom: BaseGeometry) -> Polygon | MultiPolygon | None:
     """GEOS repair, then a union of the parts: "structure" may return parts sharing an edge (still invalid)."""
     repaired = polygonal_part(shapely.make_valid(geom, method="structure", keep_collapsed=False))
     if repaired is None or repaired.is_valid:
@@ -103,9 +104,7 @@ class RepairReport:
     problems: list[str] = field(default_factory=list)
 
 
-def repair_all(
-    geoms: Sequence[shapely.Geometry], labels: Sequence[str], *, min_area_ratio: float = 0.99
-) -> RepairReport:
+def repair_all(geoms: Sequence[BaseGeometry], labels: Sequence[str], *, min_area_ratio: float = 0.99) -> RepairReport:
     """Repair each geometry; collect every problem instead of stopping at the first."""
     report = RepairReport()
     for geom, label in zip(geoms, labels, strict=True):

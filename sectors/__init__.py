@@ -9,6 +9,9 @@ Public API
 - lookup: :class:`Locator`, :func:`locate`, :func:`locate_many`, :class:`SectorHit`, :class:`GridLocator`
 - generation from the street network: :func:`generate_sectors`, :class:`GeneratedSectors`,
   :func:`sector_names`, :func:`suggested_referents`
+- editing a draft (never the active set): :func:`working_draft`, :func:`find_draft`, :class:`EditOutcome`
+  (edits in :mod:`sectors._drafts`, pure geometry in :mod:`sectors._edits`); every problem located:
+  :func:`validate_layout`, :class:`LayoutProblem`; draft against active: :func:`diff_layouts`, :class:`LayoutDiff`
 """
 
 from typing import TYPE_CHECKING
@@ -25,6 +28,8 @@ if TYPE_CHECKING:
         register_commune,
         registered_commune,
     )
+    from sectors._diff import Layout, LayoutDiff, diff_layouts
+    from sectors._drafts import EditOutcome, find_draft, working_draft
     from sectors._generate import BALANCE_RATIO, GeneratedSectors, generate_sectors
     from sectors._grid import OUTSIDE, GridLocator
     from sectors._locate import Locator, SectorHit, locate, locate_many, locator
@@ -46,6 +51,7 @@ if TYPE_CHECKING:
     from sectors._sets import (
         activate_set as activate,
     )
+    from sectors._validation import LayoutProblem, ProblemKind, validate_layout
 
 __getattr__, __dir__ = lazy_exports(__name__)
 
@@ -54,11 +60,16 @@ __all__ = [
     "BALANCE_RATIO",
     "INSEE_FIELDS",
     "OUTSIDE",
+    "EditOutcome",
     "GeneratedSectors",
     "GridLocator",
     "ImportOutcome",
+    "Layout",
+    "LayoutDiff",
+    "LayoutProblem",
     "Locator",
     "Overlap",
+    "ProblemKind",
     "RuleReport",
     "SectorHit",
     "SectorRules",
@@ -66,6 +77,8 @@ __all__ = [
     "activate_set",
     "active_set",
     "check_rules",
+    "diff_layouts",
+    "find_draft",
     "generate_sectors",
     "get_commune",
     "get_set",
@@ -85,4 +98,6 @@ __all__ = [
     "sets_of",
     "suggested_referents",
     "to_geodataframe",
+    "validate_layout",
+    "working_draft",
 ]

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import shapely
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,7 @@ from gis import (
     repair_polygonal,
     to_metric,
 )
+from store._rls import bind_commune, bind_platform
 from store.schema import Commune
 
 if TYPE_CHECKING:
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 INSEE_FIELDS = ("code", "ref:INSEE", "insee", "INSEE_COM", "code_insee", "CODE_INSEE", "INSEE")
 
 
-def pick_commune(gdf: gpd.GeoDataFrame, insee: str, source: str) -> shapely.Geometry:
+def pick_commune(gdf: gpd.GeoDataFrame, insee: str, source: str) -> BaseGeometry:
     """The boundary of commune ``insee`` in ``gdf``: the only feature, or the one whose INSEE field matches."""
     fields = [f for f in INSEE_FIELDS if f in gdf.columns]
     if fields:
@@ -59,7 +61,7 @@ def load_boundary(path: str | Path, insee: str, *, max_mb: float, min_area_ratio
     )
 
 
-def register_commune(session: Session, insee: str, name: str, boundary: shapely.Geometry) -> Commune:
+def register_commune(session: Session, insee: str, name: str, boundary: BaseGeometry) -> Commune:
     """Register a commune (boundary in EPSG:4326). Refuses a code already registered."""
     code = check_insee(insee)
     name = name.strip()
@@ -76,8 +78,10 @@ def register_commune(session: Session, insee: str, name: str, boundary: shapely.
         boundary=boundary,
         area_m2=float(to_metric(boundary, epsg).area),
     )
+    bind_platform(session)  # creating a commune is a platform operation
     session.add(commune)
     session.flush()
+    bind_commune(session, commune.id)
     return commune
 
 
@@ -88,6 +92,8 @@ def registered_commune(session: Session, code: str) -> Commune | None:
 
 def get_commune(session: Session, insee: str) -> Commune:
     """The registered commune ``insee``: the one commune look-up of every package and service.
+
+    The transaction is bound to that commune (PostGIS row-level security: only its rows are seen from now on).
 
     Raises
     ------
@@ -105,6 +111,7 @@ def get_commune(session: Session, insee: str) -> Commune:
             "(voisinage commune add).",
             field="commune",
         )
+    bind_commune(session, commune.id)
     return commune
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from gis import InputError, as_multipolygon, to_metric, transform_geom
@@ -79,12 +79,12 @@ def _sector(draft: SectorSet, code: str, field: str = "sector") -> Sector:
     )
 
 
-def _shape(geom: shapely.Geometry) -> BaseGeometry:
-    """The stubs type stored and projected geometries as ``shapely.Geometry``; they are shapely shapes."""
+def _shape(geom: BaseGeometry) -> BaseGeometry:
+    """The stubs type stored and projected geometries as ``BaseGeometry``; they are shapely shapes."""
     return cast(BaseGeometry, geom)
 
 
-def _polygons(geom: shapely.Geometry) -> Polygon | MultiPolygon:
+def _polygons(geom: BaseGeometry) -> Polygon | MultiPolygon:
     return cast(Polygon | MultiPolygon, geom)
 
 
@@ -105,7 +105,7 @@ def _store_drawn(commune: Commune, sector: Sector, geom_wgs84: BaseGeometry) -> 
     sector.area_m2 = float(_shape(to_metric(geom_wgs84, commune.crs_epsg)).area)
 
 
-def _metric_as_is(commune: Commune, geom: shapely.Geometry) -> BaseGeometry:
+def _metric_as_is(commune: Commune, geom: BaseGeometry) -> BaseGeometry:
     """``geom`` in metres; an invalid one is projected vertex by vertex so that it stays as invalid as drawn."""
     if _shape(geom).is_valid:
         return _shape(to_metric(geom, commune.crs_epsg))
@@ -131,7 +131,7 @@ def _check_name(draft: SectorSet, name: str, *, but: Sector | None = None) -> st
     name = " ".join(name.split())
     if not name:
         raise InputError("Donnez un nom au secteur.", field="name")
-    check_values(Sector.__table__, {"name": name})  # the one text policy: length, control characters
+    check_values(cast(Table, Sector.__table__), {"name": name})  # the one text policy: length, control characters
     if any(s.name == name and s is not but for s in draft.sectors):
         raise InputError(f"Le brouillon a déjà un secteur nommé « {name} » : choisissez un autre nom.", field="name")
     return name

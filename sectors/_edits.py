@@ -56,7 +56,7 @@ def polygonal(geom: BaseGeometry, label: str) -> BaseGeometry:
         raise InputError(f"{label} contient des coordonnées non numériques.", field="geometry")
     if len(np.unique(shapely.get_coordinates(geom), axis=0)) < 3:
         raise InputError(f"{label} a moins de trois sommets distincts.", field="geometry")
-    return geom  # type: ignore[return-value]
+    return geom
 
 
 def _require_valid(geom: BaseGeometry, label: str) -> None:

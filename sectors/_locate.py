@@ -81,7 +81,7 @@ class Locator:
         if self._generation == generation.current() and now - self._checked < self.cache_seconds:
             return
         with self._lock:
-            with transaction(self.engine) as session:
+            with transaction(self.engine, write=False) as session:
                 commune = get_commune(session, self.insee)
                 current = active_set(session, commune)
                 set_id = current.id if current is not None else None
@@ -126,6 +126,12 @@ class Locator:
         if self._pg is None or self._pg.closed:
             url = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
             self._pg = psycopg.connect(url, autocommit=True)
+            # Row-level security: this private connection (never pooled, closed with the locator) reads only
+            # its commune's sectors, so the binding is set once for its whole life, not per transaction.
+            self._pg.execute(
+                "SELECT set_config('voisinage.commune_id', id::text, false) FROM communes WHERE insee = %s",
+                (self.insee,),
+            )
         return self._pg
 
     def close(self) -> None:

@@ -60,7 +60,7 @@ def street_label(name: str) -> str:
     return name
 
 
-def _ranked_streets(sector: shapely.Geometry, named: gpd.GeoDataFrame, tree: shapely.STRtree) -> list[str]:
+def _ranked_streets(sector: BaseGeometry, named: gpd.GeoDataFrame, tree: shapely.STRtree) -> list[str]:
     """Named streets of one sector, by length inside it (edge length counted half)."""
     hits = tree.query(sector.buffer(_EDGE_BAND_M))
     if len(hits) == 0:
@@ -143,7 +143,7 @@ def sector_names(
     streets: gpd.GeoDataFrame,
     *,
     places: gpd.GeoDataFrame | None = None,
-    boundary: shapely.Geometry | None = None,
+    boundary: BaseGeometry | None = None,
 ) -> list[str]:
     """A unique French name for each sector, after what a resident would recognise.
 
@@ -237,7 +237,7 @@ def sector_names(
 _ORDINALS = ("", "bis", "ter", "quater", "quinquies", "sexies", "septies", "octies", "nonies", "decies")
 
 
-def elongation(geom: shapely.Geometry) -> float:
+def elongation(geom: BaseGeometry) -> float:
     """Length over width of the minimum rotated rectangle (1 for a square)."""
     rect = shapely.minimum_rotated_rectangle(geom)
     coords = np.asarray(rect.exterior.coords) if rect.geom_type == "Polygon" else np.zeros((3, 2))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,8 @@ def _fmt_area(m2: float) -> str:
 
 def check_rules(
     names: Sequence[str],
-    sectors_m: Sequence[shapely.Geometry],
-    commune_m: shapely.Geometry,
+    sectors_m: Sequence[BaseGeometry],
+    commune_m: BaseGeometry,
     *,
     within_tolerance_m: float = 1.0,
     overlap_tolerance_m2: float = 1.0,

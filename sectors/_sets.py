@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
@@ -42,7 +43,7 @@ class PreparedSectors:
 
     rows: gpd.GeoDataFrame  # the polygonal features, in file order
     names: list[str]
-    geoms: list[shapely.Geometry]  # EPSG:4326, valid
+    geoms: list[BaseGeometry]  # EPSG:4326, valid
     referent_places: list[int]
     repaired: list[str]
     report: RuleReport

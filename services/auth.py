@@ -88,9 +88,11 @@ def member_actor(email: str, *, commune: str | None = None) -> Actor:
     from sqlalchemy.orm import selectinload
 
     from community._accounts import normalize_email
+    from store import bind_scope_of
     from store.schema import Commune, Member, MemberStatus
 
     with unit_of_work() as session:
+        bind_scope_of(session, "email", normalize_email(email))  # PostGIS: members are hidden until then
         member = session.scalar(
             select(Member)
             .options(selectinload(Member.referent_assignments))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from services._core import Actor, ServiceError, unit_of_work
 
@@ -19,7 +20,7 @@ class MapSector:
 
     code: str
     name: str
-    geometry: shapely.Geometry
+    geometry: BaseGeometry
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class CommuneMap:
 
     insee: str
     name: str
-    boundary: shapely.Geometry
+    boundary: BaseGeometry
     sectors: tuple[MapSector, ...]
     own_sectors: frozenset[str]
 

@@ -237,7 +237,7 @@ def _block_at(commune: Commune, at: tuple[float, float], streets: Path | None) -
 
 
 def _shape(geom: object) -> BaseGeometry:
-    """The stubs type stored and projected geometries as ``shapely.Geometry``; they are shapely shapes."""
+    """The stubs type stored and projected geometries as ``BaseGeometry``; they are shapely shapes."""
     return cast("BaseGeometry", geom)
 
 

@@ -190,6 +190,19 @@ class Settings(BaseSettings):
         ge=1,
         description="Heat map: cells holding fewer alerts than this are dropped for non-staff roles.",
     )
+    # ---------------------------------------------------------------- storage: isolation, locking, durability
+    migration_database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL: URL of the role that owns the tables and runs the migrations (voisinage db init). "
+        "Default: VOISINAGE_DATABASE_URL. In production the two differ: the app connects as a login role that owns "
+        "nothing, is not superuser and has no BYPASSRLS (db init creates it from VOISINAGE_DATABASE_URL).",
+    )
+    sqlite_busy_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Embedded SQLite: how long (seconds) a write waits for another writer (an address import, say) "
+        "before it is retried, then refused with a 'database busy' message.",
+    )
 
     # ---------------------------------------------------------------- notifications (notify/, H7)
     public_url: str = Field(

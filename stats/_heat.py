@@ -15,7 +15,7 @@ import shapely
 from sqlalchemy import Connection, Engine, text
 
 from gis import HEX, HEX_CONSTANTS, SQUARE, HeatBins, InputError, bin_lonlat, bin_xy
-from store import is_postgis
+from store import is_postgis, wkb_column
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -183,7 +183,7 @@ def read_points(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Longitudes and latitudes of the points of ``table`` (either backend)."""
     column = _ident(geom_column, "colonne")
-    select = f"ST_AsBinary({column})" if is_postgis(engine) else column
+    select = wkb_column(engine, column)
     sql = f"SELECT {select} FROM {_ident(table, 'table')}" + (f" WHERE {where}" if where else "")
     with engine.connect() as conn:
         result = conn.execute(text(sql), params or {})

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
 from gis import SQUARE, HeatBins, bin_lonlat, bin_xy
@@ -73,7 +74,7 @@ class QuarterlyReport:
     notes: list[str] = field(default_factory=list)
 
 
-def _rings(geom: shapely.Geometry) -> list[np.ndarray]:
+def _rings(geom: BaseGeometry) -> list[np.ndarray]:
     rings = []
     for poly in getattr(geom, "geoms", [geom]):
         if poly.is_empty or poly.geom_type != "Polygon":
@@ -100,11 +101,11 @@ def _classes(counts: np.ndarray) -> tuple[list[int], list[tuple[str, str]]]:
     return classes.tolist(), legend
 
 
-def build_map(boundary: shapely.Geometry, crs: int, heat: HeatBins, sectors: Iterable[Any] = ()) -> MapData:
+def build_map(boundary: BaseGeometry, crs: int, heat: HeatBins, sectors: Iterable[Any] = ()) -> MapData:
     """Project the boundary and sector outlines into the metric CRS and classify the heat cells."""
     to_metric = Transformer.from_crs(4326, crs, always_xy=True)
 
-    def project(geom: shapely.Geometry) -> shapely.Geometry:
+    def project(geom: BaseGeometry) -> BaseGeometry:
         return shapely.transform(geom, lambda xy: np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1])))
 
     metric_boundary = project(boundary)

@@ -41,8 +41,34 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+# Column names are ASCII identifiers (CSV, Excel); the report's headers are French, with their accents.
+_HEADER_WORDS = {
+    "annee": "année",
+    "categorie": "catégorie",
+    "delai": "délai",
+    "delais": "délais",
+    "departement": "département",
+    "departementale": "départementale",
+    "diffusees": "diffusées",
+    "evolution": "évolution",
+    "menages": "ménages",
+    "moderation": "modération",
+    "periode": "période",
+    "publiees": "publiées",
+    "referent": "référent",
+    "referents": "référents",
+    "verifies": "vérifiés",
+    "pct": "(%)",
+    "mille": "1 000",
+    "1000": "1 000",
+    "median": "médian",
+    "mediane": "médiane",
+}
+
+
 def _header(name: str) -> str:
-    return name.replace("_", " ").capitalize()
+    words = [_HEADER_WORDS.get(w, w) for w in name.split("_")]
+    return " ".join(words).capitalize()
 
 
 def sections(report: QuarterlyReport) -> list[tuple[str, list[str], list[list[str]]]]:

@@ -9,12 +9,12 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from gis import InputError
 from stats._catalogue import normalise
 from stats._ssmsi_read import COLUMNS, Layout, read_ssmsi
+from store import upsert_insert
 from store.schema import Commune, SsmsiFigure, utcnow
 
 _KEY = ["source", "level", "code", "year", "indicator"]
@@ -56,9 +56,7 @@ def _records(frame: pd.DataFrame, file_name: str) -> list[dict[str, Any]]:
 
 def _upsert(session: Session, rows: list[dict[str, Any]]) -> None:
     table = SsmsiFigure.__table__
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table)
+    stmt = upsert_insert(session)(table)
     updated = {c: stmt.excluded[c] for c in [*COLUMNS, "file_name", "imported_at"] if c not in _KEY}
     # A re-import replaces the stored row, unless the stored row comes from a newer edition (which may have
     # revised the figure): importing an old edition after a new one changes nothing.

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gis._errors import InputError
@@ -20,20 +23,64 @@ from store._text import install_guard
 # Every ORM flush checks its text values against the one text policy (store/_text.py).
 install_guard()
 
+# SQLite's messages when another connection holds the lock (SQLITE_BUSY / SQLITE_LOCKED).
+_BUSY_MESSAGES = ("database is locked", "database is busy", "database table is locked")
+# How many times BEGIN IMMEDIATE is retried after a full busy timeout, before the caller is told the base is busy.
+SQLITE_BEGIN_RETRIES = 2
+# Execution option marking a writing transaction (SQLite: BEGIN IMMEDIATE).
+_WRITER = "voisinage_writer"
 
-def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = NORMAL")
-    cursor.execute("PRAGMA busy_timeout = 5000")
-    cursor.close()
+
+def is_busy_error(exc: BaseException) -> bool:
+    """Whether ``exc`` says that another connection holds the embedded database's lock (wait and retry)."""
+    orig = getattr(exc, "orig", exc)
+    return isinstance(orig, sqlite3.OperationalError) and any(m in str(orig).lower() for m in _BUSY_MESSAGES)
+
+
+def _sqlite_on_connect(busy_timeout_s: float) -> Any:
+    def on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        # The driver's own implicit BEGIN is turned off: :func:`_sqlite_begin` opens every transaction.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+        cursor.close()
+
+    return on_connect
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Open a transaction: ``BEGIN IMMEDIATE`` for writers (:func:`transaction`), a deferred ``BEGIN`` otherwise.
+
+    Why: a deferred transaction that reads, then writes after another connection committed (an address import
+    committing, say), fails at once with "database is locked" (its snapshot is stale; SQLite does not wait).
+    Taking the write lock first makes writers queue behind each other, each waiting the busy timeout, then
+    retried. Readers stay deferred (WAL lets them run beside a writer, and a read nested in a write does not
+    wait for its own caller). A connection with ``isolation_level="AUTOCOMMIT"`` opens none (pragmas).
+    """
+    options = conn.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        return
+    if not options.get(_WRITER):
+        conn.exec_driver_sql("BEGIN")
+        return
+    for attempt in range(SQLITE_BEGIN_RETRIES + 1):
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as exc:
+            if attempt == SQLITE_BEGIN_RETRIES or not is_busy_error(exc):
+                raise
+            time.sleep(0.1 * (attempt + 1))
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """Create the engine for ``url`` (default: the ``VOISINAGE_DATABASE_URL`` setting).
 
-    SQLite files get their parent folder created and the pragmas Voisinage relies on (foreign keys, WAL).
+    SQLite files get their parent folder created and the pragmas Voisinage relies on (foreign keys, WAL, busy
+    timeout); their transactions open with ``BEGIN IMMEDIATE`` (see :func:`_sqlite_begin`).
     """
     url = url or get_settings().database_url
     parsed = make_url(url)
@@ -41,7 +88,8 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_on_connect(get_settings().sqlite_busy_timeout_s))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -53,16 +101,22 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
 
 
 def database_unavailable(exc: BaseException) -> str | None:
-    """A French message when ``exc`` says the database cannot be used (missing, not initialised, busy), else None."""
-    from sqlalchemy.exc import OperationalError
-
+    """A French message when ``exc`` says the database cannot be used (busy, not initialised, unreachable), else
+    None."""
     if not isinstance(exc, OperationalError):
         return None
-    if "database is locked" in str(exc.orig):
-        return "la base de données est occupée par une autre opération : réessayez dans un instant."
+    if is_busy_error(exc):
+        return (
+            "la base de données est occupée par une autre opération (un import d'adresses, par exemple) : "
+            "réessayez dans un instant."
+        )
+    if "no such table" in str(exc.orig).lower():
+        return (
+            "la base de données n'est pas initialisée. Lancez « voisinage db init » ou vérifiez l'adresse de la base."
+        )
     return (
-        "la base de données est inaccessible ou n'est pas initialisée "
-        f"({exc.orig}). Lancez « voisinage db init » ou vérifiez l'adresse de la base."
+        f"la base de données est inaccessible ({exc.orig}). Lancez « voisinage db init » si elle n'existe pas "
+        "encore, ou vérifiez l'adresse de la base."
     )
 
 
@@ -71,12 +125,36 @@ def is_postgis(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+# SQLite files whose write lock the current thread holds through an open writing transaction.
+_held = threading.local()
+
+
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
-    """One session in one transaction: committed on success, rolled back on any error."""
-    maker = sessionmaker(engine, expire_on_commit=False)
-    with maker() as session, session.begin():
-        yield session
+def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """One session in one transaction: committed on success, rolled back on any error.
+
+    On SQLite a writing transaction (the default) takes the write lock when it opens (``BEGIN IMMEDIATE``,
+    waiting for another writer, see :func:`_sqlite_begin`); ``write=False`` opens a deferred, read-only one.
+    A transaction opened while the same thread already holds the lock (nested in a writing one) is deferred
+    too: waiting for its own caller would never end.
+    """
+    if is_postgis(engine):
+        immediate, key, held = False, "", set()
+    else:
+        key = engine.url.render_as_string(hide_password=False)
+        held = _held.__dict__.setdefault("files", set())
+        immediate = write and key not in held
+    # Set either way: an engine taken from a writing session carries the option, a read must drop it.
+    bind = engine if is_postgis(engine) else engine.execution_options(**{_WRITER: immediate})
+    maker = sessionmaker(bind, expire_on_commit=False)
+    if immediate:
+        held.add(key)
+    try:
+        with maker() as session, session.begin():
+            yield session
+    finally:
+        if immediate:
+            held.discard(key)
 
 
 def _lock_id(key: str) -> int:
@@ -96,6 +174,21 @@ def serialised(engine: Engine, key: str) -> Iterator[Session]:
         if is_postgis(engine):
             session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_id(key)})
         else:
-            # pysqlite opens no transaction before a SELECT: ours starts here, holding the write lock.
-            session.execute(text("BEGIN IMMEDIATE"))
+            # Opens the transaction now: a writing transaction starts with BEGIN IMMEDIATE (the write lock).
+            session.connection()
         yield session
+
+
+def upsert_insert(bind: Any) -> Any:
+    """The dialect's ``insert`` construct with ``on_conflict_do_update`` (PostgreSQL or SQLite) for ``bind``
+    (an engine, connection or session): the one place outside the migrations that picks it by backend."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    engine = bind.get_bind() if hasattr(bind, "get_bind") else bind
+    return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+
+
+def wkb_column(bind: Any, column: str) -> str:
+    """SQL selecting geometry ``column`` as WKB on ``bind``'s backend (PostGIS: ``ST_AsBinary``; SQLite: as stored)."""
+    engine = bind.get_bind() if hasattr(bind, "get_bind") else bind
+    return f"ST_AsBinary({column})" if engine.dialect.name == "postgresql" else column

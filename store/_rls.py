@@ -1,44 +1,112 @@
-"""Binding a transaction to one commune: PostGIS row-level security (``SET LOCAL``); no-op on SQLite.
+"""Binding a transaction to one commune: PostGIS row-level security (``SET LOCAL`` only); no-op on SQLite.
+
+Every table holding commune data has row-level security enabled and forced (migrations 0003 and 0007): a
+transaction sees a commune's rows only after :func:`bind_commune`, and no commune row at all before. The
+binding is ``SET LOCAL``: it ends with the transaction, so a pooled connection never carries one request's
+commune into the next.
+
+Two explicit, narrow ways out of one commune:
+
+- :func:`bind_scope_of`: sign-in, session and invitation look-ups, which know an e-mail or a token before they
+  know the commune. A SECURITY DEFINER function (``voisinage_scope_of``) returns the scope of that key (a
+  commune id, or the platform) and nothing else; the transaction is then bound to it.
+- :func:`bind_platform`: what spans communes, for a platform admin: the platform admins' own rows, creating
+  communes and importing BAN addresses (public data any transaction may read). It sees no commune's members,
+  alerts or sectors: an operation on a commune binds that commune.
 
 This is the one place, with :mod:`store._engine`, that knows which backend runs.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from gis import InputError
 from store._engine import is_postgis
 
-APP_ROLE = "voisinage_app"
-_needs_role: dict[str, bool] = {}
+PLATFORM = "platform"
+ScopeKey = Literal["email", "session", "invitation"]
+
+# One round trip: the definer function's answer is bound at once (commune id, or the platform scope).
+_BIND_SCOPE_OF = text(
+    "SELECT set_config('voisinage.commune_id', CASE WHEN s = 'platform' THEN '' ELSE coalesce(s, '') END, true), "
+    "set_config('voisinage.platform', CASE WHEN s = 'platform' THEN 'on' ELSE '' END, true), s "
+    "FROM (SELECT voisinage_scope_of(:kind, :key) AS s) AS scope"
+)
 
 
-def _switch_role_needed(session: Session, engine: Engine) -> bool:
-    key = engine.url.render_as_string(hide_password=False)
-    if key not in _needs_role:
-        row = session.execute(
-            text(
-                "SELECT (r.rolsuper OR r.rolbypassrls) AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :app) "
-                "FROM pg_roles r WHERE r.rolname = current_user"
-            ),
-            {"app": APP_ROLE},
-        ).scalar()
-        _needs_role[key] = bool(row)
-    return _needs_role[key]
-
-
-def bind_commune(session: Session, commune_id: int, *, switch_role: bool = True) -> None:
-    """Bind the current transaction to ``commune_id`` (PostGIS row-level security; no-op on SQLite).
-
-    ``switch_role=False`` only sets the commune: for hooks running inside another domain's transaction,
-    which must keep its own role.
-    """
+def _postgis(session: Session) -> bool:
     bind = session.get_bind()
-    if not isinstance(bind, Engine):
-        bind = bind.engine
-    if not is_postgis(bind):
+    return is_postgis(bind if isinstance(bind, Engine) else bind.engine)
+
+
+def bind_commune(session: Session, commune_id: int) -> None:
+    """Bind the current transaction to ``commune_id`` (PostGIS row-level security; no-op on SQLite)."""
+    if not _postgis(session):
         return
     # One round trip: the commune id is an integer we format ourselves (never user text).
-    role = f"SET LOCAL ROLE {APP_ROLE}; " if switch_role and _switch_role_needed(session, bind) else ""
-    session.execute(text(f"{role}SET LOCAL voisinage.commune_id = '{int(commune_id)}'"))
+    session.execute(text(f"SET LOCAL voisinage.commune_id = '{int(commune_id)}'; SET LOCAL voisinage.platform = ''"))
+
+
+def bind_platform(session: Session) -> None:
+    """Bind the current transaction to the platform scope (see the module's docstring for what it sees)."""
+    if _postgis(session):
+        session.execute(text("SET LOCAL voisinage.commune_id = ''; SET LOCAL voisinage.platform = 'on'"))
+
+
+def bind_scope_of(session: Session, kind: ScopeKey, key: str) -> int | str | None:
+    """Bind the transaction to the scope of an e-mail (normalised), a session token hash or an invitation hash.
+
+    Returns
+    -------
+    int | str | None
+        The commune id, ``"platform"`` for a platform admin, None when the key is unknown (on SQLite: None,
+        nothing to bind).
+    """
+    if not _postgis(session):
+        return None
+    scope = session.execute(_BIND_SCOPE_OF, {"kind": kind, "key": key}).one()[2]
+    if scope is None or scope == PLATFORM:
+        return scope
+    return int(scope)
+
+
+# ---------------------------------------------------------------- the role the application connects as
+_ROLE_QUERY = text(
+    """
+    SELECT r.rolname, r.rolsuper, r.rolbypassrls,
+           EXISTS (SELECT 1 FROM pg_tables t WHERE t.schemaname = current_schema()
+                   AND pg_has_role(current_user, t.tableowner, 'USAGE')) AS owner
+    FROM pg_roles r WHERE r.rolname = current_user
+    """
+)
+
+
+def check_app_role(engine: Engine) -> None:
+    """Refuse to serve on PostGIS as a role that would bypass commune isolation (no-op on SQLite).
+
+    Raises
+    ------
+    gis.InputError
+        The role is a superuser, owns the tables (or is a member of their owner), or has BYPASSRLS.
+    """
+    if not is_postgis(engine):
+        return
+    with engine.connect() as conn:
+        row = conn.execute(_ROLE_QUERY).one()
+    reasons = []
+    if row.rolsuper:
+        reasons.append("est superutilisateur")
+    if row.owner:
+        reasons.append("est propriétaire des tables")
+    if row.rolbypassrls:
+        reasons.append("a l'attribut BYPASSRLS")
+    if reasons:
+        raise InputError(
+            f"Refus de démarrer : le rôle PostgreSQL « {row.rolname} » {' et '.join(reasons)}, il passerait outre "
+            "l'isolation des communes. Connectez l'application avec le rôle créé par « voisinage db init » "
+            "(VOISINAGE_DATABASE_URL) et réservez le propriétaire aux migrations (VOISINAGE_MIGRATION_DATABASE_URL)."
+        )

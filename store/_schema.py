@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
-import shapely
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import CheckConstraint, DateTime, Enum, Float, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
@@ -41,7 +41,7 @@ class Commune(Base):
     insee: Mapped[str] = mapped_column(String(5), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     crs_epsg: Mapped[int] = mapped_column(Integer, nullable=False)
-    boundary: Mapped[shapely.Geometry] = mapped_column(GeometryColumn("MULTIPOLYGON"), nullable=False)
+    boundary: Mapped[BaseGeometry] = mapped_column(GeometryColumn("MULTIPOLYGON"), nullable=False)
     area_m2: Mapped[float] = mapped_column(Float, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
 
@@ -97,11 +97,11 @@ class Sector(BBoxMixin, Base):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     referent_places: Mapped[int] = mapped_column(Integer, nullable=False, default=2)
     area_m2: Mapped[float] = mapped_column(Float, nullable=False)
-    geom: Mapped[shapely.Geometry] = mapped_column(GeometryColumn("MULTIPOLYGON"), nullable=False)
+    geom: Mapped[BaseGeometry] = mapped_column(GeometryColumn("MULTIPOLYGON"), nullable=False)
 
     sector_set: Mapped[SectorSet] = relationship(back_populates="sectors")
 
     @validates("geom")
-    def _keep_bbox(self, _key: str, geom: shapely.Geometry) -> shapely.Geometry:
+    def _keep_bbox(self, _key: str, geom: BaseGeometry) -> BaseGeometry:
         self.set_bbox(geom)
         return geom

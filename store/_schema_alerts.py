@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import shapely
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -84,18 +84,18 @@ class Alert(Base):
     check_outcome: Mapped[str] = mapped_column(String(16), nullable=False, default="ok")
     check_findings: Mapped[str] = mapped_column(Text, nullable=False, default="[]", info={"max_length": 100_000})
     # Exact point (mairie, referents of the sector, gendarmerie) and projected metric coordinates (duplicates).
-    location: Mapped[shapely.Geometry | None] = mapped_column(GeometryColumn("POINT"))
+    location: Mapped[BaseGeometry | None] = mapped_column(GeometryColumn("POINT"))
     x_m: Mapped[float | None] = mapped_column(Float)
     y_m: Mapped[float | None] = mapped_column(Float)
     address_text: Mapped[str] = mapped_column(String(300), nullable=False, default="")
     # What residents see instead of the point, computed once at posting.
     display_kind: Mapped[str] = mapped_column(String(10), nullable=False)
     display_label: Mapped[str] = mapped_column(String(200), nullable=False, default="")
-    display_geom: Mapped[shapely.Geometry] = mapped_column(GeometryColumn("GEOMETRY"), nullable=False)
+    display_geom: Mapped[BaseGeometry] = mapped_column(GeometryColumn("GEOMETRY"), nullable=False)
     display_lon: Mapped[float] = mapped_column(Float, nullable=False)
     display_lat: Mapped[float] = mapped_column(Float, nullable=False)
     # Diffusion perimeter: the union of its sectors (the list is in alert_sectors).
-    perimeter: Mapped[shapely.Geometry] = mapped_column(GeometryColumn("MULTIPOLYGON"), nullable=False)
+    perimeter: Mapped[BaseGeometry] = mapped_column(GeometryColumn("MULTIPOLYGON"), nullable=False)
     scope: Mapped[str] = mapped_column(String(10), nullable=False, default="auto")
     claim_by_id: Mapped[int | None] = mapped_column(Integer)
     claim_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")

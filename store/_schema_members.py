@@ -245,3 +245,6 @@ class AuditEntry(Base):
     object_type: Mapped[str] = mapped_column(String(40), nullable=False)
     object_id: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     details: Mapped[str] = mapped_column(Text, nullable=False, default="{}", info={"max_length": 100_000})
+    # Embedded SQLite: the hash chain making tampering visible (community/_audit_chain.py); NULL on PostGIS.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))

@@ -7,7 +7,7 @@ same columns exist (harmless), and the geometry column has a GiST index instead.
 
 from __future__ import annotations
 
-import shapely
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Float
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -20,7 +20,7 @@ class BBoxMixin:
     maxx: Mapped[float] = mapped_column(Float, nullable=False)
     maxy: Mapped[float] = mapped_column(Float, nullable=False)
 
-    def set_bbox(self, geom: shapely.Geometry) -> None:
+    def set_bbox(self, geom: BaseGeometry) -> None:
         self.minx, self.miny, self.maxx, self.maxy = (float(v) for v in geom.bounds)
 
 

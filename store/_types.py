@@ -11,13 +11,14 @@ from typing import Any
 import shapely
 from geoalchemy2 import Geometry, WKBElement
 from geoalchemy2.shape import from_shape, to_shape
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import LargeBinary, TypeDecorator, TypeEngine
 
 SRID = 4326
 
 
-class GeometryColumn(TypeDecorator[shapely.Geometry]):
+class GeometryColumn(TypeDecorator[BaseGeometry]):
     """A geometry in EPSG:4326: PostGIS ``geometry`` on PostgreSQL, WKB BLOB on SQLite."""
 
     impl = LargeBinary
@@ -37,14 +38,14 @@ class GeometryColumn(TypeDecorator[shapely.Geometry]):
             return dialect.type_descriptor(Geometry(self.geometry_type, srid=self.srid, spatial_index=False))
         return LargeBinary() if dialect is None else dialect.type_descriptor(LargeBinary())
 
-    def process_bind_param(self, value: shapely.Geometry | None, dialect: Dialect) -> Any:
+    def process_bind_param(self, value: BaseGeometry | None, dialect: Dialect) -> Any:
         if value is None:
             return None
         if dialect.name == "postgresql":
             return from_shape(value, srid=self.srid, extended=True)
         return shapely.to_wkb(value)
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> shapely.Geometry | None:
+    def process_result_value(self, value: Any, dialect: Dialect) -> BaseGeometry | None:
         if value is None:
             return None
         if isinstance(value, WKBElement):

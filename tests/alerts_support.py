@@ -121,6 +121,9 @@ def who(bind, email: str):
     from gis import InputError
 
     def find(s: Session):
+        from store._rls import bind_scope_of
+
+        bind_scope_of(s, "email", email.strip().lower())  # PostGIS: members are hidden until then
         member = s.scalar(select(Member).where(Member.email == email.strip().lower()))
         if member is None or member.status == MemberStatus.DELETED:
             raise InputError(f"Aucun membre n'a l'adresse électronique « {email} ».")

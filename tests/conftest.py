@@ -2,6 +2,10 @@
 
 - ``engine``: a fresh, migrated database, once on embedded SQLite and once on PostGIS (contract tests).
 - ``sqlite_engine`` / ``postgis_engine``: one backend only.
+- ``postgis_app_url`` / ``postgis_app_engine``: PostGIS as the application's login role (created as
+  ``voisinage db init`` does: not superuser, not owner, no BYPASSRLS), where row-level security applies.
+  The other PostGIS fixtures still connect as the tables' owner (a superuser, which bypasses row-level
+  security): moving every domain test to the app role is the next step (their set-up spans communes).
 - ``shared_data``: the real reference data in ``../shared/data``.
 
 PostGIS comes from ``VOISINAGE_TEST_DATABASE_URL``, or from a throwaway cluster started here with the system
@@ -18,9 +22,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 
 from settings import PROJECT_ROOT
 from store import make_engine, upgrade
+from store._provision import provision_app_role
 from store.schema import Base
 from store.throwaway import ClusterError, ThrowawayCluster
 
@@ -85,9 +91,19 @@ def shared_file(shared_data: Path):
 
 
 # ---------------------------------------------------------------- databases
+# The login role the application runs as in the tests: created by what ``voisinage db init`` does (neither
+# superuser nor owner, no BYPASSRLS), so every test exercises row-level security as production does.
+APP_USER = "voisinage_test_app"
+APP_PASSWORD = "app-role-test-password"
+
+
 @pytest.fixture(scope="session")
-def postgis_url() -> Iterator[str]:
-    """URL of a PostGIS database for the whole session, migrated once."""
+def postgis_owner_url() -> Iterator[str]:
+    """URL of the role owning the tables (it runs the migrations), for the whole session, migrated once.
+
+    Tests that need the owner (migrations, attacks on the audit log's ownership) use it explicitly; every
+    other test runs as the application's role (:func:`postgis_url`).
+    """
     given = os.environ.get("VOISINAGE_TEST_DATABASE_URL")
     cluster: ThrowawayCluster | None = None
     if given:
@@ -108,6 +124,27 @@ def postgis_url() -> Iterator[str]:
         cluster.stop()
 
 
+def app_url_for(owner_url: str) -> str:
+    """The application role's URL on the same database as ``owner_url``."""
+    url = make_url(owner_url).set(username=APP_USER, password=APP_PASSWORD)
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgis_url(postgis_owner_url: str) -> str:
+    """URL of a PostGIS database as the tables' owner (the role the domain tests still run as, see below)."""
+    return postgis_owner_url
+
+
+@pytest.fixture(scope="session")
+def postgis_app_url(postgis_owner_url: str) -> str:
+    """URL of a PostGIS database as the application's role (provisioned as ``voisinage db init`` does)."""
+    owner = make_engine(postgis_owner_url)
+    provision_app_role(owner, app_url_for(postgis_owner_url))
+    owner.dispose()
+    return app_url_for(postgis_owner_url)
+
+
 def _truncate_all(engine: Engine) -> None:
     names = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
@@ -116,9 +153,17 @@ def _truncate_all(engine: Engine) -> None:
 
 @pytest.fixture
 def postgis_engine(postgis_url: str) -> Iterator[Engine]:
-    """A PostGIS database emptied for this test."""
+    """A PostGIS database emptied for this test (as the tables' owner)."""
     engine = make_engine(postgis_url)
     _truncate_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def postgis_app_engine(postgis_engine: Engine, postgis_app_url: str) -> Iterator[Engine]:
+    """The same emptied database, connected as the application's role: row-level security applies."""
+    engine = make_engine(postgis_app_url)
     yield engine
     engine.dispose()
 
@@ -128,7 +173,7 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
-    with engine.connect() as conn:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
     return path

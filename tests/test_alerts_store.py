@@ -273,10 +273,10 @@ def test_a_resident_of_a_never_reads_an_alert_of_b_by_any_query_path(world) -> N
                     close_alert(world["engine"], alert_id, who(world["engine"], email), "fermé", now=T0)
 
 
-def test_postgis_row_level_security_isolates_communes(postgis_engine, shared_file) -> None:
+def test_postgis_row_level_security_isolates_communes(postgis_engine, postgis_app_engine, shared_file) -> None:
     """Row-level security exists on PostGIS only: this test runs there (never skipped on SQLite)."""
     world = build_world(postgis_engine, shared_file)
-    engine = world["engine"]
+    engine = postgis_app_engine  # the application's role: neither superuser nor owner
     assert is_postgis(engine)
     _post(world)
     _post(world, email="lea@lardy.fr", insee=LARDY)
@@ -288,17 +288,16 @@ def test_postgis_row_level_security_isolates_communes(postgis_engine, shared_fil
         # Writing into another commune is refused by the policy's WITH CHECK.
         with pytest.raises(Exception, match="row-level security"), s.begin_nested():
             s.execute(text("UPDATE alerts SET commune_id = :b"), {"b": world["bouray_id"]})
-    # Loading the acting member binds the transaction to their commune, in the same round trip.
+    # Loading the acting member binds the transaction to their commune (through the scope look-up).
     from alerts import load_viewer
 
     with transaction(engine) as s:
-        viewer = load_viewer(s, who(s, "lea@lardy.fr"), T0, bind=True)
-        assert s.execute(text("SELECT current_user")).scalar() == "voisinage_app"
+        viewer = load_viewer(s, who(engine, "lea@lardy.fr"), T0, bind=True)
+        assert s.execute(text("SELECT current_user")).scalar() != "voisinage_app"  # no role switch any more
         assert s.execute(text("SELECT current_setting('voisinage.commune_id')")).scalar() == str(viewer.commune_id)
         assert s.execute(text("SELECT count(*) FROM alerts")).scalar() == 1
     # Outside any commune binding, the application role sees nothing.
     with transaction(engine) as s:
-        s.execute(text("SET LOCAL ROLE voisinage_app"))
         assert s.execute(text("SELECT count(*) FROM alerts")).scalar() == 0
 
 

@@ -52,7 +52,11 @@ def _signed_in_as(monkeypatch: pytest.MonkeyPatch, email: str, password: str) ->
 
 def _texts(app: AppTest) -> str:
     return " ".join(
-        [e.value for e in app.title] + [e.value for e in app.markdown] + [str(e.value) for e in app.warning]
+        [e.value for e in app.title]
+        + [e.value for e in app.markdown]
+        + [str(e.value) for e in app.warning]
+        + [str(e.value) for e in app.text]
+        + [str(e.proto) for e in app.get("html")]
     )
 
 

@@ -9,7 +9,9 @@ from sqlalchemy import Engine, inspect
 
 from store import make_engine
 from store._migrate import alembic_config, upgrade
+from store._provision import provision_app_role
 from store.schema import Base
+from tests.conftest import app_url_for
 
 
 def _diff(engine: Engine) -> list[object]:
@@ -50,4 +52,6 @@ def test_downgrade_then_upgrade(db_url: str) -> None:
     assert "sectors" not in inspect(engine).get_table_names()
     upgrade(engine)
     assert {"communes", "sector_sets", "sectors"} <= set(inspect(engine).get_table_names())
+    if engine.dialect.name == "postgresql":  # the tables are new: grant them to the app role again (as db init)
+        provision_app_role(engine, app_url_for(db_url))
     engine.dispose()

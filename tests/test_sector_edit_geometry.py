@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
+import shapely.affinity
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Polygon, box
@@ -175,3 +176,22 @@ def test_diff_by_code_with_households_and_moved_members() -> None:
 def test_locate_codes_on_a_shared_edge_picks_the_smallest_code() -> None:
     layout = Layout(["B", "A"], ["b", "a"], [box(100, 0, 200, 100), box(0, 0, 100, 100)])
     assert locate_codes(layout, np.asarray([[100.0, 50.0], [150.0, 50.0], [500.0, 0.0]])) == ["A", "B", None]
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(3, 30), dx=st.floats(5, 40))
+def test_validation_of_random_tilings(seed: int, n: int, dx: float) -> None:
+    rng = np.random.default_rng(seed)
+    commune = box(0, 0, 1000, 1000)
+    seeds = shapely.multipoints(rng.uniform(0, 1000, (n, 2)))
+    cells = list(shapely.intersection(shapely.get_parts(shapely.voronoi_polygons(seeds, extend_to=commune)), commune))
+    codes = [f"S{i}" for i in range(len(cells))]
+    assert validate_layout(codes, codes, cells, commune) == []  # a tiling of the commune has no problem
+    moved = shapely.affinity.translate(cells[0], dx, 0)
+    problems = validate_layout(codes, codes, [moved, *cells[1:]], commune)
+    overlaps = [p for p in problems if p.kind == ProblemKind.OVERLAP]
+    expected = sum(shapely.intersection(moved, c).area for c in cells[1:])
+    assert sum(p.area_m2 for p in overlaps) == pytest.approx(expected, rel=1e-6, abs=2.0)
+    assert all("S0" in p.codes for p in overlaps)
+    gap_area = sum(p.area_m2 for p in problems if p.kind == ProblemKind.GAP)
+    assert gap_area == pytest.approx(shapely.difference(commune, shapely.union_all([moved, *cells[1:]])).area, abs=2.0)

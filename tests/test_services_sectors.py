@@ -122,16 +122,27 @@ def test_stats_audience_never_wider_than_the_matrix(services_db: str, shared_fil
     assert elsewhere.value.field == "commune"
 
 
+def _rename(db_url: str, table: str, name: str) -> None:
+    """Store a name as older data or another client could have (the text policy refuses it at the door)."""
+    from sqlalchemy import text
+
+    from store import make_engine
+
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text(f"UPDATE {table} SET name = :name"), {"name": name})
+    engine.dispose()
+
+
 def test_cli_outputs_escape_control_characters(db_url: str, shared_file, tmp_path: Path) -> None:
     runner = CliRunner()
-    name = "Bouray\x1b[31m\r\nFAUX\t91000\t=1+1"
     added = runner.invoke(
         app,
-        ["--db", db_url, "commune", "add", "--insee", BOURAY, "--name", name, "--boundary",
+        ["--db", db_url, "commune", "add", "--insee", BOURAY, "--name", "Bouray", "--boundary",
          str(shared_file(BOURAY_OSM))],
     )  # fmt: skip
     assert added.exit_code == 0, added.output
-    assert "\x1b" not in added.stderr and "\\e[31m" in added.stderr
+    _rename(db_url, "communes", "Bouray\x1b[31m\r\nFAUX\t91000\t=1+1")
     listed = runner.invoke(app, ["--db", db_url, "commune", "list"])
     assert listed.exit_code == 0
     lines = listed.stdout.splitlines()
@@ -152,12 +163,10 @@ def test_csv_output_neutralises_formulas(db_url: str, shared_file, tmp_path: Pat
         bouray_with_sectors(engine(), shared_file(BOURAY_OSM), 1, 1)
         sectors_file = tmp_path / "s.geojson"
         sectors.export(operator(), BOURAY, sectors_file)
-        text = sectors_file.read_text(encoding="utf-8").replace('"nom": "', '"nom": "=HYPERLINK(1)\\u001b', 1)
-        sectors_file.write_text(text, encoding="utf-8")
-        sectors.import_sectors(operator(), BOURAY, sectors_file, activate=True)
     finally:
         use_database(None)
         reset_engine()
+    _rename(db_url, "sectors", "=HYPERLINK(1)\x1b")
     points = tmp_path / "p.csv"
     points.write_text("lon,lat\n-4.48,48.39\n2.2995,48.5207\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["--db", db_url, "sectors", "locate", "--commune", BOURAY, "--csv", str(points)])
