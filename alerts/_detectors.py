@@ -506,7 +506,7 @@ MUNICIPAL = [
     _rx(r"\bnids?[- ]de[- ]poules?\b"),
     _rx(
         r"\b(?:lampadaires?|reverberes?|eclairage public|eclairage de la rue|luminaires?)\b[^.!?\n]{0,60}"
-        r"\b(?:panne|ne fonctionnent? (?:plus|pas)|ne marchent? (?:plus|pas)|eteints?|clignot\w*|dans le noir|"
+        r"\b(?:panne|ne fonctionne(?:nt)? (?:plus|pas)|ne marche(?:nt)? (?:plus|pas)|eteints?|clignot\w*|dans le noir|"
         r"grilles?|hs)\b"
     ),
     _rx(

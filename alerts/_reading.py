@@ -147,14 +147,15 @@ def feed(
     now: datetime | None = None,
 ) -> list[dict]:
     """The newest alerts ``actor`` may read, newest first, as JSON-ready dicts."""
-    with transaction(engine) as session:
+    # A read: on SQLite it must not take the write lock (BEGIN IMMEDIATE) nor wait behind a writer.
+    with transaction(engine, write=False) as session:
         viewer = load_viewer(session, actor, now_or_utc(now), bind=True)
         return feed_for(session, viewer, limit=limit, before_id=before_id, config=config)
 
 
 def get_alert(engine: Engine, actor: Actor, alert_id: int, *, now: datetime | None = None) -> dict:
     """One alert, if ``actor`` may read it (the same message whether it does not exist or is not theirs)."""
-    with transaction(engine) as session:
+    with transaction(engine, write=False) as session:
         viewer = load_viewer(session, actor, now_or_utc(now), bind=True)
         alert = session.scalar(visible_alerts(viewer).where(Alert.id == alert_id))
         if alert is None:
@@ -190,7 +191,7 @@ def feed_page(
     now: datetime | None = None,
 ) -> tuple[list[dict], str | None]:
     """Like :func:`feed`, with the reason an empty feed is empty (None when it is not)."""
-    with transaction(engine) as session:
+    with transaction(engine, write=False) as session:
         viewer = load_viewer(session, actor, now_or_utc(now), bind=True)
         items = feed_for(session, viewer, limit=limit, before_id=before_id, config=config)
         return items, (None if items else silence_reason(viewer))

@@ -19,6 +19,7 @@ from datetime import datetime
 import numpy as np
 import shapely
 from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine, text
 
 from data.synthetic import grid_sectors
@@ -47,11 +48,11 @@ ALERT_COLUMNS = (
 class Commune:
     id: int
     set_id: int
-    boundary: shapely.Geometry
-    sectors: list[tuple[int, str, shapely.Geometry]]  # (id, code, EPSG:4326 geometry)
+    boundary: BaseGeometry
+    sectors: list[tuple[int, str, BaseGeometry]]  # (id, code, EPSG:4326 geometry)
 
 
-def register_bouray(engine: Engine, boundary: shapely.Geometry, nx: int = 4, ny: int = 3) -> Commune:
+def register_bouray(engine: Engine, boundary: BaseGeometry, nx: int = 4, ny: int = 3) -> Commune:
     """Register Bouray and activate a grid of ``nx`` x ``ny`` sectors (through the sectors API)."""
     with transaction(engine) as session:
         commune = register_commune(session, INSEE, "Bouray-sur-Juine", boundary)
@@ -62,7 +63,7 @@ def register_bouray(engine: Engine, boundary: shapely.Geometry, nx: int = 4, ny:
         return Commune(commune.id, current.id, boundary, sectors)
 
 
-def points_inside(boundary: shapely.Geometry, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def points_inside(boundary: BaseGeometry, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """``n`` points inside ``boundary``: 60 % around four hot spots, the rest uniform."""
     rng = np.random.default_rng(seed)
     minx, miny, maxx, maxy = boundary.bounds
@@ -115,9 +116,9 @@ def alert_rows(commune: Commune, n: int, start: datetime, end: datetime, seed: i
     if postgres:  # COPY reads hex EWKB
         points = shapely.set_srid(points, 4326)
     point_wkb = shapely.to_wkb(points, hex=postgres, include_srid=postgres)
-    envelopes = [shapely.set_srid(shapely.MultiPolygon([g.envelope]), 4326) for _i, _c, g in commune.sectors]
+    envelopes = [shapely.set_srid(shapely.MultiPolygon([g.envelope]), 4326) for _i, _c, g in commune.sectors]  # type: ignore[list-item]
     envelope_wkb = [shapely.to_wkb(e, hex=postgres, include_srid=postgres) for e in envelopes]
-    outside = shapely.set_srid(shapely.MultiPolygon([commune.boundary.envelope]), 4326)
+    outside = shapely.set_srid(shapely.MultiPolygon([commune.boundary.envelope]), 4326)  # type: ignore[list-item]
     outside_wkb = shapely.to_wkb(outside, hex=postgres, include_srid=postgres)
     category = CATEGORIES[rng.choice(len(CATEGORIES), n, p=CATEGORY_P)]
     return {
@@ -138,7 +139,7 @@ def alert_rows(commune: Commune, n: int, start: datetime, end: datetime, seed: i
     }
 
 
-def _copy(conn, table: str, columns: tuple[str, ...], rows) -> None:  # noqa: ANN001
+def _copy(conn, table: str, columns: tuple[str, ...], rows) -> None:  # type: ignore[no-untyped-def]  # noqa: ANN001
     buf = io.StringIO()
     for row in rows:
         buf.write("\t".join("\\N" if v is None else str(v) for v in row))
@@ -184,7 +185,7 @@ def insert_alerts(
         if h >= 0
     )
 
-    def events():  # noqa: ANN202
+    def events():  # type: ignore[no-untyped-def]  # noqa: ANN202
         mairie, gendarmerie = staff or (None, None)
         for i in range(n):
             yield (i + o, commune.id, "submit", None, r["created"][i], None, "submitted", "")
@@ -243,7 +244,7 @@ def insert_members(engine: Engine, commune: Commune, per_sector: int = 40, seed:
             k += 1
             rows.append((f"m{k}@bench.fr", "referent", "verified", code))
             assignments.append((f"m{k}@bench.fr", code))
-    rows += [("mairie@bench.fr", "mairie_agent", "verified", None), ("gend@bench.fr", "gendarmerie", "verified", None)]
+    rows += [("mairie@bench.fr", "mairie_agent", "verified", None), ("gend@bench.fr", "gendarmerie", "verified", None)]  # type: ignore[list-item]
     with transaction(engine) as session:
         for email, role, status, code in rows:
             session.execute(
@@ -254,7 +255,7 @@ def insert_members(engine: Engine, commune: Commune, per_sector: int = 40, seed:
                 ),
                 {"c": commune.id, "e": email, "r": role, "s": status, "code": code, "f": False},
             )
-        ids = dict(
+        ids = dict(  # type: ignore[var-annotated]
             session.execute(text("SELECT email, id FROM members WHERE commune_id = :c"), {"c": commune.id}).all()
         )
         for email, code in assignments:

@@ -94,11 +94,11 @@ def _bench_backend(ctx: BenchContext, engine: Engine, label: str) -> None:
             checks.append(password_hash or "")
         return verify_password(password_hash, password)
 
-    accounts.verify_password = counted  # type: ignore[assignment]
+    accounts.verify_password = counted
     try:
         _at_once(16, lambda _: login(engine, "alice@bench.fr", WRONG, now=utcnow(), max_failures=5))
     finally:
-        accounts.verify_password = verify_password  # type: ignore[assignment]
+        accounts.verify_password = verify_password
     ctx.report(f"{label}: 16 parallel wrong passwords, limit 5: passwords checked", len(checks), "", target="5")
 
     n = 6 if ctx.quick else 12

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.engine import make_url
 
@@ -51,7 +52,7 @@ def _boundary() -> shapely.MultiPolygon:
     return load_boundary(path, INSEE, max_mb=50)
 
 
-def _grid(boundary: shapely.Geometry, n: int) -> object:
+def _grid(boundary: BaseGeometry, n: int) -> object:
     import geopandas as gpd
 
     metric = transform_geom(boundary, 4326, 2154)
@@ -68,7 +69,7 @@ def _grid(boundary: shapely.Geometry, n: int) -> object:
     return gpd.GeoDataFrame({"code": codes, "nom": [f"Secteur {c}" for c in codes]}, geometry=geoms, crs=4326)
 
 
-def _points(boundary: shapely.Geometry, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _points(boundary: BaseGeometry, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     minx, miny, maxx, maxy = boundary.bounds
     out_x: list[np.ndarray] = []
     out_y: list[np.ndarray] = []
@@ -103,9 +104,9 @@ def _populate(engine: Engine, n_members: int, n_alerts: int) -> dict:
             for k, i in enumerate(order)
         ]  # fmt: skip
         s.execute(insert(Address), rows)
-        current = s.scalar(select(Commune).where(Commune.id == commune_id)).sector_sets[-1]
+        current = s.scalar(select(Commune).where(Commune.id == commune_id)).sector_sets[-1]  # type: ignore[union-attr]
         index = sector_index(s, current.id, epsg)
-        blur = blurrer(s, s.get(Commune, commune_id), index, current.id, 10)
+        blur = blurrer(s, s.get(Commune, commune_id), index, current.id, 10)  # type: ignore[arg-type]
     mlon, mlat = _points(boundary, n_members, rng)
     home = [index.area.covering(index.area.to_metric(lo, la)) for lo, la in zip(mlon, mlat, strict=True)]
     codes = [index.sectors[h[0]].code if h else None for h in home]
@@ -130,27 +131,27 @@ def _populate(engine: Engine, n_members: int, n_alerts: int) -> dict:
         with transaction(engine) as s:
             next_id = (s.scalar(select(Alert.id).order_by(Alert.id.desc()).limit(1)) or 0) + 1
             for j in range(start, min(n_alerts, start + batch)):
-                per = _perimeter(index, lon[j], lat[j])
                 shown = blur.display(lon[j], lat[j])
+                per = _perimeter(index, lon[j], lat[j], shown)
                 created = NOW - timedelta(hours=float(ages[j]))
                 status = "published" if j % 20 else "pending"
                 aid = next_id + (j - start)
                 alerts.append(
                     {"id": aid, "commune_id": commune_id, "sector_set_id": current.id,
-                     "author_id": first_member + int(rng.integers(n_members)), "idempotency_key": None,
+                     "author_id": first_member + int(rng.integers(n_members)), "idempotency_key": None,  # type: ignore[operator]
                      "category": CATEGORIES[j % len(CATEGORIES)], "status": status, "text": TEXTS[j % len(TEXTS)],
                      "original_text": None, "check_outcome": "ok", "check_findings": "[]",
                      "location": shapely.Point(lon[j], lat[j]), "x_m": float(xs[j]), "y_m": float(ys[j]),
                      "address_text": "", "display_kind": shown.kind, "display_label": shown.label,
                      "display_geom": shown.geometry, "display_lon": shown.anchor[0], "display_lat": shown.anchor[1],
-                     "perimeter": per.geometry, "scope": "auto", "claim_name": "", "reject_reason": "",
+                     "perimeter": per.geometry, "scope": "auto", "claim_name": "", "reject_reason": "",  # type: ignore[attr-defined]
                      "appeal_text": "", "feedback": "", "created_at": created,
                      "published_at": created if status == "published" else None}
                 )  # fmt: skip
                 sectors += [
                     {"alert_id": aid, "sector_code": index.sectors[i].code, "commune_id": commune_id, "sector_id": i,
-                     "home": i in per.home_ids}
-                    for i in per.sector_ids
+                     "home": i in per.home_ids}  # type: ignore[attr-defined]
+                    for i in per.sector_ids  # type: ignore[attr-defined]
                 ]  # fmt: skip
                 events.append(
                     {"alert_id": aid, "commune_id": commune_id, "move": "submit", "actor_id": None, "at": created,
@@ -167,10 +168,12 @@ def _populate(engine: Engine, n_members: int, n_alerts: int) -> dict:
     return {"commune_id": commune_id, "first_member": first_member, "boundary": boundary, "rng": rng}
 
 
-def _perimeter(index: object, lon: float, lat: float) -> object:
-    from alerts import diffusion_perimeter
+def _perimeter(index: object, lon: float, lat: float, shown: object) -> object:
+    """As posting draws it: from the displayed location (the exact point gives the home sectors only)."""
+    from alerts._perimeter import diffusion_perimeter, shown_perimeter
 
-    return diffusion_perimeter(index, lon, lat, 150.0)  # type: ignore[arg-type]
+    exact = diffusion_perimeter(index, lon, lat, 150.0)  # type: ignore[arg-type]
+    return shown_perimeter(index, shown, exact.home_ids, 150.0)  # type: ignore[arg-type]
 
 
 def _actors(engine: Engine, emails: list[str]) -> list[Actor]:
@@ -230,7 +233,7 @@ def _bench_posts(ctx: BenchContext, engine: Engine, world: dict, label: str, n_m
         row = {c.name: getattr(template, c.key) for c in Alert.__table__.columns if c.name != "id"}
         sector_rows = [
             {"sector_code": x.sector_code, "commune_id": x.commune_id, "sector_id": x.sector_id, "home": x.home}
-            for x in template.sectors
+            for x in template.sectors  # type: ignore[union-attr]
         ]
 
     def bare(i: int) -> None:
@@ -294,8 +297,8 @@ def _bench_feed(ctx: BenchContext, engine: Engine, world: dict, label: str, n_me
     lat_s: list[float] = []
     base: list[float] = []
     for i in range(n):  # interleaved: both see the same machine load
-        lat_s += latencies(lambda _i, k=i: feed(engine, readers[k], now=NOW), 1)
-        base += latencies(lambda _i, k=i: one_query(k), 1)
+        lat_s += latencies(lambda _i, k=i: feed(engine, readers[k], now=NOW), 1)  # type: ignore[misc]
+        base += latencies(lambda _i, k=i: one_query(k), 1)  # type: ignore[misc]
     ctx.report(
         f"{label}: one resident's feed p50 (50 newest)",
         percentile(lat_s, 50) * 1e3,

@@ -151,7 +151,7 @@ def _orsay(ctx: BenchContext) -> None:
     blocks = build_blocks(streets, commune)
     print(f"Orsay : {len(streets)} voies, {len(blocks)} îlots")
     for n in (12, len(blocks) // 4):
-        t_gen, result = _wall(lambda n=n: generate_sectors(streets, commune, n_sectors=n))
+        t_gen, result = _wall(lambda n=n: generate_sectors(streets, commune, n_sectors=n))  # type: ignore[misc]
         skater_s, skater_ratio = _skater(blocks, n)
         ctx.report(
             f"Orsay N={n}: fichier -> secteurs (lecture {t_load:.2f} s incluse)",
@@ -178,7 +178,7 @@ def _synthetic(ctx: BenchContext) -> None:
         blocks = build_blocks(city.streets, city.boundary)
         nb = len(blocks)
         for label, n in (("N=îlots/10", max(2, nb // 10)), ("N=îlots/4", max(2, nb // 4))):
-            t_gen, result = _wall(lambda n=n, c=city: generate_sectors(c.streets, c.boundary, n_sectors=n))
+            t_gen, result = _wall(lambda n=n, c=city: generate_sectors(c.streets, c.boundary, n_sectors=n))  # type: ignore[misc]
             naive_s, naive_ratio, naive_empty = _naive(blocks, n)
             ctx.report(
                 f"{nb:,} îlots {label} ({n} secteurs): génération",

@@ -193,7 +193,7 @@ def run(ctx: BenchContext) -> None:
                 scale = n / 100_000
             else:
                 scale = 1.0
-            timings[name] = timed(lambda q=query: raw.execute(q).fetchone(), repeat=2) * scale
+            timings[name] = timed(lambda q=query: raw.execute(q).fetchone(), repeat=2) * scale  # type: ignore[misc, union-attr]
     best_hand = min(v for k, v in timings.items() if k.startswith("hand"))
     for name, seconds in timings.items():
         ctx.report(

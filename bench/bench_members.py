@@ -170,7 +170,7 @@ def _bench_backend(ctx: BenchContext, name: str, engine: Engine, path: Path, tru
 
         ours_lat = latencies(ask, n_queries)
     found = sum(
-        1
+        1  # type: ignore[misc]
         for k, i in enumerate(picks)
         if answers[k] is not None
         and distance_m(answers[k].lon, answers[k].lat, float(truth.lon[i]), float(truth.lat[i])) <= 30  # type: ignore[attr-defined]

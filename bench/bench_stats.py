@@ -61,7 +61,7 @@ def _grid_polygons(x: np.ndarray, y: np.ndarray) -> gpd.GeoDataFrame:
     i0, i1 = int(np.floor(x.min() / CELL)), int(np.floor(x.max() / CELL))
     j0, j1 = int(np.floor(y.min() / CELL)), int(np.floor(y.max() / CELL))
     ii, jj = np.meshgrid(np.arange(i0, i1 + 1), np.arange(j0, j1 + 1))
-    ii, jj = ii.ravel(), jj.ravel()
+    ii, jj = ii.ravel(), jj.ravel()  # type: ignore[assignment]
     polys = shapely.box(ii * CELL, jj * CELL, (ii + 1) * CELL, (jj + 1) * CELL)
     return gpd.GeoDataFrame({"i": ii, "j": jj}, geometry=polys, crs=2154)
 
@@ -196,7 +196,7 @@ def run_binning(ctx: BenchContext) -> None:
 
     base_h3 = timed(h3_loop, repeat=1) * n / h3_n
     for shape in (SQUARE, HEX):
-        t = timed(lambda s=shape: bin_lonlat(lon, lat, 2154, CELL, s))
+        t = timed(lambda s=shape: bin_lonlat(lon, lat, 2154, CELL, s))  # type: ignore[misc]
         ctx.report(
             f"numpy {shape}, lon/lat projected (pyproj) + binned",
             t,
@@ -206,7 +206,7 @@ def run_binning(ctx: BenchContext) -> None:
             higher_is_better=False,
             target="<= 0.1 s",
         )
-        t = timed(lambda s=shape: bin_xy(x, y, CELL, s))
+        t = timed(lambda s=shape: bin_xy(x, y, CELL, s))  # type: ignore[misc]
         ctx.report(
             f"numpy {shape}, stored metric x/y binned",
             t,
@@ -304,7 +304,7 @@ def run_alerts_table(ctx: BenchContext, n: int) -> None:
                     higher_is_better=False,
                     target="<= 0.1 s" if name == "SQLite" else "<= 0.5 s",
                 )
-            t = timed(lambda e=engine: alert_heat(e, INSEE, "resident", start, end, cell_m=CELL, min_count=5))
+            t = timed(lambda e=engine: alert_heat(e, INSEE, "resident", start, end, cell_m=CELL, min_count=5))  # type: ignore[misc]
             ctx.report(f"{name} square: alert_heat for a resident (cells >= 5)", t, "s", higher_is_better=False)
             if name == "SQLite":
                 _sqlite_breakdown(ctx, engine, commune.id, utc)
@@ -369,7 +369,7 @@ def run_report(ctx: BenchContext) -> None:
                 import_ssmsi(session, brief)
             records = load_records(engine, INSEE, start, end)
 
-            def in_memory(r=records, e=engine) -> object:  # noqa: ANN001
+            def in_memory(r=records, e=engine) -> object:  # type: ignore[no-untyped-def]  # noqa: ANN001
                 with transaction(e) as session:
                     return build_quarterly_report(
                         session, INSEE, "2026-Q3", alerts=r.alerts, sectors=r.sectors, members=r.members, cell_m=150.0
@@ -384,7 +384,7 @@ def run_report(ctx: BenchContext) -> None:
             def full_html() -> None:
                 (Path(tmp) / "r.html").write_text(render_html(build()), encoding="utf-8")  # type: ignore[arg-type]
 
-            t_read = timed(lambda e=engine: load_records(e, INSEE, start, end), repeat=2)
+            t_read = timed(lambda e=engine: load_records(e, INSEE, start, end), repeat=2)  # type: ignore[misc]
             t_mem = timed(in_memory, repeat=2)
             t_build = timed(build, repeat=2)
             ctx.report("  read alerts, sectors (BAN households), members", t_read, "s")

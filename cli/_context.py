@@ -69,7 +69,9 @@ def options_of(func: Callable[..., Any], aliases: dict[str, str] | None = None) 
         infos = [param.default, *getattr(hints.get(name), "__metadata__", ())]
         for info in infos:
             if isinstance(info, OptionInfo):
-                flags = [d for d in info.param_decls or () if d.startswith("--")]
+                # In ``Annotated[..., typer.Option("--lieu")]`` the first flag arrives as the default.
+                first = [info.default] if isinstance(info.default, str) and info.default.startswith("--") else []
+                flags = [d for d in [*first, *(info.param_decls or ())] if d.startswith("--")]
                 found[name] = flags[0] if flags else f"--{name.replace('_', '-')}"
     for field, name in (aliases or {}).items():
         if name in found:

@@ -21,7 +21,7 @@ SOURCE_OPTION = typer.Option(None, "--source", help="ssmsi ou reference (par dé
 
 
 @app.command("import")
-@reports_errors
+@reports_errors(places="place")
 def import_command(
     file: Annotated[
         Path, typer.Argument(help="Fichier CSV du SSMSI (base communale, départementale) ou tableau de référence.")

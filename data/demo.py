@@ -18,6 +18,7 @@ import click
 import geopandas as gpd
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from cli import app
 from data.demo_accounts import create_demo_accounts, create_demo_alerts
@@ -42,7 +43,7 @@ def voisinage(*args: str, db_path: Path = DEMO_DB) -> int:
     return 0
 
 
-def _points_file(boundary: shapely.Geometry, folder: Path) -> Path:
+def _points_file(boundary: BaseGeometry, folder: Path) -> Path:
     """A few points inside the commune, and one far outside it."""
     rng = np.random.default_rng(3)
     minx, miny, maxx, maxy = shapely.bounds(boundary)

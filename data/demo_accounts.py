@@ -49,6 +49,14 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount(
         Role.GENDARMERIE, "Gendarmerie", "gendarmerie@demo.voisinage.fr", "Lou", "Charme-Orsay-2026", _STAFF_SECRET
     ),
+    DemoAccount(
+        Role.RESIDENT,
+        "Habitant·e (même secteur)",
+        "voisine@demo.voisinage.fr",
+        "Claude",
+        "Noisetier-Orsay-2026",
+        home=0,
+    ),
 )
 
 

@@ -7,11 +7,12 @@ import string
 import geopandas as gpd
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from gis import polygonal_part, transform_geom
 
 
-def grid_sectors(boundary: shapely.Geometry, epsg: int, nx: int = 3, ny: int = 3) -> gpd.GeoDataFrame:
+def grid_sectors(boundary: BaseGeometry, epsg: int, nx: int = 3, ny: int = 3) -> gpd.GeoDataFrame:
     """Cut a commune (EPSG:4326 boundary) into an ``nx`` x ``ny`` grid clipped to it, in EPSG:4326.
 
     Cells are cut in the metric CRS ``epsg``; empty cells are dropped; names are "Secteur A1", "Secteur B1"…

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 CATEGORIES = (
     "cambriolage ou tentative",
@@ -25,7 +26,7 @@ CATEGORIES = (
 _WEIGHTS = np.array([0.18, 0.22, 0.15, 0.08, 0.12, 0.1, 0.08, 0.07])
 
 
-def grid_sectors(boundary: shapely.Geometry, nx: int = 3, ny: int = 2, seed: int = 0) -> list[dict[str, Any]]:
+def grid_sectors(boundary: BaseGeometry, nx: int = 3, ny: int = 2, seed: int = 0) -> list[dict[str, Any]]:
     """``nx * ny`` rectangular sectors over the bounding box of ``boundary`` (records with a ``geom``)."""
     rng = np.random.default_rng(seed)
     minx, miny, maxx, maxy = boundary.bounds
@@ -46,7 +47,7 @@ def grid_sectors(boundary: shapely.Geometry, nx: int = 3, ny: int = 2, seed: int
 
 
 def synthetic_alerts(
-    n: int, boundary: shapely.Geometry, start: datetime, end: datetime, sectors: list[dict[str, Any]], seed: int = 0
+    n: int, boundary: BaseGeometry, start: datetime, end: datetime, sectors: list[dict[str, Any]], seed: int = 0
 ) -> list[dict[str, Any]]:
     """``n`` alert records with points inside ``boundary`` (clustered around a few hot spots)."""
     rng = np.random.default_rng(seed)
@@ -77,7 +78,7 @@ def synthetic_alerts(
             created + timedelta(minutes=float(rng.exponential(45))) if status not in ("rejected", "pending") else None
         )
         acknowledged = (
-            published + timedelta(hours=float(rng.exponential(6))) if status in ("acknowledged", "closed") else None
+            published + timedelta(hours=float(rng.exponential(6))) if status in ("acknowledged", "closed") else None  # type: ignore[operator]
         )
         sector = next((code for code, geom in boxes if geom.covers(shapely.Point(lon, lat))), None)
         records.append(

@@ -52,7 +52,7 @@ def read_address_points(path: str | Path, *, certified_only: bool = False) -> np
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"Le fichier d'adresses « {path} » n'existe pas. Vérifiez le chemin donné à --addresses.")
+        raise InputError(f"Le fichier d'adresses « {path} » n'existe pas. Vérifiez son chemin.", field="addresses")
     problems: list[str] = []
     lons: list[float] = []
     lats: list[float] = []
@@ -95,7 +95,8 @@ def read_address_points(path: str | Path, *, certified_only: bool = False) -> np
     if not lons:
         raise InputError(
             f"Le fichier d'adresses « {path.name} » ne contient aucune adresse. Téléchargez l'export BAN de la "
-            "commune (adresse.data.gouv.fr), ou lancez la commande sans --addresses."
+            "commune (adresse.data.gouv.fr), ou découpez sans fichier d'adresses.",
+            field="addresses",
         )
     points = np.column_stack([lons, lats])
     if (np.abs(points[:, 0]) > 180).any() or (np.abs(points[:, 1]) > 90).any():

@@ -172,7 +172,7 @@ def _validate(frame: pd.DataFrame, first_line: int, name: str) -> pd.DataFrame:
         {
             "ban_id": ids.to_numpy(),
             "insee": insee.to_numpy(),
-            "numero": numero.astype("Int64").to_numpy(dtype=object, na_value=None),
+            "numero": numero.astype("Int64").to_numpy(dtype=object, na_value=None),  # type: ignore[call-overload]
             "rep": frame["rep"].str.strip().str.lower().to_numpy(),
             "nom_voie": frame["nom_voie"].str.strip().to_numpy(),
             "nom_ld": frame["nom_ld"].str.strip().to_numpy(),

@@ -138,7 +138,7 @@ def enclosures(barriers: np.ndarray, limit: BaseGeometry) -> np.ndarray:
     alone because importing momepy (and libpysal with it) takes several seconds, more than the whole
     generation; ``tests/test_blocks.py`` checks that both give the same blocks.
     """
-    noded = shapely.union_all(np.append(barriers, shapely.boundary(limit)))
+    noded = shapely.union_all(np.append(barriers, shapely.boundary(limit)))  # type: ignore[arg-type]
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
     if len(faces) == 0:
         return faces

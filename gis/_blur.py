@@ -151,7 +151,7 @@ class LocationBlurrer:
         self.lons = np.asarray(lons, dtype=float)
         self.lats = np.asarray(lats, dtype=float)
         xs, ys = transform_xy(self.lons, self.lats, 4326, epsg)
-        self.tree = STRtree(shapely.points(xs, ys)) if len(xs) else None
+        self.tree = STRtree(shapely.points(xs, ys)) if len(xs) else None  # type: ignore[arg-type]
         self.segment_of = np.full(len(self.lons), -1, dtype=np.int64)
         self.segments: list[tuple[BaseGeometry, str, int]] = []
         self._cut_streets(list(streets), list(numbers))

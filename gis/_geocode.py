@@ -113,7 +113,7 @@ def parse_query(text: str, place_tokens: frozenset[str] = frozenset()) -> list[P
     else:
         readings.append((None, "", tokens))
     out: list[ParsedQuery] = []
-    for numero, rep, words in readings:
+    for numero, rep, words in readings:  # type: ignore[assignment]
         variants = [words]
         stripped = _strip_places(words, place_tokens)
         if stripped != words:
@@ -286,7 +286,7 @@ class AddressIndex:
         i = int(np.argmin(d))
         kind = "housenumber" if self.numeros[i] is not None else "street"
         found = self._result(i, 1.0, kind)
-        return GeocodeResult(**{**found.__dict__, "distance_m": float(d[i])})
+        return GeocodeResult(**{**found.__dict__, "distance_m": float(d[i])})  # type: ignore[index]
 
 
 class Geocoder(Protocol):

@@ -173,4 +173,4 @@ def cell_polygons(shape: str, cell_m: float, i: np.ndarray, j: np.ndarray) -> np
     ring = np.stack(
         [cx[:, None] + cell_m * np.cos(angles)[None, :], cy[:, None] + cell_m * np.sin(angles)[None, :]], axis=-1
     )
-    return shapely.polygons(np.concatenate([ring, ring[:, :1]], axis=1)) if len(i) else np.array([], dtype=object)
+    return shapely.polygons(np.concatenate([ring, ring[:, :1]], axis=1)) if len(i) else np.array([], dtype=object)  # type: ignore[return-value]

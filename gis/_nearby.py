@@ -33,7 +33,7 @@ class AreaIndex:
         self.epsg = epsg
         self.keys = np.asarray(keys, dtype=np.int64)
         self.geoms = np.asarray(list(geoms), dtype=object)
-        self.metric = np.asarray(transform_geom(self.geoms, 4326, epsg), dtype=object)
+        self.metric = np.asarray(transform_geom(self.geoms, 4326, epsg), dtype=object)  # type: ignore[arg-type, type-var]
         shapely.prepare(self.metric)
         self.tree = STRtree(self.metric)
 

@@ -23,7 +23,7 @@ def _fetch_with_osmnx(boundary_wgs84: BaseGeometry) -> gpd.GeoDataFrame:
     """Download every way tagged highway/railway/waterway intersecting the polygon (osmnx → Overpass)."""
     import osmnx  # imported here: heavy, and only the online path needs it
 
-    return osmnx.features_from_polygon(boundary_wgs84, tags=dict.fromkeys(LINEAR_KEYS, True))
+    return osmnx.features_from_polygon(boundary_wgs84, tags=dict.fromkeys(LINEAR_KEYS, True))  # type: ignore[arg-type]
 
 
 def _to_overpass_geojson(features: gpd.GeoDataFrame) -> dict:
@@ -79,7 +79,8 @@ class OsmnxStreetSource:
         except Exception as exc:  # network errors, Overpass refusals, empty answers
             raise InputError(
                 f"Impossible de télécharger les rues depuis OpenStreetMap ({exc}). Vérifiez la connexion, ou "
-                "fournissez un fichier local (.osm, .osm.pbf ou export Overpass .geojson) avec --streets."
+                "fournissez un fichier local (.osm, .osm.pbf ou export Overpass .geojson).",
+                field="streets",
             ) from exc
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".part")

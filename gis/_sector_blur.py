@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from gis._blur import DisplayedLocation, _run_geometry, street_runs
 from gis._errors import InputError
@@ -77,9 +78,9 @@ class SectorBlurrer:
         self.zone_of = self._zones()  # sector -> the sorted sector ids of its zone
         # Per address: the index of its run in self.runs, or -1 (shown as its zone).
         self.run_of = np.full(len(self.lons), -1, dtype=np.int64)
-        self.runs: list[tuple[shapely.Geometry, str, int]] = []  # geometry, label, size
+        self.runs: list[tuple[BaseGeometry, str, int]] = []  # geometry, label, size
         self.members: dict[tuple[int, ...], np.ndarray] = {}  # zone -> its addresses
-        self._zone_geoms: dict[tuple[int, ...], shapely.Geometry] = {}
+        self._zone_geoms: dict[tuple[int, ...], BaseGeometry] = {}
         for zone in sorted(set(self.zone_of.values())):
             members = np.flatnonzero(np.isin(self.home, zone))
             self.members[zone] = members
@@ -123,8 +124,8 @@ class SectorBlurrer:
             self.runs.append((_run_geometry(self.lons[run], self.lats[run]), label, len(run)))
             self.run_of[run] = len(self.runs) - 1
 
-    def _zone_geometry(self, zone: tuple[int, ...]) -> shapely.Geometry:
-        found = self._zone_geoms.get(zone)
+    def _zone_geometry(self, zone: tuple[int, ...]) -> BaseGeometry:
+        found: BaseGeometry | None = self._zone_geoms.get(zone)
         if found is None:
             parts = [self.area.geoms[int(np.flatnonzero(self.area.keys == sid)[0])] for sid in zone]
             found = parts[0] if len(parts) == 1 else shapely.union_all(parts)

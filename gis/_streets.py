@@ -94,10 +94,10 @@ def read_osm_file(path: str | Path) -> gpd.GeoDataFrame:
             .with_filter(osmium.filter.KeyFilter(*LINEAR_KEYS))
         )
         for obj in processor:
-            if not obj.is_way() or len(obj.nodes) < 2:
+            if not obj.is_way() or len(obj.nodes) < 2:  # type: ignore[union-attr]
                 continue
             try:
-                wkb = factory.create_linestring(obj)
+                wkb = factory.create_linestring(obj)  # type: ignore[arg-type]
             except (RuntimeError, osmium.InvalidLocationError):
                 # A way whose nodes are missing from the extract (cut at the edge): skip it.
                 continue
@@ -173,7 +173,7 @@ def read_street_file(path: str | Path, max_mb: float | None = None) -> gpd.GeoDa
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"Le fichier de rues « {path} » n'existe pas. Vérifiez le chemin donné à --streets.")
+        raise InputError(f"Le fichier de rues « {path} » n'existe pas. Vérifiez son chemin.", field="streets")
     if max_mb is not None and path.stat().st_size > max_mb * 1e6:
         raise InputError(
             f"Le fichier de rues « {path.name} » dépasse {max_mb:g} Mo. Découpez-le autour de la commune "

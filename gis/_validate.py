@@ -24,7 +24,7 @@ def polygonal_part(geom: BaseGeometry) -> Polygon | MultiPolygon | None:
     if geom is None or geom.is_empty:
         return None
     if geom.geom_type in POLYGONAL:
-        return geom
+        return geom  # type: ignore[return-value]
     parts = [g for g in shapely.get_parts(geom) if g.geom_type in POLYGONAL and not g.is_empty]
     polys = [p for part in parts for p in shapely.get_parts(part)]
     if not polys:
@@ -68,7 +68,7 @@ def repair_polygonal(
     if geom.is_valid:
         if geom.area <= 0:
             raise InputError(f"{label} a une surface nulle.")
-        return geom
+        return geom  # type: ignore[return-value]
     declared = abs(geom.area)
     repaired = _make_valid_polygonal(geom)
     if repaired is None or repaired.area <= 0:

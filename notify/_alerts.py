@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import shapely
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from alerts import Family, Viewer, commune_categories
 from community import gendarmerie_access_open, recipients
@@ -35,7 +35,12 @@ MAIRIE = (Role.MAIRIE_AGENT, Role.MAIRIE_ADMIN)
 
 def _viewer(member: Member, commune: Commune, gendarmerie_open: bool) -> Viewer:
     role = str(member.role)
-    referent = frozenset(a.sector_code for a in member.referent_assignments if a.ended_at is None)
+    # Only referents have referent sectors (reading the assignments of everyone would cost a query each).
+    referent = (
+        frozenset(a.sector_code for a in member.referent_assignments if a.ended_at is None)
+        if role == "referent"
+        else frozenset()
+    )
     return Viewer(
         member_id=member.id,
         commune_id=commune.id,
@@ -46,7 +51,7 @@ def _viewer(member: Member, commune: Commune, gendarmerie_open: bool) -> Viewer:
         verified=member.status == MemberStatus.VERIFIED,
         active=True,  # recipients() already left out the suspended and excluded
         sector_code=member.sector_code,
-        referent_codes=referent if role == "referent" else frozenset(),
+        referent_codes=referent,
         gendarmerie_open=gendarmerie_open,
     )
 
@@ -58,6 +63,16 @@ def _exact(alert: Alert) -> str:
     if point is not None and not shapely.is_empty(point):
         where = f"{shapely.get_y(point):.5f}, {shapely.get_x(point):.5f}"
     return f"{alert.address_text} ({where})" if alert.address_text and where else alert.address_text or where
+
+
+def _preload(session: Session, commune_id: int) -> None:
+    """Load the commune's verified members with their sanctions in two queries, so that the recipients rule
+    (which reads each member's sanctions) finds them in the session instead of querying once per member."""
+    session.scalars(
+        select(Member)
+        .options(selectinload(Member.sanctions))
+        .where(Member.commune_id == commune_id, Member.status == MemberStatus.VERIFIED)
+    ).all()
 
 
 def _recipient(member: Member, prefs: dict) -> Recipient:
@@ -155,6 +170,7 @@ def enqueue_for_alert(
     sms_ok = family in (Family.SECURITY, Family.OFFICIAL)
     if move in ("publish", "approve", "widen") and alert.status == "published":
         codes = {s.sector_code for s in alert.sectors}
+        _preload(session, alert.commune_id)
         audience = recipients(session, alert.commune_id, codes, now=now)
         # The referents of the perimeter's sectors and, for security alerts, the gendarmerie while its access is
         # open: both may read the alert wherever they live.

@@ -2,9 +2,11 @@
 
 - Claiming is one ``UPDATE … WHERE id IN (SELECT … LIMIT n [FOR UPDATE SKIP LOCKED])``: on PostGIS concurrent
   dispatchers skip each other's rows; on SQLite the statement runs under the database's single write lock. A
-  claimed row carries a lease: if its dispatcher dies, the row is claimed again after the lease and sent again
-  with the same Message-ID (only messages in flight at the crash can repeat).
-- Every row is marked sent right after it leaves (one short transaction), so a crash repeats at most one batch.
+  claimed row carries a lease, renewed while its batch is being sent: if its dispatcher dies, the row is
+  claimed again after the lease and sent again with the same Message-ID (only messages in flight at the crash
+  can repeat). The lease must stay longer than one send can take (the SMTP timeout).
+- Sent rows are marked in small groups (25 rows or half a second, one short transaction), so a crash repeats
+  at most that group.
 - Failures are retried with exponential backoff and jitter; after ``max_attempts`` the row is a dead letter with
   its reason. Permanent refusals go dead at once.
 - Each commune is handled in transactions bound to it (row-level security on PostGIS).
@@ -17,6 +19,7 @@ import logging
 import random
 import select as selectors
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -35,6 +38,10 @@ from store.schema import Commune, Member, MemberStatus, OutboxMessage, Role
 
 log = logging.getLogger("voisinage.notify")
 O = OutboxMessage  # noqa: E741 - short alias for the many column references
+
+
+MARK_EVERY = 25  # sent rows marked together (fewer transactions; a crash repeats at most these)
+MARK_SECONDS = 0.5
 
 
 def backoff(attempt: int, base: float, cap: float, rng: random.Random) -> float:
@@ -170,10 +177,23 @@ class Dispatcher:
                           self.config.public_url)  # fmt: skip
             enqueue(session, commune_id, draft, [Recipient(m.id, m.email, prefs[m.id]) for m in staff], now)
 
+    def _renew(self, rows: list[_Row], now: datetime) -> None:
+        """Extend the lease of rows still held (a slow batch must not be claimed again by another dispatcher)."""
+        until = now + timedelta(seconds=self.config.lease_seconds)
+        for commune_id in {r.commune_id for r in rows}:
+            ids = [r.id for r in rows if r.commune_id == commune_id]
+            with self._session(commune_id) as session:
+                session.execute(update(O).where(O.id.in_(ids), O.status == "sending").values(lease_until=until))
+
     def _deliver(self, rows: list[_Row], report: DispatchReport, now_fn: Any) -> None:
         budget: dict[int, int] = {}
-        for row in rows:
+        renewed = flushed = time.monotonic()
+        sent: list[_Row] = []
+        for i, row in enumerate(rows):
             now = now_fn()
+            if time.monotonic() - renewed > self.config.lease_seconds / 3:
+                self._renew(rows[i:], now)
+                renewed = time.monotonic()
             if row.channel == "sms":
                 if row.commune_id not in budget:
                     budget[row.commune_id] = self._sms_budget_left(row.commune_id, now)
@@ -201,8 +221,24 @@ class Dispatcher:
                 continue
             if row.channel == "sms" and row.commune_id in budget:
                 budget[row.commune_id] -= 1
-            self._mark(row, "sent", now, "staging : non envoyé" if self.config.staging else "")
+            sent.append(row)
             report.sent[row.channel] += 1
+            if len(sent) >= MARK_EVERY or time.monotonic() - flushed > MARK_SECONDS:
+                self._mark_sent(sent, now_fn())
+                sent, flushed = [], time.monotonic()
+        self._mark_sent(sent, now_fn())
+
+    def _mark_sent(self, rows: list[_Row], now: datetime) -> None:
+        """Mark ``rows`` sent, one transaction per commune (a crash before it repeats at most these rows)."""
+        note = "staging : non envoyé" if self.config.staging else ""
+        for commune_id in {r.commune_id for r in rows}:
+            ids = [r.id for r in rows if r.commune_id == commune_id]
+            with self._session(commune_id) as session:
+                session.execute(
+                    update(O)
+                    .where(O.id.in_(ids), O.status == "sending")
+                    .values(status="sent", sent_at=now, lease_until=None, last_error=note)
+                )
 
     # ------------------------------------------------------------ digest
     def build_digests(self, commune_id: int, now: datetime) -> int:

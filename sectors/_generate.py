@@ -99,7 +99,7 @@ def _edge_affinity(adjacency: pd.DataFrame, barriers: gpd.GeoDataFrame) -> np.nd
     same = line_of[1:] == line_of[:-1]
     starts, ends = coords[:-1][same], coords[1:][same]
     segments = shapely.linestrings(np.stack([starts, ends], axis=1))
-    tree = shapely.STRtree(segments)
+    tree = shapely.STRtree(segments)  # type: ignore[arg-type]
     edge_idx, seg_idx = tree.query_nearest(mids, max_distance=2.0, all_matches=True)
     rank = np.zeros(len(adjacency), dtype=np.int64)
     np.maximum.at(rank, edge_idx, ranks[line_of[:-1][same][seg_idx]])
@@ -203,7 +203,7 @@ def generate_sectors(
         weights, _ = capped_area_weights(blocks["area_m2"].to_numpy(), area_cap_m2)
         kind = "surface plafonnée"
     total = float(weights.sum())
-    n = n_sectors if n_sectors is not None else max(1, round(total / float(households_per_sector)))
+    n = n_sectors if n_sectors is not None else max(1, round(total / float(households_per_sector)))  # type: ignore[arg-type]
     if n > len(blocks):
         raise InputError(
             f"{n} secteurs demandés, mais la commune ne compte que {len(blocks)} îlots entre ses rues : "

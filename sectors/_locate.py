@@ -90,7 +90,7 @@ class Locator:
                         select(Sector.id, Sector.code, Sector.name, Sector.geom).where(Sector.sector_set_id == set_id)
                     ).all()
                     self._hits = {r.id: SectorHit(r.id, r.code, r.name) for r in rows}
-                    self._rows = rows
+                    self._rows = rows  # type: ignore[assignment]
                     self._grid = None
                     self._direct_left = DIRECT_LOOKUPS
                     self.sector_set_id = set_id

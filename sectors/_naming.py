@@ -9,7 +9,6 @@ the set: a duplicate takes a third street, then a compass hint (« nord », « s
 from __future__ import annotations
 
 import re
-from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -179,7 +178,7 @@ def sector_names(
     tree = shapely.STRtree(np.asarray(named.geometry.array))
     ranked = [_ranked_streets(g, named, tree) for g in geoms]
     depth = [2] * len(geoms)
-    area = cast(BaseGeometry, shapely.union_all(geoms) if boundary is None else boundary)
+    area = shapely.union_all(geoms) if boundary is None else boundary
     centre = area.centroid if not area.is_empty else shapely.Point(0, 0)
     radius = float(np.sqrt(area.area / np.pi)) if not area.is_empty else 0.0
     fallback: list[str] = []
@@ -240,7 +239,7 @@ _ORDINALS = ("", "bis", "ter", "quater", "quinquies", "sexies", "septies", "octi
 def elongation(geom: BaseGeometry) -> float:
     """Length over width of the minimum rotated rectangle (1 for a square)."""
     rect = shapely.minimum_rotated_rectangle(geom)
-    coords = np.asarray(rect.exterior.coords) if rect.geom_type == "Polygon" else np.zeros((3, 2))
+    coords = np.asarray(rect.exterior.coords) if rect.geom_type == "Polygon" else np.zeros((3, 2))  # type: ignore[attr-defined]
     sides = np.hypot(*np.diff(coords[:3], axis=0).T)
     short = float(sides.min())
     return float(sides.max() / short) if short > 0 else float("inf")

@@ -87,7 +87,7 @@ def _components(graph: Graph) -> np.ndarray:
     m = coo_matrix((np.ones(len(graph.edge_a)), (graph.edge_a, graph.edge_b)), shape=(n, n))
     _, labels = connected_components(m, directed=False)
     # Relabel by smallest node index so that the labels do not depend on scipy's traversal.
-    first = {}
+    first = {}  # type: ignore[var-annotated]
     for lab in labels.tolist():
         first.setdefault(lab, len(first))
     return np.asarray([first[lab] for lab in labels.tolist()], dtype=np.int64)
@@ -172,7 +172,7 @@ def _grow(
     total_aff = np.asarray([sum(d.values()) or 1.0 for d in aff])
     region_w = np.zeros(len(seeds))
     frontier: list[list[tuple[float, int]]] = [[] for _ in seeds]
-    link = [dict() for _ in seeds]  # region -> {free node: affinity with the region}
+    link = [dict() for _ in seeds]  # type: ignore[var-annotated]  # region -> {free node: affinity with the region}
 
     def add(r: int, node: int) -> None:
         assign[node] = r
@@ -489,7 +489,7 @@ class _Refiner:
     def _all_connected(self, chain: list[tuple[int, int]]) -> bool:
         """Whether the regions touched by ``chain`` are still connected (a chain may reuse a region's link)."""
         regions = {int(self.assign[v]) for v, _ in chain}
-        regions |= {self._log[i][1] for i in range(len(self._log or []))}
+        regions |= {self._log[i][1] for i in range(len(self._log or []))}  # type: ignore[index]
         return all(len(self._pieces(self.members[r], r)) <= 1 for r in regions if self.members[r])
 
     # -- merge and split: relocate a region that is stuck too light

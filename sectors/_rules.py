@@ -84,9 +84,9 @@ def check_rules(
     inside = shapely.covers(allowed, geoms)
     for i in np.flatnonzero(~inside):
         excess = float(shapely.difference(geoms[i], commune_m).area)
-        report.outside[names[i]] = excess
+        report.outside[names[i]] = excess  # type: ignore[call-overload]
         report.problems.append(
-            f"Le secteur « {names[i]} » déborde de la commune ({_fmt_area(excess)} hors limites, tolérance "
+            f"Le secteur « {names[i]} » déborde de la commune ({_fmt_area(excess)} hors limites, tolérance "  # type: ignore[call-overload]
             f"{within_tolerance_m:g} m)."
         )
     # Pairwise overlaps through a spatial index; neighbours that only touch (most pairs of a partition) are

@@ -178,9 +178,9 @@ def prepare_sectors(
             problems.append(f"L'objet n°{i + 1} n'est pas un polygone ({kinds.iloc[i]}) : retirez-le du fichier.")
     gdf = gdf.loc[polygonal.to_numpy()].reset_index(drop=True)
     names = _names(gdf, name_field)
-    for i, name in enumerate(names):
+    for i, name in enumerate(names):  # type: ignore[assignment]
         try:
-            check_values(Sector.__table__, {"name": name})
+            check_values(Sector.__table__, {"name": name})  # type: ignore[arg-type]
         except InputError as exc:
             problems.append(f"L'objet n°{i + 1} : {exc.message}")
     problems += _duplicates(names, "Le nom")
@@ -203,7 +203,7 @@ def prepare_sectors(
     if not report.ok:
         raise InputError("Le découpage en secteurs est refusé :", report.problems)
     repaired = [label.removeprefix("Le secteur « ").removesuffix(" »") for label in repair.repaired]
-    return PreparedSectors(gdf, names, repair.geometries, places, repaired, report)
+    return PreparedSectors(gdf, names, repair.geometries, places, repaired, report)  # type: ignore[arg-type]
 
 
 def import_sector_set(
@@ -240,7 +240,7 @@ def import_sector_set(
     areas = shapely.area(np.asarray([to_metric(g, commune.crs_epsg) for g in geoms], dtype=object))
     for name, code, geom, n, area in zip(names, codes, geoms, prepared.referent_places, areas, strict=True):
         sector_set.sectors.append(
-            Sector(code=code, name=name, referent_places=n, area_m2=float(area), geom=as_multipolygon(geom))
+            Sector(code=code, name=name, referent_places=n, area_m2=float(area), geom=as_multipolygon(geom))  # type: ignore[arg-type]
         )
     session.add(sector_set)
     session.flush()

@@ -68,20 +68,19 @@ def set_channels(
     """
     from community import Action, authorize, find_member, get_commune
     from notify import normalize_phone, parse_quiet
+    from store import bind_commune
     from store.schema import NotifyPrefs
 
     now = now or datetime.now(UTC)
     with unit_of_work(url=url) as session:
         place = get_commune(session, commune)
+        bind_commune(session, place.id)
         try:
             member = find_member(session, place, email)
         except ServiceError as exc:
             raise ServiceError(exc.message, field="email") from exc
         if actor.member_id != member.id:
             authorize(session, actor, Action.REGISTER_MEMBER, commune_id=place.id, sector_code=member.sector_code)
-        from store import bind_commune
-
-        bind_commune(session, place.id)
         prefs = session.get(NotifyPrefs, member.id)
         if prefs is None:
             prefs = NotifyPrefs(member_id=member.id, commune_id=place.id, email_on=True, sms_on=False, digest=True)
@@ -160,10 +159,15 @@ def dispatch(*, once: bool, stop: threading.Event | None = None, url: str | None
     ServiceError
         On PostGIS, when the database role would bypass row-level security.
     """
+    import store
     from notify import Dispatcher
     from services._config import notify_config
 
     made = engine(url)
+    # On PostGIS the dispatcher must run under a role that cannot bypass row-level security.
+    check_app_role = getattr(store, "check_app_role", None)
+    if check_app_role is not None and store.is_postgis(made):
+        check_app_role(made)
     dispatcher = Dispatcher(made, notify_config())
     if once:
         return dispatcher.run_once()

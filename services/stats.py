@@ -133,12 +133,12 @@ def trend(actor: Actor, insee: str, source: str | None = None) -> list[Table]:
         )
     tables = []
     for src, part in frame.groupby("source", sort=False):
-        rows = []
-        for rec in part.itertuples(index=False):
-            rate = fr_rate(rec.rate) if rec.published else WITHHELD
-            dep = fr_rate(rec.dep_rate) if pd.notna(rec.dep_rate) else "—"
-            change = fr_number(rec.rate_change, 2) if pd.notna(rec.rate_change) else "—"
-            rows.append((rec.label, str(rec.year), rate, change, dep))
+        rows: list[tuple[str, ...]] = []
+        for rec in part.to_dict("records"):
+            rate = fr_rate(rec["rate"]) if rec["published"] else WITHHELD
+            dep = fr_rate(rec["dep_rate"]) if pd.notna(rec["dep_rate"]) else "—"
+            change = fr_number(rec["rate_change"], 2) if pd.notna(rec["rate_change"]) else "—"
+            rows.append((str(rec["label"]), str(rec["year"]), rate, change, dep))
         title = f"Commune {code} — évolution — {SOURCE_LABELS.get(str(src), str(src))}"
         tables.append(Table(title, TREND_HEADERS, tuple(rows)))
     return tables

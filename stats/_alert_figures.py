@@ -91,7 +91,7 @@ def _frame(records: Iterable[Any] | pd.DataFrame, fields: tuple[str, ...], what:
         frame = records.copy()
     else:
         rows = [
-            dataclasses.asdict(r) if dataclasses.is_dataclass(r) else dict(r) if isinstance(r, Mapping) else vars(r)
+            dataclasses.asdict(r) if dataclasses.is_dataclass(r) else dict(r) if isinstance(r, Mapping) else vars(r)  # type: ignore[arg-type]
             for r in records
         ]
         frame = pd.DataFrame.from_records(rows)
@@ -212,7 +212,7 @@ def hide_small(
             values = out[col].astype("Float64")
             small |= ((values > 0) & (values < min_count)).fillna(False).to_numpy(dtype=bool)
     if secondary and small.sum() == 1 and count_columns[0] in out:
-        values = out[count_columns[0]].astype("Float64").fillna(0).to_numpy(dtype=float)
+        values = out[count_columns[0]].astype("Float64").fillna(0).to_numpy(dtype=float)  # type: ignore[assignment]
         candidates = np.flatnonzero(~small & (values > 0))
         if len(candidates):
             small[candidates[np.argmin(values[candidates])]] = True

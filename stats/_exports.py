@@ -61,7 +61,7 @@ def _shown(table: pd.DataFrame, min_count: int, columns: Iterable[str]) -> pd.Da
     hidden = out.pop("hidden") if "hidden" in out else pd.Series(False, index=out.index)
     for col in columns:
         if col in out:
-            out[col] = out[col].astype(object).where(~hidden.to_numpy(dtype=bool), f"< {min_count}")
+            out[col] = out[col].astype(object).where(~hidden.to_numpy(dtype=bool), f"< {min_count}")  # type: ignore[arg-type]
     return out
 
 

@@ -205,5 +205,5 @@ def commune_trend(session: Session, insee: str, source: str | None = None) -> pd
         indicator_order(ind) if src == "ssmsi" else (0, f"{row:012d}")
         for ind, src, row in zip(frame["indicator"], frame["source"], frame["_row"], strict=True)
     ]
-    frame = frame.assign(_s=source_rank, _o=order).sort_values(["_s", "_o", "year"])
+    frame = frame.assign(_s=source_rank, _o=order).sort_values(["_s", "_o", "year"])  # type: ignore[arg-type]
     return frame.drop(columns=["_s", "_o", "_row"]).reset_index(drop=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape as xml_escape
@@ -104,7 +105,7 @@ def _cells_caption(report: QuarterlyReport) -> str:
     return f"Cellules {kind} de {fr_number(report.heat.cell_m, 0)} m, projection EPSG:{report.heat.crs}."
 
 
-def _fit(data: MapData, width: float, height: float, margin: float = 6.0):  # noqa: ANN202
+def _fit(data: MapData, width: float, height: float, margin: float = 6.0) -> Callable[[np.ndarray], np.ndarray]:
     minx, miny, maxx, maxy = data.bounds
     span_x, span_y = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
     scale = min((width - 2 * margin) / span_x, (height - 2 * margin) / span_y)

@@ -284,8 +284,9 @@ def load_records(
         commune = get_commune(session, insee)
         commune_id = commune.id
     with scoped(engine, commune_id) as session:
-        commune = session.get(Commune, commune_id)
-        assert commune is not None
+        bound = session.get(Commune, commune_id)
+        assert bound is not None
+        commune = bound
         alerts = read_alerts(session, commune, start, end)
         sectors, known = read_sectors(session, engine, commune)
         members = read_members(session, commune)

@@ -335,15 +335,19 @@ def _reference(
         if match:
             places.setdefault((match["place"], int(match["year"])), {})[match["what"]] = col
     frames = []
+    unknown = [
+        f"« {place} » n'est ni un département ni une commune enregistrée : enregistrez la commune, ou donnez le "
+        "code INSEE de ce lieu"
+        for place in dict.fromkeys(p for p, _ in places)
+        if departement_by_slug(place) is None and (resolve(place) if resolve else None) is None
+    ]
+    if unknown:
+        raise InputError(f"Le fichier {path.name} nomme des lieux inconnus ; rien n'a été importé.", unknown,
+                         field="places")  # fmt: skip
     for (place, year), cols in places.items():
         dep = departement_by_slug(place)
         code = dep if dep is not None else (resolve(place) if resolve else None)
-        if code is None:
-            problems.append(
-                f"« {place} » n'est ni un département ni une commune enregistrée : enregistrez la commune "
-                "(ou donnez son code : --lieu NOM=CODE)"
-            )
-            continue
+        assert code is not None  # checked above
         count = _numbers(raw[cols["nombre"]], cols["nombre"], problems, 2) if "nombre" in cols else np.nan
         rate = (
             _numbers(raw[cols["taux_pour_mille"]], cols["taux_pour_mille"], problems, 2)
@@ -418,12 +422,12 @@ def read_ssmsi(
 
     def chunks() -> Iterator[pd.DataFrame]:
         if layout.kind == REFERENCE:
-            yield _reference(pd.read_csv(path, **read), layout, path, resolve)
+            yield _reference(pd.read_csv(path, **read), layout, path, resolve)  # type: ignore[call-overload]
             return
         parse = {CURRENT: _current_chunk, OLD: _old_chunk, DEPARTEMENTS: _dep_chunk}[layout.kind]
         line = 2
         try:
-            for raw in pd.read_csv(path, chunksize=chunksize, **read):
+            for raw in pd.read_csv(path, chunksize=chunksize, **read):  # type: ignore[call-overload]
                 yield parse(raw, layout, path, line)
                 line += len(raw)
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:

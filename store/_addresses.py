@@ -150,7 +150,7 @@ def _version(session: Session) -> tuple[int, datetime | None]:
 def address_index(session: Session, insee: str) -> AddressIndex:
     """The in-memory geocoding index of commune ``insee``, rebuilt only after a new import."""
     bind = session.get_bind()
-    key = (bind.url.render_as_string(hide_password=True), insee)
+    key = (bind.url.render_as_string(hide_password=True), insee)  # type: ignore[union-attr]
     version = _version(session)
     with _LOCK:
         cached = _CACHE.get(key)
@@ -171,7 +171,7 @@ def address_index(session: Session, insee: str) -> AddressIndex:
         .where(Address.insee == insee)
         .order_by(Address.id)
     ).all()
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in range(9)]
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in range(9)]  # type: ignore[misc]
     index = AddressIndex(
         insee=insee,
         ban_ids=columns[0],
@@ -232,7 +232,7 @@ def reverse_geocode(
         return None
     d = distance_m(lon, lat, np.array([a.lon for a in found]), np.array([a.lat for a in found]))
     i = int(np.argmin(d))
-    if d[i] > max_distance_m:
+    if d[i] > max_distance_m:  # type: ignore[index]
         return None
     a = found[i]
     return GeocodeResult(
@@ -248,7 +248,7 @@ def reverse_geocode(
         street=a.nom_voie or a.nom_ld,
         postcode=a.code_postal,
         city=a.nom_commune,
-        distance_m=float(d[i]),
+        distance_m=float(d[i]),  # type: ignore[index]
     )
 
 

@@ -108,7 +108,7 @@ def load_points_postgis(conn: Connection, lons: np.ndarray, lats: np.ndarray, ta
     finite = np.flatnonzero(np.isfinite(lons) & np.isfinite(lats))
     order = finite[morton_order(lons[finite], lats[finite])]
     raw = conn.connection.driver_connection
-    cur = raw.cursor()
+    cur = raw.cursor()  # type: ignore[union-attr]
     cur.execute(f"DROP TABLE IF EXISTS {table}")
     cur.execute(f"CREATE TEMP TABLE {table} (i int4, geom geometry(Point, 4326)) ON COMMIT DROP")
     payload = _copy_points_binary(order.astype(np.int32), lons[order], lats[order])
@@ -125,7 +125,7 @@ def fetch_pairs(conn: Connection, query: str) -> tuple[np.ndarray, np.ndarray]:
     ``query`` is trusted SQL built by this module (no user text: identifiers and integers only).
     """
     raw = conn.connection.driver_connection
-    cur = raw.cursor()
+    cur = raw.cursor()  # type: ignore[union-attr]
     chunks: list[bytes] = []
     with cur.copy(f"COPY ({query}) TO STDOUT (FORMAT binary)") as copy:
         for data in copy:

@@ -1,114 +1,12 @@
 """Real components for the notification tests: an SMTP server (aiosmtpd) and an HTTP SMS gateway (http.server),
-both on loopback, started and stopped by the tests."""
+both on loopback, started and stopped by the tests (see :mod:`notify._loopback`)."""
 
 from __future__ import annotations
 
-import json
-import socket
-import threading
-import time
-from email import message_from_bytes, policy
-from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-from aiosmtpd.controller import Controller
-
 from notify import NotifyConfig
+from notify._loopback import GatewaySink, SmtpSink, free_port
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class _Collect:
-    def __init__(self, box: SmtpSink) -> None:
-        self.box = box
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        msg = message_from_bytes(envelope.content, policy=policy.default)
-        with self.box.lock:
-            self.box.messages.append((list(envelope.rcpt_tos), msg))
-        return "250 Message accepted"
-
-
-class SmtpSink:
-    """An aiosmtpd server collecting every message; ``stop()`` then ``start()`` reuse the same port."""
-
-    def __init__(self, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.messages: list[tuple[list[str], Message]] = []
-        self.lock = threading.Lock()
-        self._controller: Controller | None = None
-
-    def start(self) -> SmtpSink:
-        self._controller = Controller(_Collect(self), hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-        return self
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-    def recipients(self) -> list[str]:
-        with self.lock:
-            return [r for rcpts, _ in self.messages for r in rcpts]
-
-    def message_ids(self) -> list[str]:
-        with self.lock:
-            return [m["Message-ID"] for _, m in self.messages]
-
-    def wait_for(self, count: int, timeout: float = 30.0) -> bool:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            with self.lock:
-                if len(self.messages) >= count:
-                    return True
-            time.sleep(0.05)
-        return False
-
-
-class GatewaySink:
-    """A local HTTP SMS gateway: answers with the statuses queued in ``script`` (then 200), records the bodies."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.received: list[tuple[dict, dict]] = []
-        self.script: list[int] = []
-        self.lock = threading.Lock()
-        sink = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with sink.lock:
-                    status = sink.script.pop(0) if sink.script else 200
-                    if status < 300:
-                        sink.received.append((json.loads(body), dict(self.headers)))
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(b'{"ok": true}' if status < 300 else b'{"error": "boom"}')
-
-            def log_message(self, *_args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/sms"
-
-    def start(self) -> GatewaySink:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+__all__ = ["GatewaySink", "SmtpSink", "add_residents", "config", "free_port"]
 
 
 def config(smtp: SmtpSink | None = None, gateway: GatewaySink | None = None, **kw: object) -> NotifyConfig:
@@ -128,3 +26,22 @@ def config(smtp: SmtpSink | None = None, gateway: GatewaySink | None = None, **k
     }
     values.update(kw)
     return NotifyConfig(**values)  # type: ignore[arg-type]
+
+
+def add_residents(engine, commune_id: int, n: int, sector: str = "A1", prefix: str = "r") -> list[str]:
+    """``n`` verified residents of ``sector`` (bulk insert); returns their e-mails."""
+    from sqlalchemy import insert
+
+    from store import transaction
+    from store.schema import Member, MemberStatus, Role
+
+    emails = [f"{prefix}{i:06d}@voisins.fr" for i in range(n)]
+    rows = [
+        {"commune_id": commune_id, "email": e, "name": e[:7], "role": Role.RESIDENT, "status": MemberStatus.VERIFIED,
+         "sector_code": sector, "address_label": "", "registered_via": "web", "totp_enabled": False}
+        for e in emails
+    ]  # fmt: skip
+    with transaction(engine) as s:
+        for start in range(0, n, 500):
+            s.execute(insert(Member), rows[start : start + 500])
+    return emails

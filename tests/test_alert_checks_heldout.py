@@ -55,10 +55,12 @@ def test_the_held_out_set_covers_the_three_drifts_and_ordinary_reports() -> None
 def test_error_rates_on_the_held_out_set_are_pinned() -> None:
     fps, fns, n_ok, n_bad = held_out_errors()
     print(f"\nheld-out: false positives {len(fps)}/{n_ok}, false negatives {len(fns)}/{n_bad}")
-    # Measured when the rules were added: 0/20 false positives, 1/22 false negatives (a street light
-    # "ne fonctionne plus" in a lotissement named "des Hirondelles").
+    # First measured, untuned: 0/20 false positives, 1/22 false negatives ("L'éclairage public ne fonctionne
+    # plus…": a typo in the street-light pattern, "fonctionnent?" instead of "fonctionne(?:nt)?", which also
+    # missed "ne marche plus"). The typo was fixed after that measurement, so that text no longer counts as
+    # unseen: the held-out figure to quote is 1/22; the pin below is today's 0/22.
     assert (len(fps), n_ok) == (0, 20), fps
-    assert (len(fns), n_bad) == (1, 22), fns
+    assert (len(fns), n_bad) == (0, 22), fns
 
 
 def test_the_messages_quote_the_charter_and_send_requests_to_the_mairie() -> None:

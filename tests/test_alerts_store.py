@@ -342,6 +342,23 @@ def test_feed_branches_never_walk_the_whole_commune_on_sqlite(sqlite_engine, sha
                 assert "INDEX ix_alerts_author_created (author_id=?)" in plan or "ix_alert_sectors_feed" in plan, plan
 
 
+def test_reading_never_waits_for_a_writer_on_sqlite(sqlite_engine, shared_file) -> None:
+    """The feed and one alert are reads: while another connection holds SQLite's write lock (a long import),
+    they answer at once instead of queueing for the lock (and failing after the busy timeout)."""
+    import sqlite3
+
+    world = build_world(sqlite_engine, shared_file)
+    posted = _post(world)
+    writer = sqlite3.connect(sqlite_engine.url.database, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        assert [a["id"] for a in feed(sqlite_engine, "alice@a.fr", now=T0)] == [posted.alert_id]
+        assert get_alert(sqlite_engine, "mairie@a.fr", posted.alert_id, now=T0)["id"] == posted.alert_id
+    finally:
+        writer.rollback()
+        writer.close()
+
+
 def test_concurrent_retries_with_one_key_create_one_alert(world) -> None:
     """Four clients send the same post at once (a retry storm): one alert, and every client gets its id."""
     from concurrent.futures import ThreadPoolExecutor

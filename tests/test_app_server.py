@@ -231,3 +231,19 @@ def test_forgotten_password_answers_the_same_for_unknown_addresses(server):
     assert known.status_code == unknown.status_code == 200
     assert "Si un compte existe" in known.text and "Si un compte existe" in unknown.text
     assert refused.status_code == 403
+
+
+def test_wrong_passwords_count_against_the_limit(server):
+    locked = next(a for a in DEMO_ACCOUNTS if a.role.value == "gendarmerie")  # used by no other test
+    with httpx.Client() as client:
+        token = _csrf(client, server)
+        answers = [
+            client.post(f"{server}/auth/login", data={"email": locked.email, "password": f"faux-{i}", "csrf": token})
+            for i in range(5)
+        ]
+        right = client.post(
+            f"{server}/auth/login", data={"email": locked.email, "password": locked.password, "csrf": token}
+        )
+    assert [a.status_code for a in answers] == [401] * 5
+    assert right.status_code == 401 and "Trop de tentatives" in right.text
+    assert "voisinage_session" not in right.headers.get("set-cookie", "")

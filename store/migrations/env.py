@@ -12,7 +12,7 @@ connection = config.attributes.get("connection")
 
 
 def _run(conn: object) -> None:
-    context.configure(connection=conn, target_metadata=Base.metadata, render_as_batch=True)
+    context.configure(connection=conn, target_metadata=Base.metadata, render_as_batch=True)  # type: ignore[arg-type]
     with context.begin_transaction():
         context.run_migrations()
 
