@@ -349,11 +349,12 @@ def test_reading_never_waits_for_a_writer_on_sqlite(sqlite_engine, shared_file) 
 
     world = build_world(sqlite_engine, shared_file)
     posted = _post(world)
+    alice, mairie = who(sqlite_engine, "alice@a.fr"), who(sqlite_engine, "mairie@a.fr")  # signed in before
     writer = sqlite3.connect(sqlite_engine.url.database, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
     try:
-        assert [a["id"] for a in feed(sqlite_engine, "alice@a.fr", now=T0)] == [posted.alert_id]
-        assert get_alert(sqlite_engine, "mairie@a.fr", posted.alert_id, now=T0)["id"] == posted.alert_id
+        assert [a["id"] for a in feed(sqlite_engine, alice, now=T0)] == [posted.alert_id]
+        assert get_alert(sqlite_engine, mairie, posted.alert_id, now=T0)["id"] == posted.alert_id
     finally:
         writer.rollback()
         writer.close()
