@@ -30,7 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from alerts import _moderation as mod
-from alerts._access import Viewer, load_viewer, visibility_clause
+from alerts._access import Viewer, load_viewer, scoped, visibility_clause
 from alerts._categories import (
     Family,
     resolve_category,
@@ -184,13 +184,9 @@ def post_alert(
         viewer = load_viewer(session, actor, now, bind=True)
         # One query: the author's recent posts (rate limit) and an alert already posted with this key.
         offered: DuplicateSuspectedError | None = None
-        recent_or_same = Alert.created_at > now - config.rate_window
-        if key:
-            recent_or_same = or_(recent_or_same, Alert.idempotency_key == key)
         mine = session.execute(
-            select(Alert.id, Alert.created_at, Alert.idempotency_key).where(
-                Alert.author_id == viewer.member_id, recent_or_same
-            )
+            _MINE_OR_SAME if key else _MINE,
+            {"author": viewer.member_id, "since": now - config.rate_window, "key": key},
         ).all()
         if key:
             same = next((r.id for r in mine if r.idempotency_key == key), None)
@@ -222,17 +218,26 @@ def post_alert(
 
 def _offers_since(session: Session, viewer: Viewer, since: datetime) -> list[datetime | None]:
     """When the member was last offered duplicates (each offer counts as a post against the rate limit)."""
-    return [
-        as_utc(t)
-        for t in session.scalars(
-            select(AuditEntry.at).where(
-                AuditEntry.commune_id == viewer.commune_id,
-                AuditEntry.at > since,
-                AuditEntry.actor_id == viewer.member_id,
-                AuditEntry.object_type == DUPLICATE_OFFER,
-            )
-        )
-    ]
+    params = {"commune": viewer.commune_id, "since": since, "author": viewer.member_id}
+    return [as_utc(t) for t in session.scalars(_OFFERS_SINCE, params)]
+
+
+# Built once (bind parameters): building a statement on every post costs more than running it.
+_SINCE = bindparam("since", type_=DateTime(timezone=True))
+_AUTHOR = bindparam("author", type_=Integer())
+_MINE = select(Alert.id, Alert.created_at, Alert.idempotency_key).where(
+    Alert.author_id == _AUTHOR, Alert.created_at > _SINCE
+)
+# The author's recent posts (rate limit) and an alert already posted with this key, in one query.
+_MINE_OR_SAME = select(Alert.id, Alert.created_at, Alert.idempotency_key).where(
+    Alert.author_id == _AUTHOR, or_(Alert.created_at > _SINCE, Alert.idempotency_key == bindparam("key"))
+)
+_OFFERS_SINCE = select(AuditEntry.at).where(
+    AuditEntry.commune_id == bindparam("commune", type_=Integer()),
+    AuditEntry.at > _SINCE,
+    AuditEntry.actor_id == _AUTHOR,
+    AuditEntry.object_type == DUPLICATE_OFFER,
+)
 
 
 def _record_offer(engine: Engine, viewer: Viewer, offered: DuplicateSuspectedError, now: datetime) -> None:
@@ -240,7 +245,7 @@ def _record_offer(engine: Engine, viewer: Viewer, offered: DuplicateSuspectedErr
     from community._audit import record  # lazy: community is not needed to read or post otherwise
 
     actor = Actor(role=viewer.role, member_id=viewer.member_id, commune_id=viewer.commune_id)  # type: ignore[arg-type]
-    with transaction(engine) as session:
+    with scoped(engine, viewer.commune_id) as session:
         ids = [d.id for d in offered.duplicates]
         record(session, actor, "viewed", DUPLICATE_OFFER, ids[0], commune_id=viewer.commune_id, at=now, alerts=ids)
 

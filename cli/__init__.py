@@ -73,9 +73,20 @@ app.add_typer(_audit.app, name="audit")
 
 
 def main() -> None:
-    """Entry point of the ``voisinage`` script: a bad setting is a French message and exit status 2."""
+    """Entry point of the ``voisinage`` script: mistakes, bad settings and an unusable database are French
+    messages and exit status 2, never a traceback."""
+    from typer._click.exceptions import ClickException, UsageError
+
     try:
-        app()
+        code = app(standalone_mode=False, prog_name="voisinage")
+    except UsageError as exc:
+        from cli._usage import french_usage, help_hint
+
+        fail(f"{french_usage(exc)}\n{help_hint(exc)}")
+        raise SystemExit(EXIT_BAD_INPUT) from None
+    except ClickException as exc:
+        fail(exc.format_message())
+        raise SystemExit(exc.exit_code) from None
     except Exception as exc:
         from services._errors import explain
 
@@ -84,6 +95,7 @@ def main() -> None:
             raise
         fail(reason)
         raise SystemExit(EXIT_BAD_INPUT) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 __all__ = ["app", "main"]

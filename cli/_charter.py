@@ -8,6 +8,7 @@ import typer
 
 from cli._context import out, reports_errors_as
 from cli._operator import operator
+from cli._output import note
 
 app = typer.Typer(help="Charte de la commune (versionnée : une nouvelle version est à accepter).", no_args_is_help=True)
 COMMUNE = typer.Option(..., "--commune", metavar="CODE", help="Code INSEE de la commune.")
@@ -26,7 +27,7 @@ def publish(file: Path = FILE, commune: str = COMMUNE) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         raise ServiceError(f"Impossible de lire la charte {file} : enregistrez-la en texte UTF-8 ({exc}).") from exc
     published = charter.publish(operator(), commune, body)
-    typer.echo(f"Charte de la commune {commune} publiée : version {published.version}.", err=True)
+    note(f"Charte de la commune {commune} publiée : version {published.version}.")
 
 
 @app.command("show")
@@ -57,4 +58,4 @@ def accept(
     from services import charter
 
     done = charter.accept(operator(), commune, email, version=version)
-    typer.echo(f"Acceptation de la charte (version {done.version}, sur papier) enregistrée pour {email}.", err=True)
+    note(f"Acceptation de la charte (version {done.version}, sur papier) enregistrée pour {email}.")

@@ -6,6 +6,7 @@ import typer
 
 from cli._context import out, reports_errors_as
 from cli._operator import operator
+from cli._output import csv_rows, note
 
 app = typer.Typer(help="Accès de la gendarmerie aux alertes d'une commune.", no_args_is_help=True)
 COMMUNE = typer.Option(..., "--commune", metavar="CODE", help="Code INSEE de la commune.")
@@ -16,11 +17,9 @@ OPTIONS = {"commune": "--commune", "reason": "--reason"}
 def _say(commune: str, is_open: bool, changed: bool) -> None:
     word = "ouvert" if is_open else "fermé"
     if changed:
-        typer.echo(f"Accès de la gendarmerie {word} pour la commune {commune}.", err=True)
+        note(f"Accès de la gendarmerie {word} pour la commune {commune}.")
     else:
-        typer.echo(
-            f"L'accès de la gendarmerie était déjà {word} pour la commune {commune} : rien n'a changé.", err=True
-        )
+        note(f"L'accès de la gendarmerie était déjà {word} pour la commune {commune} : rien n'a changé.")
 
 
 @app.command("open")
@@ -51,4 +50,4 @@ def status(commune: str = COMMUNE) -> None:
     out("ouvert" if access.is_open else "fermé")
     for change in access.changes:
         by = change.by_member_id if change.by_member_id is not None else "opérateur"
-        out(f"{change.at.isoformat()};{'ouvert' if change.is_open else 'fermé'};{by}")
+        csv_rows([(change.at.isoformat(), "ouvert" if change.is_open else "fermé", by)], delimiter=";")

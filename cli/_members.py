@@ -11,6 +11,8 @@ import typer
 
 from cli._context import out, reports_errors_as
 from cli._operator import acting_for, operator
+from cli._output import csv_rows
+from cli._output import note as say
 
 app = typer.Typer(help="Membres d'une commune : inscription, vérification, sanctions, RGPD.", no_args_is_help=True)
 COMMUNE = typer.Option(..., "--commune", metavar="CODE", help="Code INSEE de la commune.")
@@ -99,7 +101,7 @@ def add(
         verification_method=method,
     )
     m = done.member
-    typer.echo(f"Membre inscrit : {m.email} ({m.role}, secteur {m.sector_code or 'aucun'}, {m.status}).", err=True)
+    say(f"Membre inscrit : {m.email} ({m.role}, secteur {m.sector_code or 'aucun'}, {m.status}).")
     if done.invitation_token:
         out(done.invitation_token)
 
@@ -117,7 +119,7 @@ def verify(
     from services import members
 
     done = members.verify(operator(), commune, email, method=method, note=note)
-    typer.echo(f"Adresse de {email} vérifiée ({VERIFICATION_METHODS[done.verification_method or '']}).", err=True)
+    say(f"Adresse de {email} vérifiée ({VERIFICATION_METHODS[done.verification_method or '']}).")
 
 
 @app.command("refuse")
@@ -131,7 +133,7 @@ def refuse(
     from services import members
 
     members.refuse(operator(), commune, email, reason=reason)
-    typer.echo(f"Inscription de {email} refusée.", err=True)
+    say(f"Inscription de {email} refusée.")
 
 
 @app.command("suspend")
@@ -147,7 +149,7 @@ def suspend_command(
 
     done = members.suspend(operator(), commune, email, until=parse_until(until), reason=reason)
     end = done.ends_at or parse_until(until)
-    typer.echo(f"{email} est suspendu jusqu'au {end.astimezone(PARIS):%d/%m/%Y %H:%M}.", err=True)
+    say(f"{email} est suspendu jusqu'au {end.astimezone(PARIS):%d/%m/%Y %H:%M}.")
 
 
 @app.command("lift")
@@ -157,7 +159,7 @@ def lift_command(email: str = EMAIL, commune: str = COMMUNE) -> None:
     from services import members
 
     members.lift(operator(), commune, email)
-    typer.echo(f"La suspension de {email} est levée.", err=True)
+    say(f"La suspension de {email} est levée.")
 
 
 @app.command("warn")
@@ -167,7 +169,7 @@ def warn_command(email: str = EMAIL, commune: str = COMMUNE, reason: str = REASO
     from services import members
 
     members.warn(operator(), commune, email, reason=reason)
-    typer.echo(f"Avertissement enregistré pour {email}.", err=True)
+    say(f"Avertissement enregistré pour {email}.")
 
 
 @app.command("exclude")
@@ -177,7 +179,7 @@ def exclude_command(email: str = EMAIL, commune: str = COMMUNE, reason: str = RE
     from services import members
 
     members.exclude(operator(), commune, email, reason=reason)
-    typer.echo(f"{email} est exclu.", err=True)
+    say(f"{email} est exclu.")
 
 
 @app.command("export")
@@ -197,7 +199,7 @@ def delete(email: str = EMAIL, commune: str = COMMUNE) -> None:
 
     counts = members.delete(operator(), commune, email)
     detail = ", ".join(f"{name} : {n} anonymisé(s)" for name, n in counts.items())
-    typer.echo(f"Compte de {email} supprimé{f' ({detail})' if detail else ''}.", err=True)
+    say(f"Compte de {email} supprimé{f' ({detail})' if detail else ''}.")
 
 
 @app.command("list")
@@ -210,9 +212,8 @@ def list_command(
     from services import members
 
     listed = members.list_members(operator(), commune, status=status)
-    out("email;role;sector;status")
-    for m in listed:
-        out(f"{m.email};{m.role};{m.sector_code or ''};{m.status}")
+    rows = [(m.email, m.role, m.sector_code or "", m.status) for m in listed]
+    csv_rows([("email", "role", "sector", "status"), *rows], delimiter=";")
 
 
 @app.command("relocate")
@@ -221,7 +222,7 @@ def relocate(commune: str = COMMUNE) -> None:
     """Replace chaque membre dans son secteur après l'activation d'un nouveau découpage."""
     from services import members
 
-    typer.echo(f"{members.relocate(operator(), commune)} membre(s) ont changé de secteur.", err=True)
+    say(f"{members.relocate(operator(), commune)} membre(s) ont changé de secteur.")
 
 
 @app.command("totp-enrol")
@@ -235,7 +236,7 @@ def totp_enrol(email: str = EMAIL, commune: str = COMMUNE) -> None:
     from services import members
 
     out(members.start_totp(acting_for(email, commune)).uri)
-    typer.echo("Scannez ce lien dans l'application d'authentification, puis confirmez avec un code.", err=True)
+    say("Scannez ce lien dans l'application d'authentification, puis confirmez avec un code.")
 
 
 @app.command("totp-confirm")
@@ -249,7 +250,7 @@ def totp_confirm(
     from services import members
 
     members.confirm_totp(acting_for(email, commune), code)
-    typer.echo(f"Double authentification activée pour {email}.", err=True)
+    say(f"Double authentification activée pour {email}.")
 
 
 @app.command("totp-reset")
@@ -263,4 +264,4 @@ def totp_reset(
     from services import members
 
     members.reset_totp(operator(), commune, email, reason=reason)
-    typer.echo(f"Double authentification de {email} réinitialisée : à activer de nouveau.", err=True)
+    say(f"Double authentification de {email} réinitialisée : à activer de nouveau.")

@@ -48,9 +48,9 @@ def table(headers: Iterable[str], rows: Iterable[Iterable[object]]) -> None:
     lines(text_table([clean(h) for h in headers], [[clean(c) for c in r] for r in rows]))
 
 
-def csv_rows(rows: Iterable[Iterable[object]]) -> None:
-    """CSV rows on stdout: cells escaped and spreadsheet formulas neutralised."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+def csv_rows(rows: Iterable[Iterable[object]], *, delimiter: str = ",") -> None:
+    """CSV rows on stdout: cells escaped and spreadsheet formulas neutralised (a delimiter in a cell is quoted)."""
+    writer = csv.writer(sys.stdout, delimiter=delimiter, lineterminator="\n")
     for r in rows:
         writer.writerow([safe_cell(c) for c in r])
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from cli._context import out, reports_errors_as
+from cli._context import reports_errors_as
 from cli._operator import operator
+from cli._output import csv_rows, note
 
 app = typer.Typer(help="Référents de secteur (nommés par la mairie, 2 à 3 places par secteur).", no_args_is_help=True)
 COMMUNE = typer.Option(..., "--commune", metavar="CODE", help="Code INSEE de la commune.")
@@ -21,7 +22,7 @@ def assign(email: str = EMAIL, commune: str = COMMUNE, sector: str = SECTOR) -> 
     from services import referents
 
     named = referents.assign(operator(), commune, email, sector)
-    typer.echo(f"{email} est référent du secteur {', '.join(named.referent_sectors)}.", err=True)
+    note(f"{email} est référent du secteur {', '.join(named.referent_sectors)}.")
 
 
 @app.command("remove")
@@ -31,7 +32,7 @@ def remove(email: str = EMAIL, commune: str = COMMUNE, sector: str = SECTOR) -> 
     from services import referents
 
     referents.end(operator(), commune, email, sector)
-    typer.echo(f"{email} n'est plus référent de ce secteur.", err=True)
+    note(f"{email} n'est plus référent de ce secteur.")
 
 
 @app.command("list")
@@ -41,8 +42,7 @@ def list_sectors(commune: str = COMMUNE) -> None:
     from services import referents
 
     staffing = referents.places(operator(), commune)
-    out("code;nom;référents;places")
-    for s in staffing:
-        out(f"{s.code};{s.name};{s.referents};{s.places}")
+    rows = [(s.code, s.name, s.referents, s.places) for s in staffing]
+    csv_rows([("code", "nom", "référents", "places"), *rows], delimiter=";")
     empty = [s.name for s in staffing if s.referents == 0]
-    typer.echo(f"Secteurs sans référent : {', '.join(empty) if empty else 'aucun'}.", err=True)
+    note(f"Secteurs sans référent : {', '.join(empty) if empty else 'aucun'}.")

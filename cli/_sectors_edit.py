@@ -14,6 +14,7 @@ import typer
 
 from cli._context import out, reports_errors
 from cli._operator import operator
+from cli._output import note, row
 
 if TYPE_CHECKING:
     from services.sector_edits import EditResult
@@ -38,7 +39,7 @@ def _report(result: EditResult, what: str) -> None:
         parts.append(f"Nouveau(x) secteur(s) : {', '.join(result.created)}.")
     if result.removed:
         parts.append(f"Secteur(s) retiré(s) : {', '.join(result.removed)}.")
-    typer.echo(" ".join(parts), err=True)
+    note(" ".join(parts))
     out(str(result.version))
 
 
@@ -165,9 +166,9 @@ def check(
     result = validate(operator(), commune, version=version)
     for p in result.problems:
         where = ", ".join(p.codes) or "-"
-        out(f"{'BLOQUANT' if p.blocking else 'attention'}\t{p.label}\t{where}\t{p.message}\t{p.fix}")
+        row("BLOQUANT" if p.blocking else "attention", p.label, where, p.message, p.fix)
     verdict = "peut être activée" if result.can_activate else "ne peut pas être activée"
-    typer.echo(f"Version {result.version} : {len(result.problems)} problème(s) ; elle {verdict}.", err=True)
+    note(f"Version {result.version} : {len(result.problems)} problème(s) ; elle {verdict}.")
     if not result.can_activate:
         raise typer.Exit(1)
 
@@ -190,18 +191,20 @@ def diff(
         return "-" if v is None else str(v)
 
     against = f"la version active {result.active_version}" if result.active_version else "aucune version active"
-    typer.echo(f"Version {result.draft_version} comparée à {against}.", err=True)
+    note(f"Version {result.draft_version} comparée à {against}.")
     for s in result.sectors:
-        out(
-            f"{s.code}\t{CHANGE_LABELS[s.change]}\t{s.name_after or s.name_before}\t"
-            f"{ha(s.area_before_m2)} -> {ha(s.area_after_m2)}\t"
-            f"{n(s.households_before)} -> {n(s.households_after)} foyers"
+        row(
+            s.code,
+            CHANGE_LABELS[s.change],
+            s.name_after or s.name_before,
+            f"{ha(s.area_before_m2)} -> {ha(s.area_after_m2)}",
+            f"{n(s.households_before)} -> {n(s.households_after)} foyers",
         )
     if not result.households_known:
-        typer.echo("Foyers inconnus : aucune adresse BAN importée pour cette commune.", err=True)
+        note("Foyers inconnus : aucune adresse BAN importée pour cette commune.")
     for m in result.moved_members:
-        out(f"membre {m.member_id}\t{m.code_before or '-'} -> {m.code_after or 'hors secteur'}")
-    typer.echo(f"{len(result.moved_members)} membre(s) changerai(en)t de secteur.", err=True)
+        row(f"membre {m.member_id}", f"{m.code_before or '-'} -> {m.code_after or 'hors secteur'}")
+    note(f"{len(result.moved_members)} membre(s) changerai(en)t de secteur.")
 
 
 def attach(app: typer.Typer) -> None:

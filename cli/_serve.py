@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli._context import reports_errors
+from cli._output import note
 
 
 @reports_errors
@@ -15,5 +16,5 @@ def serve_command(
     """Lance l'application web (pages, connexion, cartes) sur http://HOST:PORT."""
     from server._run import serve
 
-    typer.echo(f"Voisinage : http://{host}:{port}/", err=True)
+    note(f"Voisinage : http://{host}:{port}/")
     serve(host, port)

@@ -14,6 +14,7 @@ class NotifyConfig:
     staging: bool = False
     poll_seconds: float = 1.0
     batch: int = 50
+    workers: int = 4
     lease_seconds: float = 120.0
     max_attempts: int = 8
     backoff_seconds: float = 30.0
@@ -42,6 +43,7 @@ class NotifyConfig:
             "staging": "notify_staging",
             "poll_seconds": "notify_poll_seconds",
             "batch": "notify_batch",
+            "workers": "notify_workers",
             "lease_seconds": "notify_lease_seconds",
             "max_attempts": "notify_max_attempts",
             "backoff_seconds": "notify_backoff_seconds",

@@ -21,6 +21,7 @@ import select as selectors
 import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -94,8 +95,30 @@ class Dispatcher:
         self.engine = engine
         self.config = config
         self.rng = rng or random.Random()
-        self.email = SmtpChannel(config)
-        self.sms = SmsChannel(config)
+        self.sms = SmsChannel(config)  # httpx's client is thread-safe: one for every worker
+        # Each sending thread keeps its own SMTP connection (smtplib is not thread-safe).
+        self._local = threading.local()
+        self._smtp: list[SmtpChannel] = []
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max(config.workers, 1), thread_name_prefix="voisinage-send")
+
+    @property
+    def email(self) -> SmtpChannel:
+        """This thread's SMTP connection."""
+        channel = getattr(self._local, "smtp", None)
+        if channel is None:
+            channel = self._local.smtp = SmtpChannel(self.config)
+            with self._lock:
+                self._smtp.append(channel)
+        return channel
+
+    def close(self) -> None:
+        """Close every connection and stop the sending threads."""
+        with self._lock:
+            for channel in self._smtp:
+                channel.close()
+        self._pool.shutdown(wait=True)
+        self.sms.close()
 
     # ------------------------------------------------------------ claiming and marking
     def _session(self, commune_id: int) -> Any:
@@ -136,6 +159,14 @@ class Dispatcher:
             session.execute(update(O).where(O.id == row.id, O.status == "sending").values(**values))
 
     # ------------------------------------------------------------ sending
+    def _attempt(self, row: _Row) -> Exception | None:
+        """Send ``row`` (in a sending thread); the failure, if any."""
+        try:
+            self._send(row)
+        except Exception as exc:
+            return exc
+        return None
+
     def _send(self, row: _Row) -> None:
         if self.config.staging:
             log.info("staging: %s to %s not sent: %s", row.channel, row.recipient, row.subject or row.body[:80])
@@ -187,30 +218,32 @@ class Dispatcher:
 
     def _deliver(self, rows: list[_Row], report: DispatchReport, now_fn: Any) -> None:
         budget: dict[int, int] = {}
-        renewed = flushed = time.monotonic()
-        sent: list[_Row] = []
-        for i, row in enumerate(rows):
-            now = now_fn()
-            if time.monotonic() - renewed > self.config.lease_seconds / 3:
-                self._renew(rows[i:], now)
-                renewed = time.monotonic()
+        chosen: list[_Row] = []
+        for row in rows:  # the SMS budget first, in order
             if row.channel == "sms":
                 if row.commune_id not in budget:
-                    budget[row.commune_id] = self._sms_budget_left(row.commune_id, now)
+                    budget[row.commune_id] = self._sms_budget_left(row.commune_id, now_fn())
                 if budget[row.commune_id] <= 0:
-                    self._mark(row, "skipped", now, "budget mensuel de SMS épuisé")
-                    self._tell_mairie_budget(row.commune_id, now)
+                    self._mark(row, "skipped", now_fn(), "budget mensuel de SMS épuisé")
+                    self._tell_mairie_budget(row.commune_id, now_fn())
                     report.skipped += 1
                     continue
-            try:
-                self._send(row)
-            except PermanentError as exc:
-                self._mark(row, "dead", now, str(exc))
+                budget[row.commune_id] -= 1
+            chosen.append(row)
+        renewed = flushed = time.monotonic()
+        sent: list[_Row] = []
+        # Several sending threads (config.workers); outcomes are recorded here, in claim order.
+        for i, (row, failure) in enumerate(zip(chosen, self._pool.map(self._attempt, chosen), strict=True)):
+            now = now_fn()
+            if time.monotonic() - renewed > self.config.lease_seconds / 3:
+                self._renew(chosen[i:], now)
+                renewed = time.monotonic()
+            if isinstance(failure, PermanentError):
+                self._mark(row, "dead", now, str(failure))
                 report.dead += 1
-                log.warning("outbox %s dead: %s", row.id, exc)
-                continue
-            except Exception as exc:
-                reason = f"{type(exc).__name__}: {exc}"
+                log.warning("outbox %s dead: %s", row.id, failure)
+            elif failure is not None:
+                reason = f"{type(failure).__name__}: {failure}"
                 if row.attempts >= self.config.max_attempts:
                     self._mark(row, "dead", now, f"après {row.attempts} essais : {reason}")
                     report.dead += 1
@@ -218,11 +251,9 @@ class Dispatcher:
                     wait = backoff(row.attempts, self.config.backoff_seconds, self.config.backoff_max_seconds, self.rng)
                     self._mark(row, "pending", now, reason, retry_at=now + timedelta(seconds=wait))
                     report.retried += 1
-                continue
-            if row.channel == "sms" and row.commune_id in budget:
-                budget[row.commune_id] -= 1
-            sent.append(row)
-            report.sent[row.channel] += 1
+            else:
+                sent.append(row)
+                report.sent[row.channel] += 1
             if len(sent) >= MARK_EVERY or time.monotonic() - flushed > MARK_SECONDS:
                 self._mark_sent(sent, now_fn())
                 sent, flushed = [], time.monotonic()
@@ -292,13 +323,10 @@ class Dispatcher:
         """Send everything due now, commune by commune, until nothing is left."""
         now_fn = now_fn or (lambda: datetime.now(UTC))
         report = DispatchReport()
-        try:
-            for commune_id in self.communes():
-                self.build_digests(commune_id, now_fn())
-                while rows := self.claim(commune_id, now_fn()):
-                    self._deliver(rows, report, now_fn)
-        finally:
-            self.email.close()
+        for commune_id in self.communes():
+            self.build_digests(commune_id, now_fn())
+            while rows := self.claim(commune_id, now_fn()):
+                self._deliver(rows, report, now_fn)
         return report
 
     def run(self, stop: threading.Event | None = None) -> None:
@@ -317,7 +345,7 @@ class Dispatcher:
         finally:
             if listener is not None:
                 listener.close()
-            self.sms.close()
+            self.close()
 
 
 class _Bound:

@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import smtplib
 import ssl
+import time
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
@@ -53,6 +54,10 @@ class SmtpChannel:
     def __init__(self, config: NotifyConfig) -> None:
         self.config = config
         self._smtp: smtplib.SMTP | None = None
+        self._used = 0.0
+
+    def _idle(self) -> bool:
+        return time.monotonic() - self._used > 30.0
 
     def _open(self) -> smtplib.SMTP:
         c = self.config
@@ -72,8 +77,14 @@ class SmtpChannel:
 
     def send(self, msg: EmailMessage) -> None:
         """Send ``msg``; a refused recipient raises :class:`PermanentError`, anything else :class:`OSError`."""
+        if self._smtp is not None and self._idle():
+            try:
+                self._smtp.noop()
+            except (smtplib.SMTPException, OSError):
+                self.close()  # the server closed an idle connection: open a new one
         if self._smtp is None:
             self._smtp = self._open()
+        self._used = time.monotonic()
         try:
             self._smtp.send_message(msg)
         except smtplib.SMTPRecipientsRefused as exc:

@@ -152,6 +152,9 @@ class Locator:
         self._fresh()
         if self.sector_set_id is None:
             return OUTSIDE
+        if self._grid is None and self._direct_left > 0:  # the first look-ups: no grid (nor scipy) yet
+            self._direct_left -= 1
+            return self._direct(float(lon), float(lat))
         return self._grid_locator().locate(float(lon), float(lat))
 
     def locate_id_sql(self, lon: float, lat: float) -> int:
@@ -161,10 +164,7 @@ class Locator:
         if self.sector_set_id is None:
             return OUTSIDE
         if not self.postgis:
-            if self._grid is None and self._direct_left > 0:
-                self._direct_left -= 1
-                return self._direct(float(lon), float(lat))
-            return self._grid_locator().locate(float(lon), float(lat))
+            return self.locate_id(lon, lat)
         row = (
             self._pg_conn()
             .execute(

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -70,3 +71,12 @@ def running_server(db_url: str, log: Path, **env: str) -> Iterator[str]:
 def chromium_path() -> str | None:
     """Debian's chromium (installed by ``make test``), never a downloaded browser."""
     return CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+
+
+def browser_sign_in(page: Any, base: str, email: str, password: str, *, timeout_ms: float = 120_000) -> None:
+    """Sign in through the sign-in form in a Playwright ``page``, and wait for the app's home page."""
+    page.goto(f"{base}/auth/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/", timeout=timeout_ms)

@@ -12,13 +12,11 @@ def serve(host: str, port: int) -> None:
     import uvicorn
 
     import services
-    import store
     from server import build_app
     from services._config import settings
+    from store import check_app_role
 
-    check_app_role = getattr(store, "check_app_role", None)
-    if check_app_role is not None:
-        check_app_role(services.engine())
+    check_app_role(services.engine())
     services.start()
     uvicorn.run(
         build_app(),

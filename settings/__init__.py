@@ -221,6 +221,13 @@ class Settings(BaseSettings):
         "at once by LISTEN/NOTIFY).",
     )
     notify_batch: int = Field(default=50, ge=1, description="Messages one dispatcher claims at a time.")
+    notify_workers: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Sending threads of one dispatcher, each with its own SMTP connection (messages of a batch "
+        "leave in parallel).",
+    )
     notify_lease_seconds: float = Field(
         default=120.0,
         gt=0,

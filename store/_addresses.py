@@ -21,6 +21,7 @@ from tqdm import tqdm
 from gis import AddressIndex, GeocodeResult, InputError, check_query, count_data_lines, distance_m, read_ban_chunks
 from gis._ban import OUTPUT_COLUMNS as BAN_OUTPUT_COLUMNS
 from store._engine import is_postgis, transaction
+from store._rls import bind_platform
 from store._schema_addresses import Address, AddressImport
 
 COLUMNS = (*BAN_OUTPUT_COLUMNS, "import_id")
@@ -103,6 +104,7 @@ def import_ban(
     communes: set[str] = set()
     rows_read = 0
     with transaction(engine) as session:
+        bind_platform(session)  # BAN addresses span communes: written in the platform scope (PostGIS RLS)
         before = session.scalar(select(func.count()).select_from(Address)) or 0
         record = AddressImport(source=source or path.name, rows=0, inserted=0, updated=0)
         session.add(record)

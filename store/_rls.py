@@ -47,6 +47,8 @@ def bind_commune(session: Session, commune_id: int) -> None:
     """Bind the current transaction to ``commune_id`` (PostGIS row-level security; no-op on SQLite)."""
     if not _postgis(session):
         return
+    # Pending ORM changes belong to the previous binding: written under it, before the commune changes.
+    session.flush()
     # One round trip: the commune id is an integer we format ourselves (never user text).
     session.execute(text(f"SET LOCAL voisinage.commune_id = '{int(commune_id)}'; SET LOCAL voisinage.platform = ''"))
 
@@ -54,6 +56,7 @@ def bind_commune(session: Session, commune_id: int) -> None:
 def bind_platform(session: Session) -> None:
     """Bind the current transaction to the platform scope (see the module's docstring for what it sees)."""
     if _postgis(session):
+        session.flush()
         session.execute(text("SET LOCAL voisinage.commune_id = ''; SET LOCAL voisinage.platform = 'on'"))
 
 
@@ -68,6 +71,7 @@ def bind_scope_of(session: Session, kind: ScopeKey, key: str) -> int | str | Non
     """
     if not _postgis(session):
         return None
+    session.flush()
     scope = session.execute(_BIND_SCOPE_OF, {"kind": kind, "key": key}).one()[2]
     if scope is None or scope == PLATFORM:
         return scope

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from alerts import clear_caches
 from gis import as_multipolygon, transform_geom
 from sectors import import_sector_set, load_boundary, register_commune
-from store import transaction
+from store import bind_commune, transaction
 from store.schema import Commune, Member, MemberStatus, ReferentAssignment, Role, Sanction, SanctionKind, Sector
 
 BOURAY_FILE = "boundaries/bouray-sur-juine_91095_osm-relation-396777.geojson"
@@ -72,6 +72,7 @@ def inner_point(geom: shapely.Geometry, margin_m: float = 250.0) -> tuple[float,
 
 
 def add_member(session, commune, email, role="resident", sector=None, status=MemberStatus.VERIFIED) -> Member:
+    bind_commune(session, commune.id)  # PostGIS row-level security: a member is written within its commune
     m = Member(
         commune_id=commune.id,
         email=email,
@@ -104,11 +105,11 @@ def build_world(engine, shared_file):
         s.add(Sanction(member_id=susp.id, kind=SanctionKind.SUSPENSION, reason="test", starts_at=T0 - timedelta(days=1),
                        ends_at=T0 + timedelta(days=30)))  # fmt: skip
         add_member(s, lardy, "lea@lardy.fr", sector="A1")
-        geoms = {
-            (c.insee, sec.code): sec.geom
-            for c in (bouray, lardy)
-            for sec in s.scalars(select(Sector).join(Sector.sector_set).where(Sector.sector_set.has(commune_id=c.id)))
-        }
+        geoms = {}
+        for c in (bouray, lardy):
+            bind_commune(s, c.id)
+            for sec in s.scalars(select(Sector).join(Sector.sector_set).where(Sector.sector_set.has(commune_id=c.id))):
+                geoms[(c.insee, sec.code)] = sec.geom
     return {"engine": engine, "geoms": geoms, "bouray_id": bouray.id, "lardy_id": lardy.id}
 
 

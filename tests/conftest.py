@@ -204,6 +204,17 @@ def db_url(request: pytest.FixtureRequest) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
+@pytest.fixture(params=["sqlite", "postgis"])
+def app_engine(request: pytest.FixtureRequest) -> Engine:
+    """A fresh database once per backend, on PostGIS as the application's role (row-level security applies).
+
+    The suites that run as the app role use it (alerts, isolation); the others still use :func:`engine`.
+    """
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_engine")
+    return request.getfixturevalue("postgis_app_engine")
+
+
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     """A fresh database engine, once per backend."""

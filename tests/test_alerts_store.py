@@ -26,7 +26,7 @@ from alerts import (
     set_commune_options,
 )
 from gis import InputError
-from store import is_postgis, transaction
+from store import bind_commune, is_postgis, transaction
 from store.schema import (
     Alert,
     AlertEvent,
@@ -39,8 +39,9 @@ CONFIG = AlertConfig()
 
 
 @pytest.fixture
-def world(engine, shared_file):
-    return build_world(engine, shared_file)
+def world(app_engine, shared_file):
+    """The alerts' world, written and read as the application's role on PostGIS (row-level security)."""
+    return build_world(app_engine, shared_file)
 
 
 def _post(world, email="alice@a.fr", sector="A1", insee=BOURAY, **kw):
@@ -77,6 +78,7 @@ def test_a_verified_residents_alert_is_published_to_its_sector_only(world) -> No
 def test_gendarmerie_sees_the_commune_only_while_access_is_open(world) -> None:
     result = _post(world)
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # PostGIS: the app role sees a commune once bound
         s.add(GendarmerieAccessChange(commune_id=world["bouray_id"], is_open=True))
     shown = feed(world["engine"], who(world["engine"], "gend@a.fr"), now=T0)
     assert [a["id"] for a in shown] == [result.alert_id]
@@ -88,6 +90,7 @@ def test_residents_never_receive_the_exact_point(world) -> None:
     result = _post(world, email="alice@a.fr", lon=lon, lat=lat)
     # Another resident of A1 (alice's neighbour): make one, and read.
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # PostGIS: the app role sees a commune once bound
         add_member(s, s.get(Commune, world["bouray_id"]), "dan@a.fr", sector="A1")
     seen = feed(world["engine"], who(world["engine"], "dan@a.fr"), now=T0)[0]
     assert seen["id"] == result.alert_id
@@ -113,6 +116,7 @@ def test_without_addresses_a_point_near_a_border_is_shown_as_its_sector_and_reac
     result = _post(world, lon=p.x, lat=p.y)
     assert result.sectors == ("A1",)
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # PostGIS: the app role sees a commune once bound
         add_member(s, s.get(Commune, world["bouray_id"]), "eve@a.fr", sector="A2")
         add_member(s, s.get(Commune, world["bouray_id"]), "dan@a.fr", sector="A1")
     assert _ids(world, "eve@a.fr") == []
@@ -128,6 +132,7 @@ def test_retry_with_the_same_key_never_creates_a_second_alert(world) -> None:
     with pytest.raises(InputError, match="clé d'idempotence a déjà servi"):
         _post(world, key="k-123", text="Autre chose : tags sur le mur de l'école.", category="degradation")
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # PostGIS: the app role sees a commune once bound
         assert s.scalar(select(func.count()).select_from(Alert)) == 1
 
 
@@ -137,6 +142,7 @@ def test_refused_and_emergency_posts_store_nothing(world) -> None:
     with pytest.raises(AlertRefusedError, match="appelez le 17"):
         _post(world, text="Quelqu'un essaie d'ouvrir ma porte en ce moment !", category="cambriolage")
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # PostGIS: the app role sees a commune once bound
         assert s.scalar(select(func.count()).select_from(Alert)) == 0
 
 
@@ -152,6 +158,7 @@ def test_unverified_member_goes_through_moderation_by_a_referent(world) -> None:
     assert shown["status"] == "published"
     assert _ids(world, "alice@a.fr") == [pending.alert_id]
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # PostGIS: the app role sees a commune once bound
         moves = s.scalars(select(AlertEvent.move).where(AlertEvent.alert_id == pending.alert_id)).all()
     assert moves == ["submit", "hold", "claim", "approve"]
 
@@ -193,6 +200,7 @@ def test_claims_show_who_holds_the_alert(world) -> None:
         == "published"
     )
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # PostGIS: the app role sees a commune once bound
         row = s.get(Alert, held.alert_id)
         assert row.original_text == "Vélo volé devant le portail cette nuit." and row.text == "Vélo volé (texte revu)."
 
@@ -243,6 +251,7 @@ def test_closed_alerts_are_anonymised_after_the_retention_period_counts_kept(wor
     assert anonymise_closed(world["engine"], BOURAY, months=12, now=T0 + timedelta(days=300)) == 0
     assert anonymise_closed(world["engine"], BOURAY, months=12, now=T0 + timedelta(days=370)) == 1
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # PostGIS: the app role sees a commune once bound
         row = s.get(Alert, result.alert_id)
         assert row.text == "[alerte anonymisée]" and row.author_id is None and row.location is None
         assert row.feedback == "" and row.idempotency_key is None
@@ -313,11 +322,12 @@ def test_feed_branches_are_exactly_the_visibility_rule(world) -> None:
         t += timedelta(hours=1)
         _post(world, email=email, sector=sector, text=f"Vélo n°{i} volé devant le portail.", now=t, confirm_new=True)
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # PostGIS: the app role sees a commune once bound
         s.add(GendarmerieAccessChange(commune_id=world["bouray_id"], is_open=True))
     emails = ["alice@a.fr", "bob@a.fr", "claire@a.fr", "ref@a.fr", "mairie@a.fr", "gend@a.fr", "susp@a.fr"]
     for email in [*emails, "lea@lardy.fr"]:
         with transaction(world["engine"]) as s:
-            viewer = load_viewer(s, who(s, email), T0)
+            viewer = load_viewer(s, who(s, email), T0, bind=True)
             bind_commune(s, viewer.commune_id)
             by_clause = set(s.scalars(select(Alert.id).where(visibility_clause(viewer))))
             by_feed = {a["id"] for a in feed_for(s, viewer, limit=500)}
@@ -334,7 +344,7 @@ def test_feed_branches_never_walk_the_whole_commune_on_sqlite(sqlite_engine, sha
     engine = build_world(sqlite_engine, shared_file)["engine"]  # SQLite plans only: PostGIS has ANALYZE statistics
     for email in ("alice@a.fr", "ref@a.fr"):
         with transaction(engine) as s:
-            viewer = load_viewer(s, who(s, email), T0)
+            viewer = load_viewer(s, who(s, email), T0, bind=True)
             for branch in visible_id_branches(viewer, 50):
                 compiled = branch.compile(engine, compile_kwargs={"literal_binds": True})
                 plan = " ".join(r[-1] for r in s.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
@@ -383,6 +393,7 @@ def test_concurrent_retries_with_one_key_create_one_alert(world) -> None:
     assert len({r.alert_id for r in results}) == 1
     assert sum(r.created for r in results) == 1
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # PostGIS: the app role sees a commune once bound
         assert s.scalar(select(func.count()).select_from(Alert)) == 1
 
 
@@ -391,13 +402,16 @@ def test_rgpd_export_and_anonymise_a_members_alerts(world) -> None:
 
     result = _post(world, key="mine")
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # PostGIS: the app role sees a commune once bound
         alice = s.scalar(select(Member.id).where(Member.email == "alice@a.fr"))
         exported = export_member_alerts(s, alice)
         assert [a["id"] for a in exported] == [result.alert_id]
         assert exported[0]["lon"] is not None and exported[0]["sectors"] == ["A1"]
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # PostGIS: the app role sees a commune once bound
         assert anonymise_member_alerts(s, alice) == 1
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # PostGIS: the app role sees a commune once bound
         row = s.get(Alert, result.alert_id)
         assert row.author_id is None and row.location is None and row.idempotency_key is None
         assert export_member_alerts(s, alice) == []
@@ -444,11 +458,13 @@ def test_deleting_an_account_anonymises_its_alerts_and_export_lists_them(world) 
     register_rgpd_hooks()  # another test may have replaced them with stand-ins
     result = _post(world)
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # PostGIS: the app role sees a commune once bound
         alice = s.scalar(select(Member).where(Member.email == "alice@a.fr"))
         data = export_member_data(s, Actor.of_member(alice), alice)
         assert [a["id"] for a in data["alerts"]] == [result.alert_id]
         counts = delete_account(s, Actor.operator(), alice)
         assert counts["alerts"] == 1
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # PostGIS: the app role sees a commune once bound
         row = s.get(Alert, result.alert_id)
         assert row.author_id is None and row.location is None

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from app_support import chromium_path, running_server
+from app_support import browser_sign_in, chromium_path, running_server
 from conftest import skip_or_fail
 
 from data.demo_accounts import DEMO_ACCOUNTS
@@ -118,11 +118,7 @@ def test_secure_cookie_behind_https_proxy(server):
 
 
 def _sign_in(page: Any, base: str, email: str, password: str) -> None:
-    page.goto(f"{base}/auth/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/", timeout=WAIT_MS)
+    browser_sign_in(page, base, email, password, timeout_ms=WAIT_MS)
 
 
 def test_session_survives_reload_and_sign_out_revokes_it(server, browser):
@@ -247,3 +243,10 @@ def test_wrong_passwords_count_against_the_limit(server):
     assert [a.status_code for a in answers] == [401] * 5
     assert right.status_code == 401 and "Trop de tentatives" in right.text
     assert "voisinage_session" not in right.headers.get("set-cookie", "")
+
+
+@pytest.mark.postgis
+def test_serve_refuses_a_postgis_role_that_bypasses_isolation(postgis_url, tmp_path):
+    # The throwaway cluster's URL is the superuser's, owner of the tables: serving with it is refused.
+    with pytest.raises(RuntimeError, match="Refus de démarrer"), running_server(postgis_url, tmp_path / "serve.log"):
+        pass

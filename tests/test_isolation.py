@@ -295,3 +295,15 @@ def test_members_of_other_communes_are_invisible_to_orm_queries(world: dict, pos
     with transaction(postgis_app_engine) as s:
         bind_commune(s, world["lardy_id"])
         assert {m.email for m in s.query(Member)} == {"lea@lardy.fr"}
+
+
+def test_ban_import_runs_in_the_platform_scope(postgis_app_engine: Engine, tmp_path) -> None:
+    from test_sqlite_busy import ONE_BAN_ROW
+
+    from store import import_ban
+
+    ban = tmp_path / "ban.csv"
+    ban.write_text(ONE_BAN_ROW, encoding="utf-8")
+    import_ban(postgis_app_engine, ban)
+    with transaction(postgis_app_engine) as s:  # public data: readable unbound
+        assert s.scalar(text("SELECT count(*) FROM addresses WHERE insee = '91105'")) == 1

@@ -276,3 +276,31 @@ def test_suspended_and_pending_members_get_nothing(world, smtp) -> None:
     _post(world)
     _dispatcher(world, smtp).run_once()
     assert smtp.recipients() and not {"susp@a.fr", "claire@a.fr"} & set(smtp.recipients())
+
+
+def test_broadcast_and_withdrawal_reach_who_they_should(world, smtp, gateway) -> None:
+    _prefs(world, "alice@a.fr", sms_on=True, phone="+33622222222")
+    with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])
+        said = {
+            "key": "coupure-eau",
+            "subject": "Coupure d'eau",
+            "text": "Coupure demain 9 h - 12 h.",
+            "author": "Mairie",
+        }
+        n = notify.enqueue_broadcast(s, world["bouray_id"], ["A1"], now=T0, **said)
+        again = notify.enqueue_broadcast(s, world["bouray_id"], ["A1"], now=T0, **said)
+    assert n > 0 and again == 0  # the same broadcast twice writes nothing new
+    result = _post(world)
+    _dispatcher(world, smtp, gateway).run_once()
+    told = set(smtp.recipients())
+    with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])
+        notify.enqueue_for_alert(s, result.alert_id, "withdraw", now=T0)
+    _dispatcher(world, smtp, gateway).run_once()
+    withdrawn = {r for r, m in smtp.messages if "retirée" in m["Subject"] for r in r}
+    assert "alice@a.fr" in told and withdrawn == {
+        r.recipient for r in _rows(world, kind="publication", channel="email")
+    }
+    assert [b["to"] for b, _ in gateway.received].count("+33622222222") == 3  # broadcast, alert, withdrawal
+    assert "bob@a.fr" not in withdrawn  # the author was not told of the publication

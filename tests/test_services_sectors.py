@@ -193,3 +193,44 @@ def test_a_bad_setting_is_a_french_message_and_exit_2(tmp_path: Path) -> None:
     assert "VOISINAGE_MAX_UPLOAD_MB" in result.stderr and "« beaucoup »" in result.stderr
     assert "VOISINAGE_GEOCODER" in result.stderr and "local ou ban_api" in result.stderr
     assert result.stderr.startswith("Erreur : Réglage invalide")
+
+
+def test_single_lookups_without_the_grid_agree_with_the_grid(sqlite_url: str, shared_file) -> None:
+    import numpy as np
+    import shapely
+
+    from sectors import Locator
+    from store import make_engine
+
+    engine = make_engine(sqlite_url)
+    _, gdf = bouray_with_sectors(engine, shared_file(BOURAY_OSM), 3, 3)
+    loc = Locator(engine, BOURAY)
+    loc.active_set_id()
+    rng = np.random.default_rng(7)
+    minx, miny, maxx, maxy = shapely.total_bounds(np.asarray(gdf.geometry))
+    xs, ys = rng.uniform(minx, maxx, 300), rng.uniform(miny, maxy, 300)
+    # Shared edges and vertices too: the tie-break (smallest id) must be the grid's.
+    corners = shapely.get_coordinates(np.asarray(gdf.geometry))[::7]
+    xs, ys = np.concatenate([xs, corners[:, 0]]), np.concatenate([ys, corners[:, 1]])
+    direct = [loc._direct(float(x), float(y)) for x, y in zip(xs, ys, strict=True)]
+    grid = loc._grid_locator().locate_many(xs, ys)
+    assert direct == grid.tolist()
+    assert sum(d >= 0 for d in direct) > 250  # the points do fall in sectors
+    engine.dispose()
+
+
+def test_command_line_mistakes_are_french(tmp_path: Path) -> None:
+    def voisinage(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", "from cli import main; main()", "--db", f"sqlite:///{tmp_path / 'x.sqlite3'}",
+             *args],
+            cwd=ROOT, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+
+    missing = voisinage("sectors", "locate")
+    assert missing.returncode == 2 and "option manquante : --commune" in missing.stderr
+    assert "Missing" not in missing.stderr and "Aide : voisinage sectors locate --help" in missing.stderr
+    unknown = voisinage("sectors", "nope")
+    assert unknown.returncode == 2 and "commande inconnue : « nope »" in unknown.stderr
+    bad = voisinage("sectors", "list", "--commune", "91095", "--version", "abc")
+    assert bad.returncode == 2 and "--version : un nombre entier est attendu" in bad.stderr

@@ -19,6 +19,13 @@ from settings import get_settings
 from store import make_engine, transaction
 from store.schema import AddressImport
 
+ONE_BAN_ROW = (
+    "id;id_fantoir;numero;rep;nom_voie;code_postal;code_insee;nom_commune;code_insee_ancienne_commune;"
+    "nom_ancienne_commune;x;y;lon;lat;type_position;alias;nom_ld;libelle_acheminement;nom_afnor;"
+    "source_position;source_nom_voie;certification_commune;cad_parcelles\n"
+    "91105_0001_00001;;1;;Rue de la Gare;91080;91105;Bouray-sur-Juine;;;;;2.30;48.52;entrée;;;;;;;1;\n"
+)
+
 # Another process opens a writing transaction, writes, says so, keeps the lock for a while, then commits:
 # what a large ``addresses import`` does.
 LOCKER = """
@@ -82,13 +89,7 @@ def test_reads_are_not_blocked_by_a_writer(sqlite_url: str) -> None:
 
 def test_still_busy_says_so_in_french(sqlite_url: str, short_busy_timeout: None, tmp_path: Path) -> None:
     ban = tmp_path / "ban.csv"
-    ban.write_text(
-        "id;id_fantoir;numero;rep;nom_voie;code_postal;code_insee;nom_commune;code_insee_ancienne_commune;"
-        "nom_ancienne_commune;x;y;lon;lat;type_position;alias;nom_ld;libelle_acheminement;nom_afnor;"
-        "source_position;source_nom_voie;certification_commune;cad_parcelles\n"
-        "91105_0001_00001;;1;;Rue de la Gare;91080;91105;Bouray-sur-Juine;;;;;2.30;48.52;entrée;;;;;;;1;\n",
-        encoding="utf-8",
-    )
+    ban.write_text(ONE_BAN_ROW, encoding="utf-8")
     locker = _hold_lock(str(make_url(sqlite_url).database), 6.0)
     try:
         result = CliRunner().invoke(app, ["--db", sqlite_url, "addresses", "import", str(ban)])
