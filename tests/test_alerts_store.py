@@ -282,9 +282,9 @@ def test_a_resident_of_a_never_reads_an_alert_of_b_by_any_query_path(world) -> N
                     close_alert(world["engine"], alert_id, who(world["engine"], email), "fermé", now=T0)
 
 
-def test_postgis_row_level_security_isolates_communes(postgis_engine, postgis_app_engine, shared_file) -> None:
+def test_postgis_row_level_security_isolates_communes(postgis_owner_engine, postgis_app_engine, shared_file) -> None:
     """Row-level security exists on PostGIS only: this test runs there (never skipped on SQLite)."""
-    world = build_world(postgis_engine, shared_file)
+    world = build_world(postgis_owner_engine, shared_file)
     engine = postgis_app_engine  # the application's role: neither superuser nor owner
     assert is_postgis(engine)
     _post(world)
