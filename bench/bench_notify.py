@@ -26,11 +26,10 @@ import geopandas as gpd
 import httpx
 import shapely
 from sqlalchemy import Engine, insert, text
-from sqlalchemy.engine import make_url
 
 import notify
 from alerts import clear_caches, post_alert
-from bench._harness import BenchContext, percentile
+from bench._harness import BenchContext, own_postgis_database, percentile
 from notify import Dispatcher, NotifyConfig
 from notify._loopback import GatewaySink, SmtpSink
 from notify._outbox import write
@@ -177,14 +176,6 @@ def run(ctx: BenchContext) -> None:
     if not ctx.postgis_url:
         print("PostGIS : pas de base, mesure sautée")
         return
-    admin = make_engine(ctx.postgis_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS voisinage_bench_notify"))
-        conn.execute(text("CREATE DATABASE voisinage_bench_notify"))
-    admin.dispose()
-    url = make_url(ctx.postgis_url).set(database="voisinage_bench_notify").render_as_string(hide_password=False)
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    engine = make_engine(own_postgis_database(ctx.postgis_url, "voisinage_bench_notify"))
     _backend(ctx, engine, "PostGIS")
     engine.dispose()
