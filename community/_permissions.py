@@ -349,6 +349,7 @@ def require(
         gendarmerie_open=gendarmerie_open,
     ):
         raise PermissionDeniedError(
-            f"Action refusée : votre rôle (« {ROLE_LABELS[actor.role]} ») ne permet pas de {ACTION_LABELS[action]} ici.",
+            f"Action refusée : votre rôle (« {ROLE_LABELS[actor.role]} ») ne permet pas de "
+            f"{ACTION_LABELS[action]} ici.",
             field="actor",
         )
