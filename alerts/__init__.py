@@ -2,13 +2,15 @@
 
 Pure core (no database): :func:`check_text` and its :class:`CheckPolicy`, :func:`check_rate`,
 :func:`probable_duplicates`; the moderation state machine (:func:`submit`, :func:`claim`, :func:`approve`,
-:func:`reject`, :func:`appeal`, :func:`edit`, :func:`acknowledge`, :func:`close`); the diffusion perimeter
-(:class:`SectorIndex`, :func:`diffusion_perimeter`, :func:`widen`, :func:`whole_commune`); categories
-(:func:`effective_categories`, :func:`resolve_category`); retention rules (:func:`retention_cutoff`).
+:func:`reject`, :func:`appeal`, :func:`edit`, :func:`acknowledge`, :func:`close`, :func:`withdraw`), whose
+rights are the permission matrix's (``community.MATRIX``; a :class:`Participant` is who the history records);
+the diffusion perimeter (:class:`SectorIndex`, :func:`diffusion_perimeter`, :func:`widen`, :func:`whole_commune`);
+categories (:func:`effective_categories`, :func:`resolve_category`); retention rules (:func:`retention_cutoff`).
 
-Store (one transaction per call, bound to the member's commune; row-level security on PostGIS):
-:func:`post_alert`, :func:`feed`, :func:`get_alert`, :func:`moderate`, :func:`acknowledge_alert`,
-:func:`close_alert`, :func:`appeal_alert`, :func:`anonymise_closed`, :func:`alert_counts`,
+Store (one transaction per call, bound to the member's commune; row-level security on PostGIS), each taking the
+acting :class:`community.Actor`:
+:func:`post_alert`, :func:`feed`, :func:`get_alert`, :func:`moderate`, :func:`withdraw_alert`,
+:func:`acknowledge_alert`, :func:`close_alert`, :func:`appeal_alert`, :func:`anonymise_closed`, :func:`alert_counts`,
 :func:`set_category`, :func:`set_commune_options`; every read starts from :func:`visible_alerts`.
 RGPD hooks for the members domain: :func:`export_member_alerts`, :func:`anonymise_member_alerts`, registered
 explicitly by :func:`register_rgpd_hooks` (``services.start()`` calls it; importing this package does not).
@@ -50,16 +52,14 @@ if TYPE_CHECKING:
     from alerts._context import AlertConfig, clear_caches, commune_categories, set_category, set_commune_options
     from alerts._hooks import on_alert_event
     from alerts._keeping import alert_counts, anonymise_closed
-    from alerts._moderating import acknowledge_alert, appeal_alert, close_alert, moderate
+    from alerts._moderating import acknowledge_alert, appeal_alert, close_alert, moderate, withdraw_alert
     from alerts._moderation import (
-        AUTHORITY_ROLES,
-        MODERATOR_ROLES,
         VISIBLE_STATUSES,
-        Actor,
         Claim,
         Event,
         ModerationState,
         Move,
+        Participant,
         Status,
         TransitionError,
         acknowledge,
@@ -72,10 +72,11 @@ if TYPE_CHECKING:
         reject,
         release,
         submit,
+        withdraw,
     )
     from alerts._perimeter import Perimeter, Scope, SectorIndex, SectorRef, diffusion_perimeter, whole_commune, widen
     from alerts._posting import DuplicateOffer, DuplicateSuspectedError, PostResult, post_alert
-    from alerts._reading import feed, feed_for, get_alert
+    from alerts._reading import feed, feed_for, feed_page, get_alert, silence_reason
     from alerts._retention import ANONYMISED_TEXT, add_months, anonymisation_due, retention_cutoff
     from alerts._rgpd import anonymise_member_alerts, export_member_alerts, register_rgpd_hooks
 
@@ -83,14 +84,11 @@ __getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "ANONYMISED_TEXT",
-    "AUTHORITY_ROLES",
     "DEFAULT_CATEGORIES",
     "DEFAULT_POLICY",
     "EMERGENCY_MESSAGE",
-    "MODERATOR_ROLES",
     "VISIBLE_STATUSES",
     "Action",
-    "Actor",
     "AlertConfig",
     "AlertRefusedError",
     "Category",
@@ -108,6 +106,7 @@ __all__ = [
     "Move",
     "MunicipalRequestError",
     "Outcome",
+    "Participant",
     "Perimeter",
     "PostResult",
     "RateLimitError",
@@ -142,6 +141,7 @@ __all__ = [
     "export_member_alerts",
     "feed",
     "feed_for",
+    "feed_page",
     "get_alert",
     "load_viewer",
     "moderate",
@@ -157,10 +157,13 @@ __all__ = [
     "scoped",
     "set_category",
     "set_commune_options",
+    "silence_reason",
     "submit",
     "validate_overrides",
     "visibility_clause",
     "visible_alerts",
     "whole_commune",
     "widen",
+    "withdraw",
+    "withdraw_alert",
 ]

@@ -3,11 +3,14 @@
 - :func:`scoped` opens a transaction bound to one commune. On PostGIS it sets ``voisinage.commune_id``
   with ``SET LOCAL`` (row-level security then hides every other commune's rows, whatever the query).
 - :class:`Viewer` is a member as the alerts see them (role, sector, referent sectors, sanctions, whether
-  the gendarmerie's access is open).
-- :func:`visible_alerts` is the one query every read path starts from: a resident sees the published
-  alerts whose perimeter includes their sector (and their own alerts); a referent also those of the sectors
-  they refer, pending ones included (to moderate them); the mairie the whole commune; the gendarmerie the
-  published alerts of the whole commune while its access is open; nobody else anything.
+  the gendarmerie's access is open). Its rights are the permission matrix's (:meth:`Viewer.right`): nothing
+  here names a role.
+- :func:`visible_alerts` is the one query every read path starts from, drawn from the matrix's
+  ``VIEW_ALERTS`` and ``MODERATE_ALERTS`` scopes: an author always sees their own alerts; a scope of the
+  commune sees the commune's alerts (every status with the right to moderate there, else the published ones);
+  a scope of sectors sees the published alerts of the member's home sector, and, with the right to moderate
+  the sectors they refer, those awaiting moderation there; nobody else anything. A withdrawn alert is in no
+  feed.
 """
 
 from __future__ import annotations
@@ -16,14 +19,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, Engine, Select, and_, bindparam, false, or_, select
+from sqlalchemy import ColumnElement, DateTime, Engine, Select, and_, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from alerts._moderation import MODERATOR_ROLES, VISIBLE_STATUSES, Status
+from alerts._moderation import VISIBLE_STATUSES, Status
+from community._permissions import GENDARMERIE_GATED, UNVERIFIED_ALLOWED, Action, Actor, Scope, scope_of
 from gis import InputError
 from store import transaction
-from store._rls import bind_commune, bind_scope_of
+from store._rls import bind_commune
 from store.schema import (
     Alert,
     AlertSector,
@@ -32,11 +37,12 @@ from store.schema import (
     Member,
     MemberStatus,
     ReferentAssignment,
+    Role,
     Sanction,
     SanctionKind,
 )
 
-MAIRIE = frozenset({"mairie_agent", "mairie_admin"})
+WIDE = frozenset({Scope.COMMUNE, Scope.ANY_COMMUNE})
 
 
 @contextmanager
@@ -63,19 +69,50 @@ class Viewer:
     referent_codes: frozenset[str]
     gendarmerie_open: bool
 
+    state: str = ""  # pending, verified, suspended, refused, excluded (why an empty feed is empty)
+
+    def right(self, action: Action) -> Scope:
+        """The scope within which this member may do ``action`` now: the permission matrix's cell for their role,
+        with the matrix's status rules (an inactive account: nothing; unverified: its own account, and what
+        :data:`community.UNVERIFIED_ALLOWED` allows; the gendarmerie: gated by its access)."""
+        role = Role(self.role)
+        scope = scope_of(role, action)
+        if not self.active or scope in (Scope.NONE, Scope.SELF):
+            return scope if self.active else Scope.NONE
+        if not self.verified and action not in UNVERIFIED_ALLOWED.get(role, frozenset()):
+            return Scope.NONE
+        if role == Role.GENDARMERIE and action in GENDARMERIE_GATED and not self.gendarmerie_open:
+            return Scope.NONE
+        return scope
+
+    @property
+    def sectors(self) -> frozenset[str]:
+        """The home sector and the sectors this member refers (the matrix's ``SECTORS`` scope)."""
+        return self.referent_codes | ({self.sector_code} if self.sector_code else set())
+
+    def may(self, action: Action, sector_codes: set[str] | frozenset[str] = frozenset()) -> bool:
+        """Whether this member may do ``action`` on an alert of their commune diffused in ``sector_codes``."""
+        scope = self.right(action)
+        if scope in WIDE:
+            return True
+        if scope in (Scope.NONE, Scope.SELF):
+            return False
+        allowed = self.sectors if scope == Scope.SECTORS else self.referent_codes
+        return bool(allowed & set(sector_codes))
+
     @property
     def sees_whole_commune(self) -> bool:
-        return self.active and (self.role in MAIRIE or (self.role == "gendarmerie" and self.gendarmerie_open))
+        return self.right(Action.VIEW_ALERTS) in WIDE
 
     @property
     def may_moderate(self) -> bool:
-        return self.active and self.role in MODERATOR_ROLES and self.role != "platform_admin"
+        return self.right(Action.MODERATE_ALERTS) != Scope.NONE
 
     def sees_exact_location(self, author_id: int | None, home_codes: set[str]) -> bool:
-        """The mairie, the open gendarmerie, the referents of the alert's sector, and the author."""
-        if self.sees_whole_commune or author_id == self.member_id:
+        """The author, whoever sees the whole commune, and whoever may moderate the alert's home sector."""
+        if author_id == self.member_id and self.active:
             return True
-        return self.active and self.role == "referent" and bool(self.referent_codes & home_codes)
+        return self.sees_whole_commune or self.may(Action.MODERATE_ALERTS, home_codes)
 
 
 def _gendarmerie_open(session: Session, commune_id: int) -> bool:
@@ -112,12 +149,12 @@ _VIEWER_QUERY = (
         .label("sanctioned"),
     )
     .outerjoin(Commune, Commune.id == Member.commune_id)
-    .where(Member.email == bindparam("email"))
+    .where(Member.id == bindparam("member_id"))
 )
 
 
-def load_viewer(session: Session, email: str, now: datetime, *, bind: bool = False) -> Viewer:
-    """The member of e-mail ``email`` as a :class:`Viewer` (sanctions and referent sectors in force at ``now``).
+def load_viewer(session: Session, actor: Actor, now: datetime, *, bind: bool = False) -> Viewer:
+    """The acting member as a :class:`Viewer` (sanctions and referent sectors in force at ``now``).
 
     With ``bind``, the transaction is first bound to the member's commune (:func:`store.bind_scope_of`: on
     PostGIS, row-level security hides every member until then).
@@ -125,18 +162,25 @@ def load_viewer(session: Session, email: str, now: datetime, *, bind: bool = Fal
     Raises
     ------
     gis.InputError
-        Unknown e-mail, or an account without a commune.
+        ``field="actor"``: the operator without an account (it neither reads nor posts alerts), an unknown
+        or deleted account, or an account without a commune.
     """
-    if bind:
-        bind_scope_of(session, "email", email.strip().lower())
-    row = session.execute(_VIEWER_QUERY, {"email": email.strip().lower(), "now": now}).first()
+    if actor.member_id is None:
+        raise InputError(
+            "L'opérateur de la plateforme ne lit ni ne publie d'alertes : agissez pour un membre.", field="actor"
+        )
+    if bind and actor.commune_id is not None:
+        bind_commune(session, actor.commune_id)  # the actor's commune is known: one statement, no look-up
+    row = session.execute(_VIEWER_QUERY, {"member_id": actor.member_id, "now": now}).first()
     if row is None or row.status == MemberStatus.DELETED:
-        raise InputError(f"Aucun membre n'a l'adresse électronique « {email} ».")
+        raise InputError("Ce compte n'existe pas ou a été supprimé.", field="actor")
     if row.commune_id is None:
-        raise InputError("Ce compte n'est rattaché à aucune commune : il ne peut ni publier ni lire d'alertes.")
+        raise InputError(
+            "Ce compte n'est rattaché à aucune commune : il ne peut ni publier ni lire d'alertes.", field="actor"
+        )
     role = str(row.role.value if hasattr(row.role, "value") else row.role)
     referent_codes: frozenset[str] = frozenset()
-    if role == "referent":
+    if role == Role.REFERENT:
         referent_codes = frozenset(
             session.scalars(
                 select(ReferentAssignment.sector_code).where(
@@ -144,6 +188,7 @@ def load_viewer(session: Session, email: str, now: datetime, *, bind: bool = Fal
                 )
             )
         )
+    status = str(row.status.value if hasattr(row.status, "value") else row.status)
     return Viewer(
         member_id=row.id,
         commune_id=row.commune_id,
@@ -155,11 +200,12 @@ def load_viewer(session: Session, email: str, now: datetime, *, bind: bool = Fal
         active=row.status in (MemberStatus.VERIFIED, MemberStatus.PENDING) and not row.sanctioned,
         sector_code=row.sector_code,
         referent_codes=referent_codes,
-        gendarmerie_open=_gendarmerie_open(session, row.commune_id) if role == "gendarmerie" else False,
+        gendarmerie_open=_gendarmerie_open(session, row.commune_id) if role == Role.GENDARMERIE else False,
+        state="suspended" if row.sanctioned and status == MemberStatus.VERIFIED else status,
     )
 
 
-def _in_sectors(viewer: Viewer, codes: set[str]) -> object:
+def _in_sectors(viewer: Viewer, codes: set[str]) -> ColumnElement[bool]:
     return Alert.id.in_(
         select(AlertSector.alert_id).where(
             AlertSector.commune_id == viewer.commune_id, AlertSector.sector_code.in_(sorted(codes))
@@ -167,39 +213,32 @@ def _in_sectors(viewer: Viewer, codes: set[str]) -> object:
     )
 
 
-def visibility_clause(viewer: Viewer) -> object:
-    """The SQL condition on :class:`Alert` rows that ``viewer`` may read."""
-    same_commune = Alert.commune_id == viewer.commune_id
+def visibility_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """The SQL condition on :class:`Alert` rows that ``viewer`` may read (see the module's docstring)."""
     if not viewer.active:
         return false()
-    if viewer.role in MAIRIE:
-        return same_commune
     visible = Alert.status.in_([s.value for s in VISIBLE_STATUSES])
-    if viewer.role == "gendarmerie":
-        return and_(same_commune, visible) if viewer.gendarmerie_open else false()
-    if viewer.role not in ("resident", "referent"):
-        return false()  # platform admins operate the platform; they do not read alerts
-    mine = Alert.author_id == viewer.member_id
-    if not viewer.verified:
-        return and_(same_commune, mine)  # an unverified member sees only their own alerts
-    own = {viewer.sector_code} if viewer.sector_code else set()
-    clauses = [mine]
-    if own:
-        clauses.append(and_(visible, _in_sectors(viewer, own)))
-    if viewer.role == "referent" and viewer.referent_codes:
+    reads, moderates = viewer.right(Action.VIEW_ALERTS), viewer.right(Action.MODERATE_ALERTS)
+    clauses = [Alert.author_id == viewer.member_id]
+    if reads in WIDE:
+        clauses.append(true() if moderates in WIDE else visible)
+    elif reads == Scope.SECTORS and viewer.sector_code:
+        clauses.append(and_(visible, _in_sectors(viewer, {viewer.sector_code})))
+    if moderates == Scope.REFERENT_SECTORS and viewer.referent_codes:
         moderation = [Status.PENDING.value, Status.APPEALED.value, *(s.value for s in VISIBLE_STATUSES)]
         clauses.append(and_(Alert.status.in_(moderation), _in_sectors(viewer, set(viewer.referent_codes))))
-    return and_(same_commune, or_(*clauses))
+    return and_(Alert.commune_id == viewer.commune_id, Alert.status != Status.WITHDRAWN.value, or_(*clauses))
 
 
-def visible_alerts(viewer: Viewer) -> Select[tuple[Alert]]:
+def visible_alerts(viewer: Viewer) -> Select[Alert]:
     """``SELECT alerts`` restricted to what ``viewer`` may read: every read path starts here."""
     return select(Alert).where(visibility_clause(viewer))
 
 
-def visible_id_branches(viewer: Viewer, limit: int, before_id: int | None = None) -> list[Select[tuple[int]]]:
+def visible_id_branches(viewer: Viewer, limit: int, before_id: int | None = None) -> list[Select[int]]:
     """The newest ``limit`` visible alert ids, as one index-driven query per branch of
-    :func:`visibility_clause` (their union is exactly what the clause allows; a test checks it).
+    :func:`visibility_clause` (their union is exactly what the clause allows, withdrawn alerts apart, which
+    the caller drops when it reads the rows; a test checks it).
 
     Each branch walks one index backwards (a sector's entries in ``alert_sectors``, the author's alerts, the
     commune's alerts) and stops after ``limit`` rows: a feed costs the same with 1,000 or 1,000,000 alerts.
@@ -208,12 +247,12 @@ def visible_id_branches(viewer: Viewer, limit: int, before_id: int | None = None
         return []
     visible = [s.value for s in VISIBLE_STATUSES]
 
-    def newest(query: Select[tuple[int]], column: object) -> Select[tuple[int]]:
+    def newest(query: Select[int], column: Any) -> Select[int]:
         if before_id is not None:
-            query = query.where(column < before_id)  # type: ignore[operator]
-        return query.order_by(column.desc()).limit(limit)  # type: ignore[attr-defined]
+            query = query.where(column < before_id)
+        return query.order_by(column.desc()).limit(limit)
 
-    def sector(code: str, statuses: list[str]) -> Select[tuple[int]]:
+    def sector(code: str, statuses: list[str]) -> Select[int]:
         return newest(
             select(AlertSector.alert_id)
             .join(Alert, Alert.id == AlertSector.alert_id)
@@ -225,22 +264,19 @@ def visible_id_branches(viewer: Viewer, limit: int, before_id: int | None = None
             AlertSector.alert_id,
         )
 
-    commune = select(Alert.id).where(Alert.commune_id == viewer.commune_id)
-    if viewer.role in MAIRIE:
-        return [newest(commune, Alert.id)]
-    if viewer.role == "gendarmerie":
-        return [newest(commune.where(Alert.status.in_(visible)), Alert.id)] if viewer.gendarmerie_open else []
-    if viewer.role not in ("resident", "referent"):
-        return []
     # The author's own alerts, by author only: a member belongs to one commune, the rows are re-checked for the
     # commune when read (``feed_for``), and a commune condition here leads SQLite (no statistics) to walk the
     # whole commune through ix_alerts_heat (commune_id, created_at) and sort it: 300 ms instead of 0.1 ms.
     branches = [newest(select(Alert.id).where(Alert.author_id == viewer.member_id), Alert.id)]
-    if not viewer.verified:
-        return branches
-    if viewer.sector_code:
+    reads, moderates = viewer.right(Action.VIEW_ALERTS), viewer.right(Action.MODERATE_ALERTS)
+    commune = select(Alert.id).where(Alert.commune_id == viewer.commune_id)
+    if reads in WIDE and moderates in WIDE:
+        return [newest(commune, Alert.id)]  # every alert of the commune, the member's own included
+    if reads in WIDE:
+        branches.append(newest(commune.where(Alert.status.in_(visible)), Alert.id))
+    elif reads == Scope.SECTORS and viewer.sector_code:
         branches.append(sector(viewer.sector_code, visible))
-    if viewer.role == "referent":
+    if moderates == Scope.REFERENT_SECTORS:
         moderation = [Status.PENDING.value, Status.APPEALED.value, *visible]
         branches += [sector(code, moderation) for code in sorted(viewer.referent_codes)]
     return branches

@@ -13,7 +13,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from community._permissions import Action, roles_allowed
 from gis import InputError
+from store.schema import Role
 
 
 class Family(enum.StrEnum):
@@ -24,10 +26,12 @@ class Family(enum.StrEnum):
     OFFICIAL = "officiel"
 
 
-# Who may post an alert of a family. Official messages come from the mairie or the gendarmerie only.
-RESIDENT_ROLES = frozenset({"resident", "referent", "mairie_agent", "mairie_admin"})
-MAIRIE_ROLES = frozenset({"mairie_agent", "mairie_admin"})
-GENDARMERIE_ROLES = frozenset({"gendarmerie"})
+# Who may post an alert of a family: the permission matrix's ``POST_ALERT`` for the neighbours' categories; of
+# those with ``BROADCAST``, the mairie signs its messages and the gendarmerie its own.
+RESIDENT_ROLES = frozenset(r.value for r in roles_allowed(Action.POST_ALERT))
+_BROADCASTERS = frozenset(r.value for r in roles_allowed(Action.BROADCAST))
+MAIRIE_ROLES = _BROADCASTERS & {Role.MAIRIE_AGENT.value, Role.MAIRIE_ADMIN.value}
+GENDARMERIE_ROLES = _BROADCASTERS & {Role.GENDARMERIE.value}
 
 
 @dataclass(frozen=True)

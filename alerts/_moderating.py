@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy import Engine
 
 from alerts import _moderation as mod
-from alerts._access import load_viewer, visible_alerts
+from alerts._access import Viewer, load_viewer, visible_alerts
 from alerts._context import AlertConfig, as_utc, commune_categories, now_or_utc, sector_index
 from alerts._hooks import fire
 from alerts._perimeter import Perimeter, SectorIndex, whole_commune, widen
 from alerts._reading import present, sectors_of
+from community._permissions import Action, Actor
 from gis import InputError
 from store import transaction
 from store.schema import (
@@ -111,7 +112,7 @@ def _announce(session: Any, alert: Alert, moves: list[str]) -> None:
 def moderate(
     engine: Engine,
     alert_id: int,
-    email: str,
+    actor: Actor,
     *,
     approve: bool = False,
     reject: str | None = None,
@@ -129,22 +130,27 @@ def moderate(
     now = now_or_utc(now)
     chosen = sum([approve, reject is not None, bool(widen_to), edit_text is not None])
     if chosen != 1:
-        raise InputError("Choisissez une seule décision : --approve, --reject MOTIF, --widen SECTEUR… ou --edit.")
+        raise InputError(
+            "Choisissez une seule décision : publier, refuser (avec un motif), élargir la diffusion ou modifier.",
+            field="decision",
+        )
     with transaction(engine) as session:
-        viewer = load_viewer(session, email, now, bind=True)
+        viewer = load_viewer(session, actor, now, bind=True)
         if not viewer.may_moderate:
-            raise InputError("Votre rôle ne permet pas de modérer les alertes.")
+            raise InputError("Votre rôle ne permet pas de modérer les alertes.", field="actor")
         alert = session.scalar(visible_alerts(viewer).where(Alert.id == alert_id))
-        if alert is None:
-            raise InputError(f"Alerte n°{alert_id} introuvable (ou hors des secteurs que vous modérez).")
-        actor = mod.Actor(viewer.member_id, viewer.role, viewer.name)
+        if alert is None or not viewer.may(Action.MODERATE_ALERTS, {s.sector_code for s in alert.sectors}):
+            raise InputError(
+                f"Alerte n°{alert_id} introuvable (ou hors des secteurs que vous modérez).", field="alert_id"
+            )
+        who = participant(viewer)
         state = _state(alert)
         if approve:
-            state = mod.approve(state, actor, now, config.claim_ttl)
+            state = mod.approve(state, who, now, config.claim_ttl)
         elif reject is not None:
-            state = mod.reject(state, actor, reject, now, config.claim_ttl)
+            state = mod.reject(state, who, reject, now, config.claim_ttl)
         elif edit_text is not None:
-            state = mod.edit(state, actor, edit_text, now, config.claim_ttl)
+            state = mod.edit(state, who, edit_text, now, config.claim_ttl)
         else:
             commune = session.get(Commune, viewer.commune_id)
             assert commune is not None
@@ -161,35 +167,53 @@ def moderate(
             else:
                 wider = widen(index, current, names)
             _set_perimeter(alert, wider, index)
-            state = mod.record_widening(state, actor, ", ".join(index.codes(wider.sector_ids)), now)
+            state = mod.record_widening(state, who, ", ".join(index.codes(wider.sector_ids)), now)
         _announce(session, alert, _store_state(alert, state, now))
         labels = {c.code: c.label for c in commune_categories(session, viewer.commune_id)}
         return present(alert, viewer, sectors_of(session, [alert.id])[alert.id], labels)
 
 
-def _apply(engine: Engine, alert_id: int, email: str, now: datetime | None, move: Any) -> dict:
+def participant(viewer: Viewer) -> mod.Participant:
+    """What an alert's history keeps of the member acting on it."""
+    return mod.Participant(viewer.member_id, viewer.role, viewer.name)
+
+
+def _apply(
+    engine: Engine, alert_id: int, actor: Actor, now: datetime | None, move: Any, right: Action | None = None
+) -> dict:
     now = now_or_utc(now)
     with transaction(engine) as session:
-        viewer = load_viewer(session, email, now, bind=True)
+        viewer = load_viewer(session, actor, now, bind=True)
         alert = session.scalar(visible_alerts(viewer).where(Alert.id == alert_id))
         if alert is None:
-            raise InputError(f"Alerte n°{alert_id} introuvable.")
-        state = move(_state(alert), mod.Actor(viewer.member_id, viewer.role, viewer.name), now)
+            raise InputError(f"Alerte n°{alert_id} introuvable.", field="alert_id")
+        if right is not None and not viewer.may(right, {s.sector_code for s in alert.sectors}):
+            raise InputError(f"Alerte n°{alert_id} hors des secteurs où vous pouvez agir.", field="alert_id")
+        state = move(_state(alert), participant(viewer), now)
         _announce(session, alert, _store_state(alert, state, now))
         labels = {c.code: c.label for c in commune_categories(session, viewer.commune_id)}
         return present(alert, viewer, sectors_of(session, [alert.id])[alert.id], labels)
 
 
-def acknowledge_alert(engine: Engine, alert_id: int, email: str, *, now: datetime | None = None) -> dict:
+def acknowledge_alert(engine: Engine, alert_id: int, actor: Actor, *, now: datetime | None = None) -> dict:
     """The mairie or the gendarmerie takes the alert into account."""
-    return _apply(engine, alert_id, email, now, mod.acknowledge)
+    return _apply(engine, alert_id, actor, now, mod.acknowledge)
 
 
-def close_alert(engine: Engine, alert_id: int, email: str, feedback: str, *, now: datetime | None = None) -> dict:
+def close_alert(engine: Engine, alert_id: int, actor: Actor, feedback: str, *, now: datetime | None = None) -> dict:
     """Close the alert with feedback (mairie, gendarmerie, or its author)."""
-    return _apply(engine, alert_id, email, now, lambda s, a, t: mod.close(s, a, feedback, t))
+    return _apply(engine, alert_id, actor, now, lambda s, a, t: mod.close(s, a, feedback, t))
 
 
-def appeal_alert(engine: Engine, alert_id: int, email: str, text: str, *, now: datetime | None = None) -> dict:
+def appeal_alert(engine: Engine, alert_id: int, actor: Actor, text: str, *, now: datetime | None = None) -> dict:
     """The author contests the refusal of their alert."""
-    return _apply(engine, alert_id, email, now, lambda s, a, t: mod.appeal(s, a, text, t))
+    return _apply(engine, alert_id, actor, now, lambda s, a, t: mod.appeal(s, a, text, t))
+
+
+def withdraw_alert(engine: Engine, alert_id: int, actor: Actor, reason: str, *, now: datetime | None = None) -> dict:
+    """A moderator takes a published alert down, with a reason: it leaves every feed, its history stays.
+
+    The reason is kept on the alert (``reject_reason``) and in its history (the ``withdraw`` event), where the
+    notifications find it to tell the author. Returns what the moderator was shown of the alert.
+    """
+    return _apply(engine, alert_id, actor, now, lambda s, a, t: mod.withdraw(s, a, reason, t), Action.MODERATE_ALERTS)

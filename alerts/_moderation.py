@@ -4,7 +4,7 @@
 
     submitted ──> published ──> acknowledged ──> closed
         │             └──────────────────────────> closed
-        └──> pending ──> published
+        └──> pending ──> published ──(withdraw, with a reason)──> withdrawn
                  └────> rejected ──(appeal)──> appealed ──> published | rejected (final)
 
 - ``submitted`` is routed at once: published directly when the author is verified, the commune does not
@@ -13,6 +13,10 @@
   expires. Deciding releases the claim.
 - Every move is an :class:`Event` (who, when, from, to, detail) kept in ``history``.
 - A moderator's edit keeps the author's original text (``original_text``), as FixMyStreet does.
+- A moderator may withdraw a published alert, with a reason kept for its author: it leaves every feed and
+  keeps its history (hidden, never deleted).
+- Who may make a move is decided by the permission matrix of ``community`` (:func:`community.scope_of` of the
+  participant's role): this module checks the role may do it at all; the store checks the sector scope.
 
 Every function returns a new :class:`ModerationState`; a move that is not allowed raises
 :class:`TransitionError` (a :class:`gis.InputError`) with a French message.
@@ -24,7 +28,9 @@ import enum
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from community._permissions import Action, scope_of
 from gis import InputError
+from store.schema import Role
 
 
 class Status(enum.StrEnum):
@@ -37,6 +43,7 @@ class Status(enum.StrEnum):
     APPEALED = "appealed"
     ACKNOWLEDGED = "acknowledged"
     CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
 
     @property
     def label(self) -> str:
@@ -52,6 +59,7 @@ _LABELS = {
     Status.APPEALED: "en appel",
     Status.ACKNOWLEDGED: "prise en compte",
     Status.CLOSED: "close",
+    Status.WITHDRAWN: "retirée",
 }
 
 # Statuses in which residents may see the alert.
@@ -73,15 +81,15 @@ class Move(enum.StrEnum):
     WIDEN = "widen"
     ACKNOWLEDGE = "acknowledge"
     CLOSE = "close"
-
-
-MODERATOR_ROLES = frozenset({"referent", "mairie_agent", "mairie_admin", "platform_admin"})
-AUTHORITY_ROLES = frozenset({"mairie_agent", "mairie_admin", "gendarmerie"})
+    WITHDRAW = "withdraw"
 
 
 @dataclass(frozen=True)
-class Actor:
-    """Who acts: a member id, the role they act in, and the name moderators see."""
+class Participant:
+    """A member as the state machine records them: id, role (a :class:`store.schema.Role` value), shown name.
+
+    The identity of whoever acts is :class:`community.Actor`; this is what an alert's history keeps of them.
+    """
 
     id: int
     role: str
@@ -134,7 +142,7 @@ class TransitionError(InputError):
 
 
 def _event(
-    state: ModerationState, move: Move, actor: Actor | None, now: datetime, to: Status, detail: str = ""
+    state: ModerationState, move: Move, actor: Participant | None, now: datetime, to: Status, detail: str = ""
 ) -> Event:
     return Event(move, actor.id if actor else None, now, state.status, to, detail)
 
@@ -144,13 +152,22 @@ def _require(state: ModerationState, allowed: set[Status], what: str) -> None:
         raise TransitionError(f"Impossible de {what} : l'alerte est « {state.status.label} ».")
 
 
-def _require_role(actor: Actor, roles: frozenset[str], what: str) -> None:
-    if actor.role not in roles:
-        raise TransitionError(f"Votre rôle ne permet pas de {what}.")
+def may(participant: Participant, action: Action) -> bool:
+    """Whether the participant's role may ever do ``action`` (the permission matrix's cell is not empty)."""
+    try:
+        role = Role(participant.role)
+    except ValueError:
+        return False
+    return scope_of(role, action).value != "none"
+
+
+def _require_right(actor: Participant, action: Action, what: str) -> None:
+    if not may(actor, action):
+        raise TransitionError(f"Votre rôle ne permet pas de {what}.", field="actor")
 
 
 def submit(
-    author: Actor,
+    author: Participant,
     text: str,
     now: datetime,
     *,
@@ -194,9 +211,9 @@ def submit(
     )
 
 
-def claim(state: ModerationState, moderator: Actor, now: datetime, ttl: timedelta) -> ModerationState:
+def claim(state: ModerationState, moderator: Participant, now: datetime, ttl: timedelta) -> ModerationState:
     """``moderator`` takes the alert for ``ttl``; refused while another moderator holds it."""
-    _require_role(moderator, MODERATOR_ROLES, "modérer une alerte")
+    _require_right(moderator, Action.MODERATE_ALERTS, "modérer une alerte")
     _require(state, {Status.PENDING, Status.APPEALED, Status.PUBLISHED, Status.ACKNOWLEDGED}, "prendre l'alerte")
     held = state.held_by(now)
     if held is not None and held.actor_id != moderator.id:
@@ -212,7 +229,7 @@ def claim(state: ModerationState, moderator: Actor, now: datetime, ttl: timedelt
     )
 
 
-def release(state: ModerationState, moderator: Actor, now: datetime) -> ModerationState:
+def release(state: ModerationState, moderator: Participant, now: datetime) -> ModerationState:
     """``moderator`` lets go of the alert without deciding."""
     held = state.held_by(now)
     if held is None or held.actor_id != moderator.id:
@@ -224,7 +241,7 @@ def release(state: ModerationState, moderator: Actor, now: datetime) -> Moderati
 
 def _decide(
     state: ModerationState,
-    moderator: Actor,
+    moderator: Participant,
     now: datetime,
     ttl: timedelta,
     move: Move,
@@ -242,29 +259,31 @@ def _decide(
     )
 
 
-def approve(state: ModerationState, moderator: Actor, now: datetime, ttl: timedelta) -> ModerationState:
+def approve(state: ModerationState, moderator: Participant, now: datetime, ttl: timedelta) -> ModerationState:
     """Publish a pending (or appealed) alert."""
     _require(state, {Status.PENDING, Status.APPEALED}, "publier l'alerte")
     return _decide(state, moderator, now, ttl, Move.APPROVE, Status.PUBLISHED)
 
 
-def reject(state: ModerationState, moderator: Actor, reason: str, now: datetime, ttl: timedelta) -> ModerationState:
+def reject(
+    state: ModerationState, moderator: Participant, reason: str, now: datetime, ttl: timedelta
+) -> ModerationState:
     """Refuse a pending (or appealed) alert, with a reason given to the author."""
     _require(state, {Status.PENDING, Status.APPEALED}, "refuser l'alerte")
     if not reason.strip():
-        raise TransitionError("Indiquez le motif du refus : il est transmis à l'auteur.")
+        raise TransitionError("Indiquez le motif du refus : il est transmis à l'auteur.", field="reject")
     return _decide(state, moderator, now, ttl, Move.REJECT, Status.REJECTED, reason, reject_reason=reason.strip())
 
 
-def appeal(state: ModerationState, author: Actor, text: str, now: datetime) -> ModerationState:
+def appeal(state: ModerationState, author: Participant, text: str, now: datetime) -> ModerationState:
     """The author contests a refusal, once."""
     _require(state, {Status.REJECTED}, "faire appel")
     if author.id != state.author_id:
-        raise TransitionError("Seul l'auteur de l'alerte peut faire appel du refus.")
+        raise TransitionError("Seul l'auteur de l'alerte peut faire appel du refus.", field="actor")
     if any(e.move == Move.APPEAL for e in state.history):
         raise TransitionError("Un seul appel est possible : le refus de l'appel est définitif.")
     if not text.strip():
-        raise TransitionError("Expliquez en quelques mots pourquoi l'alerte devrait être publiée.")
+        raise TransitionError("Expliquez en quelques mots pourquoi l'alerte devrait être publiée.", field="text")
     return replace(
         state,
         status=Status.APPEALED,
@@ -273,11 +292,13 @@ def appeal(state: ModerationState, author: Actor, text: str, now: datetime) -> M
     )
 
 
-def edit(state: ModerationState, moderator: Actor, new_text: str, now: datetime, ttl: timedelta) -> ModerationState:
+def edit(
+    state: ModerationState, moderator: Participant, new_text: str, now: datetime, ttl: timedelta
+) -> ModerationState:
     """A moderator rewrites the text; the author's original is kept (only the first edit sets it)."""
     _require(state, {Status.PENDING, Status.APPEALED, Status.PUBLISHED, Status.ACKNOWLEDGED}, "modifier l'alerte")
     if not new_text.strip():
-        raise TransitionError("Le texte modifié ne peut pas être vide.")
+        raise TransitionError("Le texte modifié ne peut pas être vide.", field="edit_text")
     held = claim(state, moderator, now, ttl)
     return replace(
         held,
@@ -287,16 +308,16 @@ def edit(state: ModerationState, moderator: Actor, new_text: str, now: datetime,
     )
 
 
-def record_widening(state: ModerationState, moderator: Actor, detail: str, now: datetime) -> ModerationState:
+def record_widening(state: ModerationState, moderator: Participant, detail: str, now: datetime) -> ModerationState:
     """Note in the history that ``moderator`` widened the diffusion perimeter (the perimeter lives elsewhere)."""
-    _require_role(moderator, MODERATOR_ROLES, "élargir la diffusion")
+    _require_right(moderator, Action.MODERATE_ALERTS, "élargir la diffusion")
     _require(state, {Status.PENDING, Status.APPEALED, Status.PUBLISHED, Status.ACKNOWLEDGED}, "élargir la diffusion")
     return replace(state, history=(*state.history, _event(state, Move.WIDEN, moderator, now, state.status, detail)))
 
 
-def acknowledge(state: ModerationState, actor: Actor, now: datetime) -> ModerationState:
+def acknowledge(state: ModerationState, actor: Participant, now: datetime) -> ModerationState:
     """The mairie or the gendarmerie says it has taken the alert into account."""
-    _require_role(actor, AUTHORITY_ROLES, "prendre en compte une alerte (mairie ou gendarmerie)")
+    _require_right(actor, Action.HANDLE_ALERTS, "prendre en compte une alerte (mairie ou gendarmerie)")
     _require(state, {Status.PUBLISHED}, "prendre l'alerte en compte")
     return replace(
         state,
@@ -305,17 +326,36 @@ def acknowledge(state: ModerationState, actor: Actor, now: datetime) -> Moderati
     )
 
 
-def close(state: ModerationState, actor: Actor, feedback: str, now: datetime) -> ModerationState:
+def close(state: ModerationState, actor: Participant, feedback: str, now: datetime) -> ModerationState:
     """Close the alert with a word of feedback (mairie, gendarmerie, or the author of their own alert)."""
     if actor.id != state.author_id:
-        _require_role(actor, AUTHORITY_ROLES, "clore une alerte (mairie, gendarmerie ou auteur)")
+        _require_right(actor, Action.HANDLE_ALERTS, "clore une alerte (mairie, gendarmerie ou auteur)")
     _require(state, {Status.PUBLISHED, Status.ACKNOWLEDGED}, "clore l'alerte")
     if not feedback.strip():
-        raise TransitionError("Donnez un retour en clôturant l'alerte (par exemple : « animal retrouvé »).")
+        raise TransitionError(
+            "Donnez un retour en clôturant l'alerte (par exemple : « animal retrouvé »).", field="feedback"
+        )
     return replace(
         state,
         status=Status.CLOSED,
         claim=None,
         feedback=feedback.strip(),
         history=(*state.history, _event(state, Move.CLOSE, actor, now, Status.CLOSED, feedback.strip())),
+    )
+
+
+def withdraw(state: ModerationState, moderator: Participant, reason: str, now: datetime) -> ModerationState:
+    """Take a published alert down, with a reason its author is told; it leaves every feed, its history stays."""
+    _require_right(moderator, Action.MODERATE_ALERTS, "retirer une alerte")
+    _require(state, {Status.PUBLISHED, Status.ACKNOWLEDGED}, "retirer l'alerte")
+    if not reason.strip():
+        raise TransitionError(
+            "Indiquez pourquoi l'alerte est retirée : le motif est transmis à son auteur.", field="reason"
+        )
+    return replace(
+        state,
+        status=Status.WITHDRAWN,
+        claim=None,
+        reject_reason=reason.strip(),
+        history=(*state.history, _event(state, Move.WITHDRAW, moderator, now, Status.WITHDRAWN, reason.strip())),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -43,8 +44,18 @@ from alerts._checks import (
 )
 from alerts._context import AlertConfig, as_utc, commune_context, now_or_utc
 from alerts._hooks import fire
-from alerts._perimeter import diffusion_perimeter, shown_perimeter
-from gis import InputError, check_lonlat_bounds, transform_geom
+from alerts._perimeter import (
+    Perimeter,
+    Scope,
+    SectorIndex,
+    diffusion_perimeter,
+    shown_perimeter,
+    whole_commune,
+    widen,
+)
+from community._permissions import Action, Actor
+from community._permissions import Scope as RightScope
+from gis import DisplayedLocation, InputError, check_lonlat_bounds, transform_geom
 from store import check_values, geocode, transaction
 from store.schema import (
     Alert,
@@ -94,9 +105,10 @@ class DuplicateSuspectedError(InputError):
         lines = [f"alerte n°{d.id} : {d.place}, {d.age}" for d in duplicates]
         super().__init__(
             "Une alerte semblable existe déjà dans votre fil (même catégorie, même endroit affiché, récente). "
-            "Consultez-la et complétez-la plutôt ; si c'est bien un autre fait, confirmez la publication "
-            "(option --nouvelle).",
+            "Consultez-la et complétez-la plutôt ; si c'est bien un autre fait, confirmez que c'est une "
+            "nouvelle alerte.",
             problems=lines,
+            field="confirm_new",
         )
 
 
@@ -125,18 +137,19 @@ def _locate(session: Session, viewer: Viewer, lon: float | None, lat: float | No
         found = geocode(session, viewer.insee, address)
         if not found:
             raise InputError(
-                f"Adresse introuvable dans la commune : « {address} ». Vérifiez-la, ou donnez --lon et --lat."
+                f"Adresse introuvable dans la commune : « {address} ». Vérifiez-la, ou donnez la position.",
+                field="address",
             )
         return found[0].lon, found[0].lat, found[0].label
     if lon is None or lat is None:
-        raise InputError("Indiquez où : une adresse (--address) ou une position (--lon et --lat).")
+        raise InputError("Indiquez où : une adresse, ou une position (longitude et latitude).", field="address")
     check_lonlat_bounds((lon, lat, lon, lat), "La position de l'alerte")
     return float(lon), float(lat), ""
 
 
 def post_alert(
     engine: Engine,
-    email: str,
+    actor: Actor,
     *,
     category: str,
     text: str,
@@ -145,13 +158,15 @@ def post_alert(
     address: str | None = None,
     key: str | None = None,
     confirm_new: bool = False,
+    sectors: Sequence[str] | None = None,
     config: AlertConfig | None = None,
     now: datetime | None = None,
 ) -> PostResult:
-    """Post an alert for the member of e-mail ``email``.
+    """Post an alert as ``actor`` (a member).
 
     With a client ``key``, posting again returns the first alert (``created=False``): a retry never
-    creates a second one.
+    creates a second one. An official message (mairie, gendarmerie: the matrix's ``BROADCAST``) reaches the
+    whole commune, or the ``sectors`` named (codes or names); its place is optional.
 
     Raises
     ------
@@ -164,9 +179,9 @@ def post_alert(
     now = now_or_utc(now)
     text = (text or "").strip()
     if key is not None and not (0 < len(key.strip()) <= 100):
-        raise InputError("La clé d'idempotence doit faire de 1 à 100 caractères.")
+        raise InputError("La clé d'idempotence doit faire de 1 à 100 caractères.", field="key")
     with transaction(engine) as session:
-        viewer = load_viewer(session, email, now, bind=True)
+        viewer = load_viewer(session, actor, now, bind=True)
         # One query: the author's recent posts (rate limit) and an alert already posted with this key.
         offered: DuplicateSuspectedError | None = None
         mine = session.execute(
@@ -183,7 +198,7 @@ def post_alert(
         recent += _offers_since(session, viewer, now - config.rate_window)
         try:
             result = _post_checked(
-                session, viewer, category, text, lon, lat, address, key, confirm_new, config, now, recent
+                session, viewer, category, text, lon, lat, address, key, confirm_new, config, now, recent, sectors
             )
         except (DuplicateSuspectedError, RateLimitError) as refused:
             # A concurrent retry of this very post may have been stored meanwhile: it is no duplicate of itself.
@@ -228,7 +243,6 @@ _OFFERS_SINCE = select(AuditEntry.at).where(
 def _record_offer(engine: Engine, viewer: Viewer, offered: DuplicateSuspectedError, now: datetime) -> None:
     """Log the offer in its own transaction (the post's was rolled back): it counts against the rate limit."""
     from community._audit import record  # lazy: community is not needed to read or post otherwise
-    from community._permissions import Actor
 
     actor = Actor(role=viewer.role, member_id=viewer.member_id, commune_id=viewer.commune_id)  # type: ignore[arg-type]
     with scoped(engine, viewer.commune_id) as session:
@@ -260,37 +274,55 @@ def _post_checked(
     config: AlertConfig,
     now: datetime,
     recent: list[datetime | None],
+    sectors: Sequence[str] | None = None,
 ) -> PostResult:
     if not viewer.active:
-        raise InputError("Votre compte est suspendu ou n'est pas actif : vous ne pouvez pas publier d'alerte.")
-    if viewer.role == "platform_admin":
-        raise InputError("Un administrateur de la plateforme ne publie pas d'alertes.")
+        raise InputError(
+            "Votre compte est suspendu ou n'est pas actif : vous ne pouvez pas publier d'alerte.", field="actor"
+        )
     if not text:
-        raise InputError("Le texte de l'alerte est vide : décrivez ce que vous avez vu.")
+        raise InputError("Le texte de l'alerte est vide : décrivez ce que vous avez vu.", field="text")
     check_values(Alert.__table__, {"text": text})  # the one text policy: length and characters
     ctx = commune_context(session, viewer.commune_id, config)
     category = resolve_category(category_typed, ctx.categories)
-    if not category.may_be_posted_by(viewer.role):
-        raise InputError(f"La catégorie « {category.label} » est réservée à la mairie ou à la gendarmerie.")
     official = category.family == Family.OFFICIAL
+    if not category.may_be_posted_by(viewer.role):
+        raise InputError(
+            f"La catégorie « {category.label} » est réservée à la mairie ou à la gendarmerie.", field="category"
+        )
+    # Who may post is the permission matrix's: official messages are broadcasts, the rest posts.
+    if viewer.right(Action.BROADCAST if official else Action.POST_ALERT) == RightScope.NONE:
+        raise InputError(f"Votre rôle ne permet pas de publier dans la catégorie « {category.label} ».", field="actor")
+    if sectors and not official:
+        raise InputError(
+            "Seuls les messages de la mairie et de la gendarmerie se diffusent à des secteurs choisis.",
+            field="sectors",
+        )
     checked = check_text(text, ctx.policy, official_author=official)
     if checked.outcome in (Outcome.EMERGENCY, Outcome.REFUSED, Outcome.MUNICIPAL):
         raise refusal(checked)
     if not official:
         check_rate([t for t in recent if t], now, max_posts=config.rate_posts, window=config.rate_window)
-    lon, lat, address_label = _locate(session, viewer, lon, lat, address)
     if ctx.index is None or ctx.set_id is None:
-        raise InputError("La commune n'a pas encore de découpage en secteurs actif : aucune alerte n'est possible.")
+        raise InputError(
+            "La commune n'a pas encore de découpage en secteurs actif : aucune alerte n'est possible.", field="commune"
+        )
     index = ctx.index
-    exact = diffusion_perimeter(index, lon, lat, config.border_m)  # refuses a point outside the commune
-    point_m = index.area.to_metric(lon, lat)
-    assert ctx.blur is not None
-    shown = ctx.blur.display(lon, lat)
-    # Who receives the alert follows from what they are shown, never from the exact point.
-    perimeter = shown_perimeter(index, shown, exact.home_ids, config.border_m)
+    shown: DisplayedLocation | _Broadcast
+    if official:
+        lon, lat, address_label, perimeter, shown = _broadcast_place(session, viewer, index, lon, lat, address, sectors)
+        point_m = index.area.to_metric(lon, lat)
+    else:
+        lon, lat, address_label = _locate(session, viewer, lon, lat, address)
+        exact = diffusion_perimeter(index, lon, lat, config.border_m)  # refuses a point outside the commune
+        point_m = index.area.to_metric(lon, lat)
+        assert ctx.blur is not None
+        shown = ctx.blur.display(lon, lat)
+        # Who receives the alert follows from what they are shown, never from the exact point.
+        perimeter = shown_perimeter(index, shown, exact.home_ids, config.border_m)
     if not confirm_new and not official:
         _offer_duplicates(session, viewer, category.code, point_m, index.epsg, now, config)
-    author = mod.Actor(viewer.member_id, viewer.role, viewer.name)
+    author = mod.Participant(viewer.member_id, viewer.role, viewer.name)
     state = mod.submit(
         author,
         text,
@@ -314,9 +346,10 @@ def _post_checked(
         "check_findings": json.dumps(
             [{"regle": f.rule.value, "passage": f.passage} for f in checked.findings], ensure_ascii=False
         ),
-        "location": shapely.Point(lon, lat),
-        "x_m": point_m.x,
-        "y_m": point_m.y,
+        # A broadcast placed nowhere has no exact point (and stays out of heat maps).
+        "location": shapely.Point(lon, lat) if shown.kind != BROADCAST_KIND or address_label else None,
+        "x_m": point_m.x if shown.kind != BROADCAST_KIND or address_label else None,
+        "y_m": point_m.y if shown.kind != BROADCAST_KIND or address_label else None,
         "address_text": address_label[:300],
         "display_kind": shown.kind,
         "display_label": shown.label[:200],
@@ -373,6 +406,48 @@ def _post_checked(
         tuple(index.codes(perimeter.sector_ids)),
         tuple(f.message for f in checked.findings),
     )
+
+
+BROADCAST_KIND = "diffusion"
+
+
+@dataclass(frozen=True)
+class _Broadcast:
+    """Where an official message is shown: the sectors it reaches (the whole commune by default)."""
+
+    kind: str
+    geometry: shapely.Geometry
+    label: str
+    anchor: tuple[float, float]
+
+
+def _broadcast_place(
+    session: Session,
+    viewer: Viewer,
+    index: SectorIndex,
+    lon: float | None,
+    lat: float | None,
+    address: str | None,
+    sectors: Sequence[str] | None,
+) -> tuple[float, float, str, Perimeter, _Broadcast]:
+    """An official message reaches the whole commune, or the sectors named; it is shown as that area (its place,
+    when given, is kept for the mairie and the gendarmerie but draws no perimeter)."""
+    names = [n.strip() for n in sectors or [] if n.strip()]
+    perimeter = widen(index, Perimeter((), (), index.union(index.sectors), Scope.AUTO), names) if names else None
+    if perimeter is None or perimeter.scope == Scope.COMMUNE:
+        perimeter = whole_commune(index)
+        label = "Toute la commune"
+    else:
+        label = "Secteurs : " + ", ".join(index.sectors[i].name for i in perimeter.sector_ids)
+    address_label = ""
+    if address or lon is not None or lat is not None:
+        lon, lat, address_label = _locate(session, viewer, lon, lat, address)
+        address_label = address_label or f"{lon:.6f}, {lat:.6f}"
+    else:
+        anchor = perimeter.geometry.representative_point()
+        lon, lat = anchor.x, anchor.y
+    assert lon is not None and lat is not None
+    return lon, lat, address_label, perimeter, _Broadcast(BROADCAST_KIND, perimeter.geometry, label[:200], (lon, lat))
 
 
 def _offer_duplicates(

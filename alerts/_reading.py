@@ -13,11 +13,14 @@ from sqlalchemy.orm import Session
 
 from alerts._access import Viewer, load_viewer, visible_alerts, visible_id_branches
 from alerts._context import AlertConfig, as_utc, commune_categories, commune_context, now_or_utc
+from alerts._moderation import Status
+from community._permissions import Action, Actor, Scope
 from gis import InputError
 from store import transaction
 from store.schema import (
     Alert,
     AlertSector,
+    Role,
 )
 
 
@@ -80,6 +83,8 @@ def sectors_of(session: Session, ids: list[int]) -> dict[int, list[tuple[str, bo
     return out
 
 
+WITHDRAWN = Status.WITHDRAWN.value
+
 FEED_COLUMNS = (
     Alert.id,
     Alert.commune_id,
@@ -125,7 +130,7 @@ def feed_for(
     rows = [
         r
         for r in session.execute(select(*FEED_COLUMNS).where(Alert.id.in_(newest)).order_by(Alert.id.desc()))
-        if r.commune_id == viewer.commune_id
+        if r.commune_id == viewer.commune_id and r.status != WITHDRAWN
     ]
     sectors = sectors_of(session, newest)
     labels = commune_context(session, viewer.commune_id, config or AlertConfig()).labels
@@ -134,26 +139,59 @@ def feed_for(
 
 def feed(
     engine: Engine,
-    email: str,
+    actor: Actor,
     *,
     limit: int = 50,
     before_id: int | None = None,
     config: AlertConfig | None = None,
     now: datetime | None = None,
 ) -> list[dict]:
-    """The newest alerts the member of e-mail ``email`` may read, newest first, as JSON-ready dicts."""
+    """The newest alerts ``actor`` may read, newest first, as JSON-ready dicts."""
     # A read: on SQLite it must not take the write lock (BEGIN IMMEDIATE) nor wait behind a writer.
     with transaction(engine, write=False) as session:
-        viewer = load_viewer(session, email, now_or_utc(now), bind=True)
+        viewer = load_viewer(session, actor, now_or_utc(now), bind=True)
         return feed_for(session, viewer, limit=limit, before_id=before_id, config=config)
 
 
-def get_alert(engine: Engine, email: str, alert_id: int, *, now: datetime | None = None) -> dict:
-    """One alert, if the member may read it (the same message whether it does not exist or is not theirs)."""
+def get_alert(engine: Engine, actor: Actor, alert_id: int, *, now: datetime | None = None) -> dict:
+    """One alert, if ``actor`` may read it (the same message whether it does not exist or is not theirs)."""
     with transaction(engine, write=False) as session:
-        viewer = load_viewer(session, email, now_or_utc(now), bind=True)
+        viewer = load_viewer(session, actor, now_or_utc(now), bind=True)
         alert = session.scalar(visible_alerts(viewer).where(Alert.id == alert_id))
         if alert is None:
-            raise InputError(f"Alerte n°{alert_id} introuvable.")
+            raise InputError(f"Alerte n°{alert_id} introuvable.", field="alert_id")
         labels = {c.code: c.label for c in commune_categories(session, viewer.commune_id)}
         return present(alert, viewer, sectors_of(session, [alert.id])[alert.id], labels)
+
+
+def silence_reason(viewer: Viewer) -> str:
+    """Why a feed is empty, in French: a closed gendarmerie access, a suspension, an address not verified yet…"""
+    if viewer.state == "suspended":
+        return "Votre compte est suspendu : pendant la suspension, vous ne voyez ni ne recevez d'alertes."
+    if viewer.state in ("excluded", "refused", "deleted"):
+        return "Ce compte est fermé : il ne voit pas les alertes de la commune."
+    if viewer.role == Role.GENDARMERIE and not viewer.gendarmerie_open:
+        return "L'accès de la gendarmerie aux alertes de la commune est fermé par la mairie."
+    if not viewer.verified:
+        return "Votre adresse n'est pas encore vérifiée : vous ne voyez que vos propres alertes d'ici là."
+    if viewer.right(Action.VIEW_ALERTS) == Scope.NONE:
+        return "Votre rôle ne donne pas accès aux alertes."
+    if viewer.right(Action.VIEW_ALERTS) == Scope.SECTORS and not viewer.sector_code:
+        return "Votre domicile n'est dans aucun secteur de la commune : demandez à la mairie de vérifier votre adresse."
+    return "Aucune alerte pour l'instant."
+
+
+def feed_page(
+    engine: Engine,
+    actor: Actor,
+    *,
+    limit: int = 50,
+    before_id: int | None = None,
+    config: AlertConfig | None = None,
+    now: datetime | None = None,
+) -> tuple[list[dict], str | None]:
+    """Like :func:`feed`, with the reason an empty feed is empty (None when it is not)."""
+    with transaction(engine, write=False) as session:
+        viewer = load_viewer(session, actor, now_or_utc(now), bind=True)
+        items = feed_for(session, viewer, limit=limit, before_id=before_id, config=config)
+        return items, (None if items else silence_reason(viewer))

@@ -21,11 +21,32 @@ def commune_streets(insee: str, path: str, boundary_wkb: bytes) -> Any:
     return shapely.simplify(lines, 0.00002)
 
 
-def show_map(folium_map: folium.Map, *, key: str, height: int = 560) -> dict[str, Any]:
-    """Render ``folium_map`` (local Leaflet only) and return what the user clicked."""
+def commune_base(view: Any) -> folium.Map:
+    """The commune's base map: tiles (or its own streets when there are none) and its outline.
+
+    ``view`` is a :class:`services.maps.CommuneMap`.
+    """
+    import shapely
+
+    from layers import base_map, commune_outline, streets_layer, tile_spec
+    from services._config import settings
+
+    tiles = tile_spec(settings().map_tiles)
+    folium_map = base_map(view.bounds, tiles)
+    if tiles.url is None and settings().map_streets_file:
+        streets = commune_streets(view.insee, settings().map_streets_file, shapely.to_wkb(view.boundary))
+        streets_layer(streets).add_to(folium_map)
+    commune_outline(view.name, view.boundary).add_to(folium_map)
+    return folium_map
+
+
+def show_map(
+    folium_map: folium.Map, *, key: str, height: int = 560, returned: tuple[str, ...] = ("last_clicked",)
+) -> dict[str, Any]:
+    """Render ``folium_map`` (local Leaflet only) and return what the user clicked (or ``returned``)."""
     from streamlit_folium import st_folium
 
     from layers import localize
 
     localize(folium_map)
-    return st_folium(folium_map, key=key, height=height, use_container_width=True, returned_objects=["last_clicked"])
+    return st_folium(folium_map, key=key, height=height, use_container_width=True, returned_objects=list(returned))

@@ -81,3 +81,23 @@ def postgis(url: str | None) -> Iterator[str]:
         return
     with ThrowawayCluster(dbname="voisinage_bench") as cluster:
         yield cluster.url
+
+
+def own_postgis_database(url: str, name: str) -> str:
+    """A fresh PostGIS database ``name`` in the bench cluster at ``url`` (other benchmarks reset theirs); its URL."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from store import make_engine
+
+    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    own = make_url(url).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(own)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    engine.dispose()
+    return own

@@ -5,23 +5,13 @@ from __future__ import annotations
 import getpass
 from typing import TYPE_CHECKING
 
-import typer
-
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from community import Actor
-    from gis import Geocoder
 
 AS_HELP = (
     "E-mail du membre pour qui l'opérateur agit : l'action est faite avec les droits de ce membre, "
     "et le journal d'audit note l'opérateur qui l'a faite pour lui."
 )
-
-
-def as_option() -> typer.models.OptionInfo:
-    """The ``--as EMAIL`` option (required): the operator acts for this member."""
-    return typer.Option(..., "--as", metavar="EMAIL", help=AS_HELP)
 
 
 def operator_label() -> str:
@@ -47,9 +37,3 @@ def acting_for(email: str, commune: str | None = None) -> Actor:
 
     return act_for(email, operator=operator_label(), commune=commune)
 
-
-def geocoder(session: Session) -> Geocoder:
-    """The geocoder chosen by the settings (kept for the address commands; see :func:`services._config.geocoder`)."""
-    from services._config import geocoder as configured
-
-    return configured(session)

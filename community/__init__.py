@@ -70,6 +70,7 @@ if TYPE_CHECKING:
         parse_role,
         require,
         role_name,
+        roles_allowed,
         scope_of,
     )
     from community._placement import (
@@ -190,6 +191,7 @@ __all__ = [
     "requires_totp",
     "revoke_sessions",
     "role_name",
+    "roles_allowed",
     "scope_of",
     "sector_staffing",
     "sectors_without_referent",

@@ -163,6 +163,10 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
     },
 }
 
+# What an account whose address is not verified yet may do beyond its own account: a resident signed up on the
+# web may already post, every post of theirs being held for moderation.
+UNVERIFIED_ALLOWED: dict[Role, frozenset[Action]] = {Role.RESIDENT: frozenset({A.POST_ALERT})}
+
 # What the gendarmerie may do only while the mairie keeps its access open.
 GENDARMERIE_GATED = frozenset({A.RECEIVE_ALERTS, A.VIEW_ALERTS, A.HANDLE_ALERTS, A.VIEW_STATS, A.VIEW_ABSENCES})
 
@@ -287,6 +291,11 @@ def scope_of(role: Role, action: Action) -> Scope:
     return MATRIX[role].get(action, Scope.NONE)
 
 
+def roles_allowed(action: Action) -> frozenset[Role]:
+    """The roles whose cell for ``action`` is not empty (e.g. who acknowledges alerts: ``HANDLE_ALERTS``)."""
+    return frozenset(role for role in Role if scope_of(role, action) != Scope.NONE)
+
+
 def can(
     actor: Actor,
     action: Action,
@@ -316,7 +325,7 @@ def can(
         return False
     if scope == Scope.SELF:
         return actor.member_id is not None and member_id == actor.member_id
-    if not actor.verified:
+    if not actor.verified and action not in UNVERIFIED_ALLOWED.get(actor.role, frozenset()):
         return False
     if actor.role == Role.GENDARMERIE and action in GENDARMERIE_GATED and not gendarmerie_open:
         return False

@@ -126,13 +126,20 @@ _DEMO_ALERTS: tuple[tuple[int, str, str, tuple[float, float], bool], ...] = (
 def create_demo_alerts(db_url: str) -> int:
     """Post a few alerts of each family (security, solidarity, official); approve most; return how many."""
     from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
 
     from alerts import moderate, post_alert
+    from community import Actor
     from store import make_engine, transaction
     from store.schema import Commune, Member
 
+    def actor_of(email: str) -> Actor:
+        with transaction(engine) as session:
+            query = select(Member).options(selectinload(Member.referent_assignments)).where(Member.email == email)
+            return Actor.of_member(session.scalars(query).one())
+
     engine = make_engine(db_url)
-    moderator = next(a for a in DEMO_ACCOUNTS if a.role == Role.MAIRIE_AGENT)
+    moderator = actor_of(next(a for a in DEMO_ACCOUNTS if a.role == Role.MAIRIE_AGENT).email)
     posted = 0
     for index, category, text, (dx, dy), approved in _DEMO_ALERTS:
         author = DEMO_ACCOUNTS[index]
@@ -144,8 +151,9 @@ def create_demo_alerts(db_url: str) -> int:
                 commune = session.get_one(Commune, member.commune_id)
                 inside = shapely.point_on_surface(commune.boundary)
                 lon, lat = inside.x, inside.y
-        result = post_alert(engine, author.email, category=category, text=text, lon=lon + dx, lat=lat + dy)
+        poster = actor_of(author.email)
+        result = post_alert(engine, poster, category=category, text=text, lon=lon + dx, lat=lat + dy)
         posted += 1
         if approved and result.status == "pending":
-            moderate(engine, result.alert_id, moderator.email, approve=True)
+            moderate(engine, result.alert_id, moderator, approve=True)
     return posted

@@ -23,6 +23,7 @@ from sectors._communes import get_commune
 from sectors._grid import OUTSIDE, GridLocator
 from sectors._sets import active_set
 from store import is_postgis, transaction
+from store._rls import bind_connection
 from store._spatial import SINGLE_SQL_POSTGIS, locate_many_postgis
 from store.schema import Sector
 
@@ -69,6 +70,7 @@ class Locator:
         self._checked = -1e18
         self._generation = -1
         self.sector_set_id: int | None = None
+        self.commune_id = 0
         self._hits: dict[int, SectorHit] = {}
         self._rows: list = []  # (id, code, name, geom) of the loaded set
         self._grid: GridLocator | None = None
@@ -83,6 +85,7 @@ class Locator:
         with self._lock:
             with transaction(self.engine, write=False) as session:
                 commune = get_commune(session, self.insee)
+                self.commune_id = commune.id
                 current = active_set(session, commune)
                 set_id = current.id if current is not None else None
                 if set_id != self.sector_set_id or not self._hits:
@@ -191,6 +194,7 @@ class Locator:
         if not self.postgis:
             return self._grid_locator().locate_many(lons, lats)
         with self.engine.begin() as conn:
+            bind_connection(conn, self.commune_id)  # row-level security: this commune's sectors only
             return locate_many_postgis(conn, self.sector_set_id, lons, lats)
 
     def hit(self, sector_id: int) -> SectorHit | None:

@@ -75,11 +75,9 @@ def current_actor(token: str, *, require_mfa: bool = True, now: datetime | None 
         return Actor.of_member(member)
 
 
-def act_for(email: str, *, operator: str, commune: str | None = None) -> Actor:
-    """The member of e-mail ``email``, driven by ``operator`` at the command line (``--as EMAIL``).
-
-    The rights are the member's own; every audit entry written for this actor names the operator too.
-    With ``commune`` (INSEE code), the member must belong to that commune.
+def member_actor(email: str, *, commune: str | None = None) -> Actor:
+    """The member of e-mail ``email`` acting themself, identified by a trusted channel (the SMS intake, which
+    matched their registered phone); never for a person typing an address.
 
     Raises
     ------
@@ -90,9 +88,11 @@ def act_for(email: str, *, operator: str, commune: str | None = None) -> Actor:
     from sqlalchemy.orm import selectinload
 
     from community._accounts import normalize_email
+    from store import bind_scope_of
     from store.schema import Commune, Member, MemberStatus
 
     with unit_of_work() as session:
+        bind_scope_of(session, "email", normalize_email(email))  # PostGIS: members are hidden until then
         member = session.scalar(
             select(Member)
             .options(selectinload(Member.referent_assignments))
@@ -105,7 +105,21 @@ def act_for(email: str, *, operator: str, commune: str | None = None) -> Actor:
         if member is None or member.status == MemberStatus.DELETED or not in_commune:
             where = f" dans la commune {commune}" if commune else ""
             raise ServiceError(f"Aucun membre n'a l'adresse électronique « {email} »{where}.", field="as")
-        return Actor.of_member(member).acted_by(operator)
+        return Actor.of_member(member)
+
+
+def act_for(email: str, *, operator: str, commune: str | None = None) -> Actor:
+    """The member of e-mail ``email``, driven by ``operator`` at the command line (``--as EMAIL``).
+
+    The rights are the member's own; every audit entry written for this actor names the operator too.
+    With ``commune`` (INSEE code), the member must belong to that commune.
+
+    Raises
+    ------
+    ServiceError
+        ``field="as"``: no member has this e-mail (in that commune), or the account is deleted.
+    """
+    return member_actor(email, commune=commune).acted_by(operator)
 
 
 def request_password_reset(email: str, *, now: datetime | None = None) -> str | None:

@@ -191,8 +191,21 @@ def receive_sms(raw: bytes, signature: str | None, *, now: datetime | None = Non
         from alerts import post_alert
 
         alerts = replace(alert_config(), premoderation=config.sms_premoderation or alert_config().premoderation)
+        from services.alerts import require_charter
+        from services.auth import member_actor
+
+        author = member_actor(email)
+        require_charter(author)  # as for any post: the commune's current charter accepted
         result = post_alert(
-            made, email, category=category, text=text, lon=lon, lat=lat, address=address, config=alerts, now=now
+            made,
+            author,
+            category=category,
+            text=text,
+            lon=lon,
+            lat=lat,
+            address=address,
+            config=alerts,
+            now=now,
         )
         return result.alert_id, result.message
 

@@ -30,8 +30,8 @@ from pyproj import Transformer
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from alerts import AUTHORITY_ROLES, DEFAULT_CATEGORIES, VISIBLE_STATUSES, commune_categories, scoped
-from community import gendarmerie_access_open
+from alerts import DEFAULT_CATEGORIES, VISIBLE_STATUSES, commune_categories, scoped
+from community import Action, gendarmerie_access_open, roles_allowed
 from gis import SQUARE, HeatBins, InputError, bin_xy
 from sectors import active_set, get_commune, locate_many
 from stats._alert_figures import ALERT_FIELDS
@@ -163,7 +163,7 @@ def read_alerts(
     ev = pd.DataFrame.from_records(events, columns=["id", "move", "at", "role"])
     ev["at"] = _as_utc_series(ev["at"])
     ev["role"] = ev["role"].map(lambda r: None if r is None else str(getattr(r, "value", r)))
-    ev["authority"] = ev["role"].isin(AUTHORITY_ROLES)
+    ev["authority"] = ev["role"].isin({r.value for r in roles_allowed(Action.HANDLE_ALERTS)})
     ev["who"] = np.where(ev["role"] == Role.GENDARMERIE.value, "gendarmerie", "mairie")
     # First acknowledgement; else a closing by an authority (closing is taking the alert into account too).
     taken = ev[(ev["move"] == "acknowledge") | ((ev["move"] == "close") & ev["authority"])]

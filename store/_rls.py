@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
 from gis import InputError
@@ -51,6 +51,12 @@ def bind_commune(session: Session, commune_id: int) -> None:
     session.flush()
     # One round trip: the commune id is an integer we format ourselves (never user text).
     session.execute(text(f"SET LOCAL voisinage.commune_id = '{int(commune_id)}'; SET LOCAL voisinage.platform = ''"))
+
+
+def bind_connection(conn: Connection, commune_id: int) -> None:
+    """:func:`bind_commune` for a Core connection inside its transaction (no-op on SQLite)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SET LOCAL voisinage.commune_id = '{int(commune_id)}'; SET LOCAL voisinage.platform = ''"))
 
 
 def bind_platform(session: Session) -> None:

@@ -111,3 +111,26 @@ def build_world(engine, shared_file):
             for sec in s.scalars(select(Sector).join(Sector.sector_set).where(Sector.sector_set.has(commune_id=c.id))):
                 geoms[(c.insee, sec.code)] = sec.geom
     return {"engine": engine, "geoms": geoms, "bouray_id": bouray.id, "lardy_id": lardy.id}
+
+
+def who(bind, email: str):
+    """The member of e-mail ``email`` as the acting :class:`community.Actor` (what signing in gives the app).
+
+    ``bind`` is an engine, or a session already open.
+    """
+    from community import Actor
+    from gis import InputError
+
+    def find(s: Session):
+        from store._rls import bind_scope_of
+
+        bind_scope_of(s, "email", email.strip().lower())  # PostGIS: members are hidden until then
+        member = s.scalar(select(Member).where(Member.email == email.strip().lower()))
+        if member is None or member.status == MemberStatus.DELETED:
+            raise InputError(f"Aucun membre n'a l'adresse électronique « {email} ».")
+        return Actor.of_member(member)
+
+    if isinstance(bind, Session):
+        return find(bind)
+    with transaction(bind) as s:
+        return find(s)

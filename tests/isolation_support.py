@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from alerts_support import BOURAY, LARDY, T0, build_world, inner_point
+from alerts_support import BOURAY, LARDY, T0, build_world, inner_point, who
 from sqlalchemy import Connection, Engine, text
 
 from alerts import AlertConfig, post_alert
@@ -71,7 +71,7 @@ def build_isolation_world(owner: Engine, shared_file) -> dict:
     config = AlertConfig()
     for email, insee, sector in (("alice@a.fr", BOURAY, "A1"), ("lea@lardy.fr", LARDY, "A1")):
         lon, lat = inner_point(world["geoms"][(insee, sector)])
-        post_alert(owner, email, category="vol", text="Vélo volé devant le portail.", lon=lon, lat=lat,
+        post_alert(owner, who(owner, email), category="vol", text="Vélo volé devant le portail.", lon=lon, lat=lat,
                    now=T0, config=config)  # fmt: skip
     with transaction(owner) as s:
         for commune_id in (world["bouray_id"], world["lardy_id"]):

@@ -98,7 +98,7 @@ def test_official_messages_are_not_redirected_nor_refused() -> None:
 
 
 def test_a_request_for_the_mairie_is_not_posted(engine, shared_file) -> None:
-    from alerts_support import BOURAY, T0, build_world, inner_point
+    from alerts_support import BOURAY, T0, build_world, inner_point, who
     from sqlalchemy import func, select
 
     from alerts import MunicipalRequestError, post_alert
@@ -109,7 +109,7 @@ def test_a_request_for_the_mairie_is_not_posted(engine, shared_file) -> None:
     lon, lat = inner_point(world["geoms"][(BOURAY, "A1")])
     with pytest.raises(MunicipalRequestError, match="allô mairie") as info:
         text = "Le lampadaire de l'allée est en panne depuis lundi."
-        post_alert(engine, "alice@a.fr", category="degradation", text=text, lon=lon, lat=lat, now=T0)
+        post_alert(engine, who(engine, "alice@a.fr"), category="degradation", text=text, lon=lon, lat=lat, now=T0)
     assert info.value.result.outcome == Outcome.MUNICIPAL
     with transaction(engine) as s:
         assert s.scalar(select(func.count()).select_from(Alert)) == 0

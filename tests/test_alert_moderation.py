@@ -8,8 +8,8 @@ import pytest
 
 from alerts import (
     VISIBLE_STATUSES,
-    Actor,
     Move,
+    Participant,
     Status,
     TransitionError,
     acknowledge,
@@ -26,11 +26,11 @@ from alerts import (
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 TTL = timedelta(minutes=15)
-AUTHOR = Actor(1, "resident", "Alice")
-OTHER = Actor(2, "resident", "Bob")
-REFERENT = Actor(10, "referent", "Référent Nord")
-AGENT = Actor(11, "mairie_agent", "Agent Mairie")
-GENDARME = Actor(12, "gendarmerie", "Brigade")
+AUTHOR = Participant(1, "resident", "Alice")
+OTHER = Participant(2, "resident", "Bob")
+REFERENT = Participant(10, "referent", "Référent Nord")
+AGENT = Participant(11, "mairie_agent", "Agent Mairie")
+GENDARME = Participant(12, "gendarmerie", "Brigade")
 
 
 def pending() -> object:

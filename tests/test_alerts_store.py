@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from alerts_support import BOURAY, LARDY, T0, add_member, build_world, inner_point
+from alerts_support import BOURAY, LARDY, T0, add_member, build_world, inner_point, who
 from sqlalchemy import func, select, text
 
 from alerts import (
@@ -48,13 +48,17 @@ def _post(world, email="alice@a.fr", sector="A1", insee=BOURAY, **kw):
     lon, lat = inner_point(world["geoms"][(insee, sector)])
     args = {"category": "vol", "text": "Vélo volé devant le portail cette nuit.", "lon": lon, "lat": lat}
     args.update(kw)
-    return post_alert(world["engine"], email, now=kw.pop("now", T0), config=kw.pop("config", CONFIG), **{
-        k: v for k, v in args.items() if k not in ("now", "config")
-    })  # fmt: skip
+    return post_alert(
+        world["engine"],
+        who(world["engine"], email),
+        now=kw.pop("now", T0),
+        config=kw.pop("config", CONFIG),
+        **{k: v for k, v in args.items() if k not in ("now", "config")},
+    )
 
 
 def _ids(world, email, **kw):
-    return [a["id"] for a in feed(world["engine"], email, now=T0, **kw)]
+    return [a["id"] for a in feed(world["engine"], who(world["engine"], email), now=T0, **kw)]
 
 
 def test_a_verified_residents_alert_is_published_to_its_sector_only(world) -> None:
@@ -68,7 +72,7 @@ def test_a_verified_residents_alert_is_published_to_its_sector_only(world) -> No
     assert _ids(world, "susp@a.fr") == []  # suspended: receives nothing
     assert _ids(world, "gend@a.fr") == []  # gendarmerie access closed by default
     with pytest.raises(InputError, match="introuvable"):
-        get_alert(world["engine"], "bob@a.fr", result.alert_id, now=T0)
+        get_alert(world["engine"], who(world["engine"], "bob@a.fr"), result.alert_id, now=T0)
 
 
 def test_gendarmerie_sees_the_commune_only_while_access_is_open(world) -> None:
@@ -76,7 +80,7 @@ def test_gendarmerie_sees_the_commune_only_while_access_is_open(world) -> None:
     with transaction(world["engine"]) as s:
         bind_commune(s, world["bouray_id"])  # PostGIS: the app role sees a commune once bound
         s.add(GendarmerieAccessChange(commune_id=world["bouray_id"], is_open=True))
-    shown = feed(world["engine"], "gend@a.fr", now=T0)
+    shown = feed(world["engine"], who(world["engine"], "gend@a.fr"), now=T0)
     assert [a["id"] for a in shown] == [result.alert_id]
     assert shown[0]["location"]["kind"] == "exact"
 
@@ -88,13 +92,13 @@ def test_residents_never_receive_the_exact_point(world) -> None:
     with transaction(world["engine"]) as s:
         bind_commune(s, world["bouray_id"])  # PostGIS: the app role sees a commune once bound
         add_member(s, s.get(Commune, world["bouray_id"]), "dan@a.fr", sector="A1")
-    seen = feed(world["engine"], "dan@a.fr", now=T0)[0]
+    seen = feed(world["engine"], who(world["engine"], "dan@a.fr"), now=T0)[0]
     assert seen["id"] == result.alert_id
     assert seen["location"]["kind"] in {"segment", "sector", "cell"}
     assert (seen["location"]["lon"], seen["location"]["lat"]) != (lon, lat)
     assert str(lon) not in str(seen) and str(lat) not in str(seen)
     for email in ("alice@a.fr", "ref@a.fr", "mairie@a.fr"):  # author, referent of A1, mairie
-        loc = feed(world["engine"], email, now=T0)[0]["location"]
+        loc = feed(world["engine"], who(world["engine"], email), now=T0)[0]["location"]
         assert loc["kind"] == "exact" and (loc["lon"], loc["lat"]) == pytest.approx((lon, lat))
 
 
@@ -116,7 +120,7 @@ def test_without_addresses_a_point_near_a_border_is_shown_as_its_sector_and_reac
         add_member(s, s.get(Commune, world["bouray_id"]), "eve@a.fr", sector="A2")
         add_member(s, s.get(Commune, world["bouray_id"]), "dan@a.fr", sector="A1")
     assert _ids(world, "eve@a.fr") == []
-    shown = feed(world["engine"], "dan@a.fr", now=T0)[0]
+    shown = feed(world["engine"], who(world["engine"], "dan@a.fr"), now=T0)[0]
     assert shown["sectors"] == ["A1"] and shown["location"]["kind"] == "sector"
     assert shown["location"]["label"] == "Secteur A1"
 
@@ -149,8 +153,8 @@ def test_unverified_member_goes_through_moderation_by_a_referent(world) -> None:
     assert _ids(world, "claire@a.fr") == [pending.alert_id]  # the author sees their own
     assert _ids(world, "ref@a.fr") == [pending.alert_id]  # the referent of A1, to moderate
     with pytest.raises(InputError, match="rôle"):
-        moderate(world["engine"], pending.alert_id, "alice@a.fr", approve=True, now=T0)
-    shown = moderate(world["engine"], pending.alert_id, "ref@a.fr", approve=True, now=T0)
+        moderate(world["engine"], pending.alert_id, who(world["engine"], "alice@a.fr"), approve=True, now=T0)
+    shown = moderate(world["engine"], pending.alert_id, who(world["engine"], "ref@a.fr"), approve=True, now=T0)
     assert shown["status"] == "published"
     assert _ids(world, "alice@a.fr") == [pending.alert_id]
     with transaction(world["engine"]) as s:
@@ -162,9 +166,13 @@ def test_unverified_member_goes_through_moderation_by_a_referent(world) -> None:
 def test_accusation_goes_to_moderation_and_rejection_can_be_appealed(world) -> None:
     held = _post(world, text="Je suis sûr que ce sont les jeunes de la cité qui ont volé le vélo.")
     assert held.status == "pending"
-    rejected = moderate(world["engine"], held.alert_id, "mairie@a.fr", reject="Accusation", now=T0)
+    rejected = moderate(
+        world["engine"], held.alert_id, who(world["engine"], "mairie@a.fr"), reject="Accusation", now=T0
+    )
     assert rejected["status"] == "rejected"
-    appealed = appeal_alert(world["engine"], held.alert_id, "alice@a.fr", "Je retire l'accusation.", now=T0)
+    appealed = appeal_alert(
+        world["engine"], held.alert_id, who(world["engine"], "alice@a.fr"), "Je retire l'accusation.", now=T0
+    )
     assert appealed["status"] == "appealed"
 
 
@@ -175,11 +183,22 @@ def test_commune_premoderation(world) -> None:
 
 def test_claims_show_who_holds_the_alert(world) -> None:
     held = _post(world, email="claire@a.fr")
-    moderate(world["engine"], held.alert_id, "ref@a.fr", edit_text="Vélo volé (texte revu).", now=T0)
+    moderate(
+        world["engine"], held.alert_id, who(world["engine"], "ref@a.fr"), edit_text="Vélo volé (texte revu).", now=T0
+    )
     with pytest.raises(InputError, match="en cours de traitement par Ref"):
-        moderate(world["engine"], held.alert_id, "mairie@a.fr", approve=True, now=T0 + timedelta(minutes=1))
+        moderate(
+            world["engine"],
+            held.alert_id,
+            who(world["engine"], "mairie@a.fr"),
+            approve=True,
+            now=T0 + timedelta(minutes=1),
+        )
     later = T0 + CONFIG.claim_ttl + timedelta(minutes=1)
-    assert moderate(world["engine"], held.alert_id, "mairie@a.fr", approve=True, now=later)["status"] == "published"
+    assert (
+        moderate(world["engine"], held.alert_id, who(world["engine"], "mairie@a.fr"), approve=True, now=later)["status"]
+        == "published"
+    )
     with transaction(world["engine"]) as s:
         bind_commune(s, world["bouray_id"])  # PostGIS: the app role sees a commune once bound
         row = s.get(Alert, held.alert_id)
@@ -188,12 +207,14 @@ def test_claims_show_who_holds_the_alert(world) -> None:
 
 def test_widening_to_named_sectors_and_the_whole_commune(world) -> None:
     result = _post(world)
-    shown = moderate(world["engine"], result.alert_id, "mairie@a.fr", widen_to=["C3"], now=T0)
+    shown = moderate(world["engine"], result.alert_id, who(world["engine"], "mairie@a.fr"), widen_to=["C3"], now=T0)
     assert shown["sectors"] == ["A1", "C3"] and shown["scope"] == "widened"
     assert _ids(world, "bob@a.fr") == [result.alert_id]
     with pytest.raises(InputError, match="« Z9 »"):
-        moderate(world["engine"], result.alert_id, "mairie@a.fr", widen_to=["Z9"], now=T0)
-    everything = moderate(world["engine"], result.alert_id, "mairie@a.fr", widen_to=["commune"], now=T0)
+        moderate(world["engine"], result.alert_id, who(world["engine"], "mairie@a.fr"), widen_to=["Z9"], now=T0)
+    everything = moderate(
+        world["engine"], result.alert_id, who(world["engine"], "mairie@a.fr"), widen_to=["commune"], now=T0
+    )
     assert everything["scope"] == "commune" and len(everything["sectors"]) == 9
 
 
@@ -225,7 +246,7 @@ def test_a_point_outside_the_commune_is_refused(world) -> None:
 
 def test_closed_alerts_are_anonymised_after_the_retention_period_counts_kept(world) -> None:
     result = _post(world, key="retry-1")
-    close_alert(world["engine"], result.alert_id, "mairie@a.fr", "Vélo retrouvé.", now=T0)
+    close_alert(world["engine"], result.alert_id, who(world["engine"], "mairie@a.fr"), "Vélo retrouvé.", now=T0)
     before = alert_counts(world["engine"], BOURAY)
     assert anonymise_closed(world["engine"], BOURAY, months=12, now=T0 + timedelta(days=300)) == 0
     assert anonymise_closed(world["engine"], BOURAY, months=12, now=T0 + timedelta(days=370)) == 1
@@ -256,14 +277,14 @@ def test_a_resident_of_a_never_reads_an_alert_of_b_by_any_query_path(world) -> N
         for alert_id, where in posted.items():
             if sector not in where:
                 with pytest.raises(InputError, match="introuvable"):
-                    get_alert(world["engine"], email, alert_id, now=T0)
+                    get_alert(world["engine"], who(world["engine"], email), alert_id, now=T0)
                 with pytest.raises(InputError):
-                    close_alert(world["engine"], alert_id, email, "fermé", now=T0)
+                    close_alert(world["engine"], alert_id, who(world["engine"], email), "fermé", now=T0)
 
 
-def test_postgis_row_level_security_isolates_communes(postgis_engine, postgis_app_engine, shared_file) -> None:
+def test_postgis_row_level_security_isolates_communes(postgis_owner_engine, postgis_app_engine, shared_file) -> None:
     """Row-level security exists on PostGIS only: this test runs there (never skipped on SQLite)."""
-    world = build_world(postgis_engine, shared_file)
+    world = build_world(postgis_owner_engine, shared_file)
     engine = postgis_app_engine  # the application's role: neither superuser nor owner
     assert is_postgis(engine)
     _post(world)
@@ -280,7 +301,7 @@ def test_postgis_row_level_security_isolates_communes(postgis_engine, postgis_ap
     from alerts import load_viewer
 
     with transaction(engine) as s:
-        viewer = load_viewer(s, "lea@lardy.fr", T0, bind=True)
+        viewer = load_viewer(s, who(engine, "lea@lardy.fr"), T0, bind=True)
         assert s.execute(text("SELECT current_user")).scalar() != "voisinage_app"  # no role switch any more
         assert s.execute(text("SELECT current_setting('voisinage.commune_id')")).scalar() == str(viewer.commune_id)
         assert s.execute(text("SELECT count(*) FROM alerts")).scalar() == 1
@@ -306,7 +327,7 @@ def test_feed_branches_are_exactly_the_visibility_rule(world) -> None:
     emails = ["alice@a.fr", "bob@a.fr", "claire@a.fr", "ref@a.fr", "mairie@a.fr", "gend@a.fr", "susp@a.fr"]
     for email in [*emails, "lea@lardy.fr"]:
         with transaction(world["engine"]) as s:
-            viewer = load_viewer(s, email, T0, bind=True)
+            viewer = load_viewer(s, who(s, email), T0, bind=True)
             bind_commune(s, viewer.commune_id)
             by_clause = set(s.scalars(select(Alert.id).where(visibility_clause(viewer))))
             by_feed = {a["id"] for a in feed_for(s, viewer, limit=500)}
@@ -323,7 +344,7 @@ def test_feed_branches_never_walk_the_whole_commune_on_sqlite(sqlite_engine, sha
     engine = build_world(sqlite_engine, shared_file)["engine"]  # SQLite plans only: PostGIS has ANALYZE statistics
     for email in ("alice@a.fr", "ref@a.fr"):
         with transaction(engine) as s:
-            viewer = load_viewer(s, email, T0, bind=True)
+            viewer = load_viewer(s, who(s, email), T0, bind=True)
             for branch in visible_id_branches(viewer, 50):
                 compiled = branch.compile(engine, compile_kwargs={"literal_binds": True})
                 plan = " ".join(r[-1] for r in s.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
@@ -338,11 +359,12 @@ def test_reading_never_waits_for_a_writer_on_sqlite(sqlite_engine, shared_file) 
 
     world = build_world(sqlite_engine, shared_file)
     posted = _post(world)
+    alice, mairie = who(sqlite_engine, "alice@a.fr"), who(sqlite_engine, "mairie@a.fr")  # signed in before
     writer = sqlite3.connect(sqlite_engine.url.database, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
     try:
-        assert [a["id"] for a in feed(sqlite_engine, "alice@a.fr", now=T0)] == [posted.alert_id]
-        assert get_alert(sqlite_engine, "mairie@a.fr", posted.alert_id, now=T0)["id"] == posted.alert_id
+        assert [a["id"] for a in feed(sqlite_engine, alice, now=T0)] == [posted.alert_id]
+        assert get_alert(sqlite_engine, mairie, posted.alert_id, now=T0)["id"] == posted.alert_id
     finally:
         writer.rollback()
         writer.close()
@@ -356,7 +378,14 @@ def test_concurrent_retries_with_one_key_create_one_alert(world) -> None:
 
     def send(_: int):
         return post_alert(
-            world["engine"], "alice@a.fr", category="vol", text="Vélo volé.", lon=lon, lat=lat, key="storm", now=T0
+            world["engine"],
+            who(world["engine"], "alice@a.fr"),
+            category="vol",
+            text="Vélo volé.",
+            lon=lon,
+            lat=lat,
+            key="storm",
+            now=T0,
         )
 
     with ThreadPoolExecutor(4) as pool:
@@ -387,7 +416,7 @@ def test_rgpd_export_and_anonymise_a_members_alerts(world) -> None:
         assert row.author_id is None and row.location is None and row.idempotency_key is None
         assert export_member_alerts(s, alice) == []
     # The alert stays readable by the neighbours, at its displayed location.
-    seen = feed(world["engine"], "ref@a.fr", now=T0)
+    seen = feed(world["engine"], who(world["engine"], "ref@a.fr"), now=T0)
     assert [a["id"] for a in seen] == [result.alert_id] and seen[0]["location"]["kind"] != "exact"
 
 
@@ -414,10 +443,12 @@ def test_moderators_see_who_holds_an_alert(world) -> None:
 
     held = _post(world, email="claire@a.fr")
     now = datetime.now(UTC)
-    moderate(world["engine"], held.alert_id, "ref@a.fr", edit_text="Vélo volé (revu).", now=now)
-    seen = {a["id"]: a for a in feed(world["engine"], "mairie@a.fr", now=now)}
+    moderate(world["engine"], held.alert_id, who(world["engine"], "ref@a.fr"), edit_text="Vélo volé (revu).", now=now)
+    seen = {a["id"]: a for a in feed(world["engine"], who(world["engine"], "mairie@a.fr"), now=now)}
     assert seen[held.alert_id]["held_by"]["name"] == "Ref"
-    assert "held_by" not in feed(world["engine"], "claire@a.fr", now=now)[0]  # the author is no moderator
+    assert (
+        "held_by" not in feed(world["engine"], who(world["engine"], "claire@a.fr"), now=now)[0]
+    )  # the author is no moderator
 
 
 def test_deleting_an_account_anonymises_its_alerts_and_export_lists_them(world) -> None:

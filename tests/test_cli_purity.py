@@ -17,7 +17,7 @@ FORBIDDEN_NAMES = {"transaction", "get_settings", "settings", "is_postgis", "mak
 HEAVY_AT_MODULE_LEVEL = ("pandas", "geopandas", "numpy", "shapely", "osmnx", "reportlab", "folium", "streamlit",
                          "pyproj", "scipy", "tqdm", "openpyxl")  # fmt: skip
 # Command groups still being moved onto the services (issue 9); remove each as it is converted.
-PENDING: set[str] = {"_alerts.py"}
+PENDING: set[str] = set()
 
 
 def _root(module: str) -> str:

@@ -37,8 +37,8 @@ NOT_COMMUNE_DATA = {
 
 
 @pytest.fixture
-def world(postgis_engine: Engine, shared_file) -> dict:
-    return build_isolation_world(postgis_engine, shared_file)
+def world(postgis_owner_engine: Engine, shared_file) -> dict:
+    return build_isolation_world(postgis_owner_engine, shared_file)
 
 
 def _commune_tables(engine: Engine) -> list[str]:
@@ -46,8 +46,8 @@ def _commune_tables(engine: Engine) -> list[str]:
         return sorted(name for name, row in catalogue(conn).items() if row["commune_data"])
 
 
-def test_catalogue_every_table_holding_commune_data_has_forced_rls_and_a_policy(postgis_engine: Engine) -> None:
-    with postgis_engine.connect() as conn:
+def test_catalogue_every_table_holding_commune_data_has_forced_rls_and_a_policy(postgis_owner_engine: Engine) -> None:
+    with postgis_owner_engine.connect() as conn:
         tables = catalogue(conn)
     problems = []
     for name, row in tables.items():
@@ -78,7 +78,8 @@ def test_catalogue_every_table_holding_commune_data_has_forced_rls_and_a_policy(
     }  # fmt: skip
 
 
-def test_the_app_role_reads_no_row_of_another_commune(world: dict, postgis_engine, postgis_app_engine) -> None:
+def test_the_app_role_reads_no_row_of_another_commune(world: dict, postgis_owner_engine, postgis_app_engine) -> None:
+    postgis_engine = postgis_owner_engine  # a superuser: as the application connected before
     tables = _commune_tables(postgis_engine)
     bouray, lardy = world["bouray_id"], world["lardy_id"]
     # As the owner (a superuser, as the app connected on main), every table shows Lardy's rows to anybody.
@@ -195,8 +196,9 @@ def test_pooled_connections_never_carry_a_binding(world: dict, postgis_app_url: 
 
 
 def test_check_app_role_refuses_superuser_owner_and_bypassrls(
-    postgis_engine: Engine, postgis_app_engine: Engine, postgis_app_url: str
+    postgis_owner_engine: Engine, postgis_app_engine: Engine, postgis_app_url: str
 ) -> None:
+    postgis_engine = postgis_owner_engine
     check_app_role(postgis_app_engine)  # the app role passes
     with pytest.raises(InputError, match="superutilisateur"):
         check_app_role(postgis_engine)
@@ -246,16 +248,17 @@ def test_the_app_role_cannot_erase_the_audit_log(world: dict, postgis_app_engine
 
 
 @pytest.fixture
-def migration_env(monkeypatch: pytest.MonkeyPatch, postgis_url: str) -> Iterator[None]:
-    monkeypatch.setenv("VOISINAGE_MIGRATION_DATABASE_URL", postgis_url)
+def migration_env(monkeypatch: pytest.MonkeyPatch, postgis_owner_url: str) -> Iterator[None]:
+    monkeypatch.setenv("VOISINAGE_MIGRATION_DATABASE_URL", postgis_owner_url)
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
 
 
 def test_db_init_creates_the_app_role_durable_and_least_privileged(
-    postgis_engine: Engine, postgis_url: str, migration_env: None
+    postgis_owner_engine: Engine, postgis_owner_url: str, migration_env: None
 ) -> None:
+    postgis_engine, postgis_url = postgis_owner_engine, postgis_owner_url
     with postgis_engine.begin() as conn:
         conn.execute(text("DROP OWNED BY probe_init_app CASCADE")) if conn.execute(
             text("SELECT 1 FROM pg_roles WHERE rolname = 'probe_init_app'")

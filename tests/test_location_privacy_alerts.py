@@ -15,7 +15,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 import shapely
-from alerts_support import BOURAY, T0, add_member, build_world, grid_sectors, inner_point
+from alerts_support import BOURAY, T0, add_member, build_world, grid_sectors, inner_point, who
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from members_support import BAN_FILE, ban_rows, hull_boundary
@@ -99,15 +99,26 @@ def test_what_residents_receive_leaves_k_addresses_possible(engine, shared_file)
         now = state["t"]
         ids = []
         for lon, lat in zip(lons, lats, strict=True):
-            posted = post_alert(world["engine"], "poster@p.fr", category="vol", text=TEXT, lon=float(lon),
-                                lat=float(lat), confirm_new=True, config=config, now=now)  # fmt: skip
+            posted = post_alert(
+                world["engine"],
+                who(world["engine"], "poster@p.fr"),
+                category="vol",
+                text=TEXT,
+                lon=float(lon),
+                lat=float(lat),
+                confirm_new=True,
+                config=config,
+                now=now,
+            )
             ids.append(posted.alert_id)
         address_of = {aid: i for i, aid in enumerate(ids)}
         need = min(k, len(lons))  # the commune holds 55 addresses: never fewer than k possible
         for code in geoms:
             received = {
                 a["id"]: a
-                for a in feed(world["engine"], f"r{code.lower()}@p.fr", limit=500, config=config, now=now)
+                for a in feed(
+                    world["engine"], who(world["engine"], f"r{code.lower()}@p.fr"), limit=500, config=config, now=now
+                )
                 if a["id"] in address_of
             }
             classes: dict[str, set[int]] = {}
@@ -120,10 +131,20 @@ def test_what_residents_receive_leaves_k_addresses_possible(engine, shared_file)
                 assert left >= need, (nx, ny, k, code, i, left, received[aid]["location"]["label"])
         # Messages too: a duplicate offer names only alerts of the prober's feed, as labelled there.
         prober = f"r{next(iter(geoms)).lower()}@p.fr"
-        seen = {a["id"]: a for a in feed(world["engine"], prober, limit=500, config=config, now=now)}
+        seen = {
+            a["id"]: a for a in feed(world["engine"], who(world["engine"], prober), limit=500, config=config, now=now)
+        }
         try:
-            post_alert(world["engine"], prober, category="vol", text=TEXT, lon=float(lons[0]), lat=float(lats[0]),
-                       config=config, now=now)  # fmt: skip
+            post_alert(
+                world["engine"],
+                who(world["engine"], prober),
+                category="vol",
+                text=TEXT,
+                lon=float(lons[0]),
+                lat=float(lats[0]),
+                config=config,
+                now=now,
+            )
         except DuplicateSuspectedError as offered:
             for d in offered.duplicates:
                 assert d.id in seen and d.place == seen[d.id]["location"]["label"]
@@ -147,8 +168,16 @@ def _probe(world, email: str, x: float, y: float, config: AlertConfig, now) -> t
     API) and the alerts it names."""
     lon, lat = transform_xy(np.array([x]), np.array([y]), L93, 4326)
     try:
-        post_alert(world["engine"], email, category="vol", text=TEXT, lon=float(lon[0]), lat=float(lat[0]),
-                   config=config, now=now)  # fmt: skip
+        post_alert(
+            world["engine"],
+            who(world["engine"], email),
+            category="vol",
+            text=TEXT,
+            lon=float(lon[0]),
+            lat=float(lat[0]),
+            config=config,
+            now=now,
+        )
     except DuplicateSuspectedError as offered:
         text = str(offered) + " " + " ".join(offered.problems)
         from_api = [float(d.distance_m) for d in offered.duplicates if hasattr(d, "distance_m")]
@@ -176,7 +205,9 @@ def test_the_duplicate_check_is_no_oracle_for_alerts_the_prober_cannot_see(engin
     set_commune_options(engine, PARIS13, premoderation=True)  # the victim's alert stays pending: unseen
     config = AlertConfig(rate_posts=100)
     lon, lat = float(world["lons"][10]), float(world["lats"][10])
-    victim = post_alert(engine, "alice@p.fr", category="vol", text=TEXT, lon=lon, lat=lat, config=config, now=T0)
+    victim = post_alert(
+        engine, who(engine, "alice@p.fr"), category="vol", text=TEXT, lon=lon, lat=lat, config=config, now=T0
+    )
     x, y = transform_xy(np.array([lon]), np.array([lat]), 4326, L93)
     answered, error, answers = _attack(world, (float(x[0]), float(y[0])), config, T0 + timedelta(minutes=5))
     # On the old main: 4 answers, the point recovered to well under a metre. Now: never even named (the
@@ -193,9 +224,17 @@ def test_a_visible_alert_is_offered_with_nothing_finer_than_the_feed(engine, sha
     fixes, offers = [], []
     for n, i in enumerate((10, 12)):  # two addresses of the same street run, 7 h apart (out of the window)
         now = T0 + timedelta(hours=7 * n)
-        victim = post_alert(engine, "alice@p.fr", category="vol", text=TEXT, lon=float(lons[i]), lat=float(lats[i]),
-                            config=config, now=now)  # fmt: skip
-        shown = next(a for a in feed(engine, "mallory@p.fr", now=now) if a["id"] == victim.alert_id)
+        victim = post_alert(
+            engine,
+            who(engine, "alice@p.fr"),
+            category="vol",
+            text=TEXT,
+            lon=float(lons[i]),
+            lat=float(lats[i]),
+            config=config,
+            now=now,
+        )
+        shown = next(a for a in feed(engine, who(engine, "mallory@p.fr"), now=now) if a["id"] == victim.alert_id)
         assert shown["location"]["kind"] == "segment"
         # The same four probes, around the first victim's point, both times.
         answered, error, answers = _attack(world, (float(xs[10]), float(ys[10])), config, now + timedelta(minutes=1))
@@ -215,13 +254,13 @@ def test_duplicate_offers_count_against_the_rate_limit(engine, shared_file) -> N
     world = _setup_paris(engine, shared_file)
     config = AlertConfig(rate_posts=3)
     lon, lat = float(world["lons"][10]), float(world["lats"][10])
-    post_alert(engine, "alice@p.fr", category="vol", text=TEXT, lon=lon, lat=lat, config=config, now=T0)
+    post_alert(engine, who(engine, "alice@p.fr"), category="vol", text=TEXT, lon=lon, lat=lat, config=config, now=T0)
     for minute in (1, 2, 3):
         with pytest.raises(DuplicateSuspectedError):
-            post_alert(engine, "mallory@p.fr", category="vol", text=TEXT, lon=lon, lat=lat, config=config,
+            post_alert(engine, who(engine, "mallory@p.fr"), category="vol", text=TEXT, lon=lon, lat=lat, config=config,
                        now=T0 + timedelta(minutes=minute))  # fmt: skip
     with pytest.raises(RateLimitError, match="limite"):
-        post_alert(engine, "mallory@p.fr", category="vol", text=TEXT, lon=lon, lat=lat, config=config,
+        post_alert(engine, who(engine, "mallory@p.fr"), category="vol", text=TEXT, lon=lon, lat=lat, config=config,
                    now=T0 + timedelta(minutes=4))  # fmt: skip
 
 
@@ -234,8 +273,8 @@ def test_without_the_ban_the_displayed_location_is_the_sector_inside_the_commune
         add_member(s, commune, "dan@a.fr", sector="B2")
         add_member(s, commune, "poster@a.fr", sector="A1")
         boundary = commune.boundary
-    post_alert(engine, "poster@a.fr", category="vol", text=TEXT, lon=lon, lat=lat, now=T0)
-    shown = feed(engine, "dan@a.fr", now=T0)[0]["location"]
+    post_alert(engine, who(engine, "poster@a.fr"), category="vol", text=TEXT, lon=lon, lat=lat, now=T0)
+    shown = feed(engine, who(engine, "dan@a.fr"), now=T0)[0]["location"]
     geom = shapely.geometry.shape(shown["geometry"])
     sector = world["geoms"][(BOURAY, "B2")]
     assert shown["kind"] == "sector" and shown["label"] == "Secteur B2"

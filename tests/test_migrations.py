@@ -39,12 +39,14 @@ def _diff(engine: Engine) -> list[object]:
         ]
 
 
-def test_models_match_migrations(engine: Engine) -> None:
+def test_models_match_migrations(owner_db_url: str) -> None:
+    engine = make_engine(owner_db_url)
     assert _diff(engine) == []
+    engine.dispose()
 
 
-def test_downgrade_then_upgrade(db_url: str) -> None:
-    engine = make_engine(db_url)
+def test_downgrade_then_upgrade(owner_db_url: str) -> None:
+    engine = make_engine(owner_db_url)
     config = alembic_config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
@@ -53,5 +55,5 @@ def test_downgrade_then_upgrade(db_url: str) -> None:
     upgrade(engine)
     assert {"communes", "sector_sets", "sectors"} <= set(inspect(engine).get_table_names())
     if engine.dialect.name == "postgresql":  # the tables are new: grant them to the app role again (as db init)
-        provision_app_role(engine, app_url_for(db_url))
+        provision_app_role(engine, app_url_for(owner_db_url))
     engine.dispose()

@@ -7,7 +7,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from alerts_support import BOURAY, T0, build_world, inner_point
+from alerts_support import BOURAY, T0, build_world, inner_point, who
 from notify_support import GatewaySink, SmtpSink, config
 from sqlalchemy import func, select
 
@@ -45,7 +45,7 @@ def world(engine, shared_file):
 def _post(world, email="bob@a.fr", sector="A1", **kw):
     lon, lat = inner_point(world["geoms"][(BOURAY, sector)])
     args = {"category": "vol", "text": TEXT, "lon": lon, "lat": lat, "now": T0} | kw
-    return post_alert(world["engine"], email, **args)
+    return post_alert(world["engine"], who(world["engine"], email), **args)
 
 
 def _prefs(world, email, **values):
@@ -64,7 +64,7 @@ def _should_receive(world, alert_id, author):
     found = set()
     for email in emails:
         with transaction(engine) as s:
-            viewer = load_viewer(s, email, T0, bind=True)
+            viewer = load_viewer(s, who(s, email), T0, bind=True)
             if s.scalar(visible_alerts(viewer).where(Alert.id == alert_id)) is not None and email != author:
                 found.add(email)
     return found
@@ -135,7 +135,9 @@ def test_pending_alert_goes_to_the_moderators_with_the_exact_point(world, smtp) 
         point = s.get(Alert, result.alert_id).location
     assert all(f"{point.y:.5f}" in r.body for r in _rows(world, kind="moderation"))
     # Approved: the perimeter hears of it, the author is told; the exact point still only to who may see it.
-    moderate(world["engine"], result.alert_id, "ref@a.fr", approve=True, now=T0 + timedelta(minutes=1))
+    moderate(
+        world["engine"], result.alert_id, who(world["engine"], "ref@a.fr"), approve=True, now=T0 + timedelta(minutes=1)
+    )
     _dispatcher(world, smtp).run_once()
     told = {m for m in smtp.recipients()[2:]}
     assert "claire@a.fr" in told and "alice@a.fr" in told
@@ -155,7 +157,13 @@ def test_widening_tells_only_the_new_sectors(world, smtp) -> None:
     result = _post(world)
     _dispatcher(world, smtp).run_once()
     first = set(smtp.recipients())
-    moderate(world["engine"], result.alert_id, "mairie@a.fr", widen_to=["C3"], now=T0 + timedelta(minutes=2))
+    moderate(
+        world["engine"],
+        result.alert_id,
+        who(world["engine"], "mairie@a.fr"),
+        widen_to=["C3"],
+        now=T0 + timedelta(minutes=2),
+    )
     _dispatcher(world, smtp).run_once()
     later = smtp.recipients()[len(first) :]
     assert "bob@a.fr" not in later  # the author

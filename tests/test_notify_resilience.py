@@ -13,7 +13,7 @@ import time
 from collections import Counter
 
 import pytest
-from alerts_support import BOURAY, T0, build_world, inner_point
+from alerts_support import BOURAY, T0, build_world, inner_point, who
 from notify_support import SmtpSink, add_residents, config
 from sqlalchemy import select
 
@@ -35,7 +35,9 @@ def _world(engine, shared_file):
 
 def _publish(world, text="Vélo volé devant le portail cette nuit.") -> int:
     lon, lat = inner_point(world["geoms"][(BOURAY, "A1")])
-    return post_alert(world["engine"], "bob@a.fr", category="vol", text=text, lon=lon, lat=lat, now=T0).alert_id
+    return post_alert(
+        world["engine"], who(world["engine"], "bob@a.fr"), category="vol", text=text, lon=lon, lat=lat, now=T0
+    ).alert_id
 
 
 def _emails(world) -> list[OutboxMessage]:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
-from alerts_support import BOURAY, T0, build_world
+from alerts_support import BOURAY, T0, build_world, who
 from notify_support import config
 from sqlalchemy import func, select
 from starlette.applications import Starlette
@@ -39,7 +39,7 @@ def world(engine, shared_file):
 
 def _poster(engine):
     def post(email, category, text, lon, lat, address):
-        result = post_alert(engine, email, category=category, text=text, lon=lon, lat=lat, address=address,
+        result = post_alert(engine, who(engine, email), category=category, text=text, lon=lon, lat=lat, address=address,
                             config=AlertConfig(premoderation=True), now=T0)  # fmt: skip
         return result.alert_id, result.message
 

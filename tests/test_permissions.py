@@ -138,3 +138,11 @@ def test_unverified_account_may_only_act_on_itself(short):
         letter = EXPECTED[action].get(short, "")
         got = can(actor, action, commune_id=1, sector_code="REF", member_id=10, gendarmerie_open=True)
         assert got == (letter == "s")
+
+
+def test_an_unverified_resident_may_only_post_beyond_their_account():
+    actor = Actor(**{**_actor(RES).__dict__, "verified": False})
+    for action in Action:
+        letter = EXPECTED[action].get(RES, "")
+        got = can(actor, action, commune_id=1, sector_code="HOME", member_id=10, gendarmerie_open=True)
+        assert got == (letter == "s" or action == Action.POST_ALERT), action

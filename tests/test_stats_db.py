@@ -16,6 +16,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import shapely
+from alerts_support import who
 from typer.testing import CliRunner
 
 from alerts import (
@@ -155,13 +156,13 @@ def world(engine, shared_file):
         if jitter:  # within 60 m of the hot spot: the same 250 m cell
             x, y = transform_geom(shapely.Point(lon, lat), 4326, L93).coords[0]
             lon, lat = _to_lonlat(x + rng.uniform(-60, 60), y + rng.uniform(-60, 60))
-        r = post_alert(engine, author, category=category, text=TEXTS[category], lon=lon, lat=lat,
+        r = post_alert(engine, who(engine, author), category=category, text=TEXTS[category], lon=lon, lat=lat,
                        confirm_new=True, config=CONFIG, now=when)  # fmt: skip
         assert r.status == "pending", r
         return r.alert_id
 
     def approve(alert_id, when):
-        moderate(engine, alert_id, "mairie@bouray.fr", approve=True, config=CONFIG, now=when)
+        moderate(engine, alert_id, who(engine, "mairie@bouray.fr"), approve=True, config=CONFIG, now=when)
 
     ids: dict[str, list[int]] = {"a": [], "b": [], "c": []}
     for d in range(7):  # sector A: 7 burglaries in July, published 2 h later
@@ -175,13 +176,13 @@ def world(engine, shared_file):
     t = _utc("2026-09-05")  # sector C: 1 damage, published, acknowledged and closed by the gendarmerie
     ids["c"].append(post("cyril@c.fr", "degradation", "c", t, jitter=False))
     approve(ids["c"][0], t + timedelta(hours=2))
-    acknowledge_alert(engine, ids["c"][0], "gend@bouray.fr", now=t + timedelta(hours=3))
-    close_alert(engine, ids["c"][0], "gend@bouray.fr", "Auteur identifié, plainte enregistrée.",
+    acknowledge_alert(engine, ids["c"][0], who(engine, "gend@bouray.fr"), now=t + timedelta(hours=3))
+    close_alert(engine, ids["c"][0], who(engine, "gend@bouray.fr"), "Auteur identifié, plainte enregistrée.",
                 now=t + timedelta(days=1))  # fmt: skip
     for k in range(3):  # the mairie acknowledges three burglaries 5 h after publication
-        acknowledge_alert(engine, ids["a"][k], "mairie@bouray.fr", now=_utc(f"2026-07-{k + 1:02d}", 17))
+        acknowledge_alert(engine, ids["a"][k], who(engine, "mairie@bouray.fr"), now=_utc(f"2026-07-{k + 1:02d}", 17))
     rejected = post("habitant0@a.fr", "comportement-suspect", "a", _utc("2026-07-20"))
-    moderate(engine, rejected, "mairie@bouray.fr", reject="Pas assez précis.", config=CONFIG,
+    moderate(engine, rejected, who(engine, "mairie@bouray.fr"), reject="Pas assez précis.", config=CONFIG,
              now=_utc("2026-07-20", 12))  # fmt: skip
     post("habitant1@a.fr", "vol", "a", _utc("2026-08-20"))  # left pending: counts nowhere public
     before = post("habitant2@a.fr", "cambriolage", "a", _utc("2026-06-15"))  # the quarter before
@@ -342,12 +343,23 @@ def test_heat_map_follows_every_change(world) -> None:
     assert total() == 9
     assert total() == 9  # served from memory on SQLite: same answer
     lon, lat = world["where"]["b"]
-    new = post_alert(engine, "bea@b.fr", category="vol", text=TEXTS["vol"], lon=lon, lat=lat, confirm_new=True,
-                     config=CONFIG, now=_utc("2026-09-20"))  # fmt: skip
+    new = post_alert(
+        engine,
+        who(engine, "bea@b.fr"),
+        category="vol",
+        text=TEXTS["vol"],
+        lon=lon,
+        lat=lat,
+        confirm_new=True,
+        config=CONFIG,
+        now=_utc("2026-09-20"),
+    )
     assert total() == 9  # pending (the commune pre-moderates): not public yet
-    moderate(engine, new.alert_id, "mairie@bouray.fr", approve=True, config=CONFIG, now=_utc("2026-09-20", 12))
+    moderate(
+        engine, new.alert_id, who(engine, "mairie@bouray.fr"), approve=True, config=CONFIG, now=_utc("2026-09-20", 12)
+    )
     assert total() == 10  # published: on the map at once
-    close_alert(engine, ids["a"][0], "mairie@bouray.fr", "Réglé.", now=_utc("2026-09-21"))
+    close_alert(engine, ids["a"][0], who(engine, "mairie@bouray.fr"), "Réglé.", now=_utc("2026-09-21"))
     assert anonymise_closed(engine, INSEE, months=1, now=_utc("2026-11-30")) == 1
     assert total() == 9  # its point is gone with its anonymisation
     clear()

@@ -1,0 +1,325 @@
+"""Alerts: post, broadcast, read the feed and one alert, moderate, withdraw, acknowledge, close, appeal.
+
+Every function takes the acting :class:`Actor` first (a member; the operator acts through
+:func:`services.auth.act_for`). Rights are the permission matrix's: the alerts domain derives every decision
+from ``community.MATRIX`` (who posts, who reads what, who moderates which sectors, who acknowledges). On top,
+a member who has not accepted the commune's current charter cannot post (reading is not gated).
+
+When the operator acts for a member, each action is also written to the audit log, naming the operator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from services._core import Actor, ServiceError, engine, unit_of_work
+
+__all__ = [
+    "AlertView",
+    "Feed",
+    "Posted",
+    "acknowledge",
+    "anonymise_closed",
+    "appeal",
+    "broadcast",
+    "close",
+    "feed",
+    "get",
+    "moderate",
+    "post",
+    "require_charter",
+    "withdraw",
+]
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What became of a post: published, held for moderation, or already stored under the same key."""
+
+    alert_id: int
+    status: str
+    created: bool
+    sectors: tuple[str, ...]
+    findings: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """An alert as the actor may see it (never an exact point they may not see)."""
+
+    id: int
+    category: str
+    category_label: str
+    status: str
+    text: str
+    created_at: str
+    sectors: tuple[str, ...]
+    location: dict[str, Any]
+    mine: bool
+    scope: str | None = None  # how it is diffused (moderators, mairie, gendarmerie)
+    held_by: dict[str, str] | None = None  # another moderator's claim (moderators)
+
+    @classmethod
+    def of(cls, shown: dict[str, Any]) -> AlertView:
+        """From the domain's JSON-ready view."""
+        return cls(
+            id=shown["id"],
+            category=shown["category"],
+            category_label=shown["category_label"],
+            status=shown["status"],
+            text=shown["text"],
+            created_at=shown["created_at"],
+            sectors=tuple(shown["sectors"]),
+            location=shown["location"],
+            mine=shown["mine"],
+            scope=shown.get("scope"),
+            held_by=shown.get("held_by"),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready, the optional keys only when set."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "category": self.category,
+            "category_label": self.category_label,
+            "status": self.status,
+            "text": self.text,
+            "created_at": self.created_at,
+            "sectors": list(self.sectors),
+            "location": self.location,
+            "mine": self.mine,
+        }
+        if self.scope is not None:
+            out["scope"] = self.scope
+        if self.held_by is not None:
+            out["held_by"] = self.held_by
+        return out
+
+
+@dataclass(frozen=True)
+class Feed:
+    """The newest alerts the actor may read; ``why_empty`` says why there are none (suspension, closed access…)."""
+
+    alerts: tuple[AlertView, ...]
+    why_empty: str | None
+
+
+def _config() -> Any:
+    from services._config import alert_config
+
+    return alert_config()
+
+
+def _audit_operator(actor: Actor, action: str, alert_id: int | str, **details: Any) -> None:
+    """When the operator acts for a member, the audit log says so (the alert's history names the member)."""
+    if not actor.operated_by:
+        return
+    from community import record
+
+    with unit_of_work(actor.commune_id) as session:
+        record(session, actor, action, "alert", alert_id, commune_id=actor.commune_id, **details)
+
+
+def require_charter(actor: Actor) -> None:
+    """A member who has not accepted the commune's current charter may not post (``field="charter"``)."""
+    from community import charter_to_accept
+    from store.schema import Commune, Member
+
+    if actor.member_id is None:
+        return  # the alerts domain refuses the operator itself
+    with unit_of_work(actor.commune_id) as session:
+        member = session.get(Member, actor.member_id)
+        pending = charter_to_accept(session, member) if member is not None else None
+        if pending is not None:
+            commune = session.get(Commune, pending.commune_id)
+            name = commune.name if commune is not None else "la commune"
+            raise ServiceError(
+                f"Acceptez d'abord la charte de {name} (version {pending.version}) : sans elle, vous ne pouvez "
+                "pas publier d'alerte.",
+                field="charter",
+            )
+
+
+def _posted(result: Any) -> Posted:
+    return Posted(
+        result.alert_id, str(result.status), result.created, tuple(result.sectors), tuple(result.findings),
+        result.message,
+    )  # fmt: skip
+
+
+def post(
+    actor: Actor,
+    *,
+    category: str,
+    text: str,
+    lon: float | None = None,
+    lat: float | None = None,
+    address: str | None = None,
+    key: str | None = None,
+    confirm_new: bool = False,
+    now: datetime | None = None,
+) -> Posted:
+    """Post an alert at a point or an address.
+
+    Raises
+    ------
+    ServiceError
+        ``field`` is ``charter`` (charter not accepted), ``text``, ``category``, ``address``, ``key``,
+        ``confirm_new`` (a probable duplicate: post again confirming it is a new fact) or ``actor``; an
+        :class:`alerts.AlertRefusedError` (emergency, passages to remove) or :class:`alerts.RateLimitError`.
+    """
+    from alerts import post_alert
+
+    require_charter(actor)
+    result = post_alert(
+        engine(),
+        actor,
+        category=category,
+        text=text,
+        lon=lon,
+        lat=lat,
+        address=address,
+        key=key,
+        confirm_new=confirm_new,
+        config=_config(),
+        now=now,
+    )
+    _audit_operator(actor, "created", result.alert_id, category=category)
+    return _posted(result)
+
+
+def broadcast(
+    actor: Actor,
+    *,
+    text: str,
+    sectors: Sequence[str] | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    address: str | None = None,
+    key: str | None = None,
+    now: datetime | None = None,
+) -> Posted:
+    """An official message of the mairie or the gendarmerie: to the whole commune, or to the ``sectors`` named.
+
+    The category follows the author's role (message of the mairie, of the gendarmerie); the matrix's
+    ``BROADCAST`` decides who may. A place is optional.
+    """
+    from alerts import post_alert
+    from store.schema import Role
+
+    category = "message-gendarmerie" if actor.role == Role.GENDARMERIE else "message-mairie"
+    result = post_alert(
+        engine(),
+        actor,
+        category=category,
+        text=text,
+        lon=lon,
+        lat=lat,
+        address=address,
+        key=key,
+        sectors=list(sectors or []),
+        config=_config(),
+        now=now,
+    )
+    _audit_operator(actor, "created", result.alert_id, category=category, sectors=list(sectors or []))
+    return _posted(result)
+
+
+def feed(actor: Actor, *, limit: int = 50, before_id: int | None = None, now: datetime | None = None) -> Feed:
+    """The newest alerts the actor may read (newest first), and why the feed is empty when it is."""
+    from alerts import feed_page
+
+    items, why = feed_page(engine(), actor, limit=limit, before_id=before_id, config=_config(), now=now)
+    _audit_operator(actor, "viewed", "feed", count=len(items))
+    return Feed(tuple(AlertView.of(i) for i in items), why)
+
+
+def get(actor: Actor, alert_id: int, *, now: datetime | None = None) -> AlertView:
+    """One alert, if the actor may read it (``field="alert_id"`` otherwise, whether it exists or not)."""
+    from alerts import get_alert
+
+    shown = get_alert(engine(), actor, alert_id, now=now)
+    _audit_operator(actor, "viewed", alert_id)
+    return AlertView.of(shown)
+
+
+def moderate(
+    actor: Actor,
+    alert_id: int,
+    *,
+    approve: bool = False,
+    reject: str | None = None,
+    widen: Sequence[str] | None = None,
+    edit_text: str | None = None,
+    now: datetime | None = None,
+) -> AlertView:
+    """One moderator's decision: approve, reject with a reason, widen to sectors (or ``commune``), or edit."""
+    from alerts import moderate as decide
+
+    shown = decide(
+        engine(),
+        alert_id,
+        actor,
+        approve=approve,
+        reject=reject,
+        widen_to=list(widen) if widen else None,
+        edit_text=edit_text,
+        config=_config(),
+        now=now,
+    )
+    _audit_operator(actor, "changed", alert_id, move="moderate")
+    return AlertView.of(shown)
+
+
+def withdraw(actor: Actor, alert_id: int, reason: str, *, now: datetime | None = None) -> AlertView:
+    """Withdraw a published alert, with a reason its author is told: it leaves every feed, its history stays."""
+    from alerts import withdraw_alert
+
+    shown = withdraw_alert(engine(), alert_id, actor, reason, now=now)
+    _audit_operator(actor, "changed", alert_id, move="withdraw")
+    return AlertView.of(shown)
+
+
+def acknowledge(actor: Actor, alert_id: int, *, now: datetime | None = None) -> AlertView:
+    """The mairie or the gendarmerie says it has taken the alert into account."""
+    from alerts import acknowledge_alert
+
+    shown = acknowledge_alert(engine(), alert_id, actor, now=now)
+    _audit_operator(actor, "changed", alert_id, move="acknowledge")
+    return AlertView.of(shown)
+
+
+def close(actor: Actor, alert_id: int, feedback: str, *, now: datetime | None = None) -> AlertView:
+    """Close an alert with a word of feedback (the mairie, the gendarmerie, or its author)."""
+    from alerts import close_alert
+
+    shown = close_alert(engine(), alert_id, actor, feedback, now=now)
+    _audit_operator(actor, "changed", alert_id, move="close")
+    return AlertView.of(shown)
+
+
+def appeal(actor: Actor, alert_id: int, text: str, *, now: datetime | None = None) -> AlertView:
+    """The author contests the refusal of their alert, once."""
+    from alerts import appeal_alert
+
+    shown = appeal_alert(engine(), alert_id, actor, text, now=now)
+    _audit_operator(actor, "changed", alert_id, move="appeal")
+    return AlertView.of(shown)
+
+
+def anonymise_closed(actor: Actor, commune: str, *, months: int | None = None, now: datetime | None = None) -> int:
+    """Anonymise the commune's alerts closed longer ago than the retention period (the platform's duty).
+
+    ``months`` defaults to the ``VOISINAGE_ALERT_RETENTION_MONTHS`` setting. Returns how many were anonymised.
+    """
+    from alerts import anonymise_closed as anonymise
+    from community import Action, authorize
+    from services._config import settings
+
+    with unit_of_work() as session:
+        authorize(session, actor, Action.MANAGE_COMMUNES)
+    return anonymise(engine(), commune, months=months or settings().alert_retention_months, now=now)
