@@ -29,3 +29,22 @@ def show_map(folium_map: folium.Map, *, key: str, height: int = 560) -> dict[str
 
     localize(folium_map)
     return st_folium(folium_map, key=key, height=height, use_container_width=True, returned_objects=["last_clicked"])
+
+
+def commune_folium_map(view: Any) -> folium.Map:
+    """The map every page starts from: the tiles of the setting (or the commune's streets), the commune's
+    outline, its sectors with the actor's own highlighted. ``view`` is a :class:`services.maps.CommuneMap`."""
+    import shapely
+
+    from layers import SectorShape, base_map, commune_outline, sectors_layer, streets_layer, tile_spec
+    from services._config import settings
+
+    tiles = tile_spec(settings().map_tiles)
+    folium_map = base_map(view.bounds, tiles)
+    if tiles.url is None and settings().map_streets_file:
+        streets = commune_streets(view.insee, settings().map_streets_file, shapely.to_wkb(view.boundary))
+        streets_layer(streets).add_to(folium_map)
+    commune_outline(view.name, view.boundary).add_to(folium_map)
+    shapes = [SectorShape(s.code, s.name, s.geometry) for s in view.sectors]
+    sectors_layer(shapes, home=view.own_sectors).add_to(folium_map)
+    return folium_map
