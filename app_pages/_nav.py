@@ -35,6 +35,8 @@ def page_list(actor: Actor | None, granted: frozenset[str] = frozenset()) -> lis
         pages.append(("verifications.py", "Inscriptions à vérifier"))
     if actor.role in MAIRIE:
         pages.append(("secteurs.py", "Secteurs"))
+    if actor.role in HEAT_READERS and "view_stats" in granted:
+        pages.append(("carte_chaleur.py", "Carte de chaleur"))
     pages.append(("compte.py", "Mon compte"))
     return pages
 

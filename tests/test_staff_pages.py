@@ -151,3 +151,55 @@ def test_secteurs_refused_to_others(fresh_db, monkeypatch, who):
     assert not app.exception
     assert any("pas accessible" in e.value for e in app.error)
     assert not app.button
+
+
+def test_heat_map_for_the_mairie(fresh_db, monkeypatch):
+    from services import stats
+
+    _signed_in_as(monkeypatch, ADMIN.email, ADMIN.password)
+    app = _page("carte_chaleur.py")
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+    assert "Carte de chaleur — Commune de démonstration" in _texts(app)
+    actor = _actor()
+    every = stats.heat(actor)
+    assert every.cells and every.min_count == 1  # staff: every cell
+    shown = next(m.value for m in app.markdown if "carré(s)" in m.value)
+    assert shown.startswith(f"{sum(c.count for c in stats.heat(actor, *_last_90_days()).cells)} alerte(s)")
+    code = stats.alert_categories(actor)[0][0]
+    one = stats.heat(actor, categories=(code,))
+    assert sum(c.count for c in one.cells) <= sum(c.count for c in every.cells)
+    assert all(-180 <= c.lon <= 180 and -90 <= c.lat <= 90 for c in every.cells)
+
+
+def _last_90_days() -> tuple:
+    from datetime import date, datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    paris, today = ZoneInfo("Europe/Paris"), date.today()
+    start = datetime.combine(today - timedelta(days=90), time.min, tzinfo=paris)
+    return start, datetime.combine(today + timedelta(days=1), time.min, tzinfo=paris)
+
+
+def test_closing_the_gendarmerie_access_removes_its_pages(fresh_db, monkeypatch):
+    from app_pages._nav import NAV_ACTIONS, page_list
+    from services import gendarmerie
+    from services.staff import granted
+
+    _signed_in_as(monkeypatch, GENDARMERIE.email, GENDARMERIE.password)
+    actor = _actor()
+    admin = Actor(role=Role.MAIRIE_ADMIN, commune_id=actor.commune_id)
+
+    def titles() -> list[str]:
+        return [t for _f, t in page_list(actor, granted(actor, NAV_ACTIONS))]
+
+    assert "Carte de chaleur" not in titles()  # closed by default
+    gendarmerie.open_access(admin, None, reason="réunion trimestrielle")
+    assert "Carte de chaleur" in titles()
+    app = _page("carte_chaleur.py")
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    gendarmerie.close_access(admin, None, reason="fin de la convention")
+    assert "Carte de chaleur" not in titles()
+    app.run()  # the page already open refuses at its next run
+    assert any("pas accessible" in e.value for e in app.error)
+    assert not any("carré(s)" in m.value for m in app.markdown)
