@@ -19,8 +19,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, Engine, Select, and_, bindparam, false, or_, select, true
+from sqlalchemy import ColumnElement, DateTime, Engine, Select, and_, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from alerts._moderation import VISIBLE_STATUSES, Status
@@ -204,7 +205,7 @@ def load_viewer(session: Session, actor: Actor, now: datetime, *, bind: bool = F
     )
 
 
-def _in_sectors(viewer: Viewer, codes: set[str]) -> object:
+def _in_sectors(viewer: Viewer, codes: set[str]) -> ColumnElement[bool]:
     return Alert.id.in_(
         select(AlertSector.alert_id).where(
             AlertSector.commune_id == viewer.commune_id, AlertSector.sector_code.in_(sorted(codes))
@@ -212,7 +213,7 @@ def _in_sectors(viewer: Viewer, codes: set[str]) -> object:
     )
 
 
-def visibility_clause(viewer: Viewer) -> object:
+def visibility_clause(viewer: Viewer) -> ColumnElement[bool]:
     """The SQL condition on :class:`Alert` rows that ``viewer`` may read (see the module's docstring)."""
     if not viewer.active:
         return false()
@@ -229,12 +230,12 @@ def visibility_clause(viewer: Viewer) -> object:
     return and_(Alert.commune_id == viewer.commune_id, Alert.status != Status.WITHDRAWN.value, or_(*clauses))
 
 
-def visible_alerts(viewer: Viewer) -> Select[tuple[Alert]]:
+def visible_alerts(viewer: Viewer) -> Select[Alert]:
     """``SELECT alerts`` restricted to what ``viewer`` may read: every read path starts here."""
     return select(Alert).where(visibility_clause(viewer))
 
 
-def visible_id_branches(viewer: Viewer, limit: int, before_id: int | None = None) -> list[Select[tuple[int]]]:
+def visible_id_branches(viewer: Viewer, limit: int, before_id: int | None = None) -> list[Select[int]]:
     """The newest ``limit`` visible alert ids, as one index-driven query per branch of
     :func:`visibility_clause` (their union is exactly what the clause allows, withdrawn alerts apart, which
     the caller drops when it reads the rows; a test checks it).
@@ -246,12 +247,12 @@ def visible_id_branches(viewer: Viewer, limit: int, before_id: int | None = None
         return []
     visible = [s.value for s in VISIBLE_STATUSES]
 
-    def newest(query: Select[tuple[int]], column: object) -> Select[tuple[int]]:
+    def newest(query: Select[int], column: Any) -> Select[int]:
         if before_id is not None:
-            query = query.where(column < before_id)  # type: ignore[operator]
-        return query.order_by(column.desc()).limit(limit)  # type: ignore[attr-defined]
+            query = query.where(column < before_id)
+        return query.order_by(column.desc()).limit(limit)
 
-    def sector(code: str, statuses: list[str]) -> Select[tuple[int]]:
+    def sector(code: str, statuses: list[str]) -> Select[int]:
         return newest(
             select(AlertSector.alert_id)
             .join(Alert, Alert.id == AlertSector.alert_id)

@@ -55,7 +55,7 @@ from alerts._perimeter import (
 )
 from community._permissions import Action, Actor
 from community._permissions import Scope as RightScope
-from gis import InputError, check_lonlat_bounds, transform_geom
+from gis import DisplayedLocation, InputError, check_lonlat_bounds, transform_geom
 from store import check_values, geocode, transaction
 from store.schema import (
     Alert,
@@ -308,6 +308,7 @@ def _post_checked(
             "La commune n'a pas encore de découpage en secteurs actif : aucune alerte n'est possible.", field="commune"
         )
     index = ctx.index
+    shown: DisplayedLocation | _Broadcast
     if official:
         lon, lat, address_label, perimeter, shown = _broadcast_place(session, viewer, index, lon, lat, address, sectors)
         point_m = index.area.to_metric(lon, lat)

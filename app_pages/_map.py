@@ -21,22 +21,14 @@ def commune_streets(insee: str, path: str, boundary_wkb: bytes) -> Any:
     return shapely.simplify(lines, 0.00002)
 
 
-def show_map(folium_map: folium.Map, *, key: str, height: int = 560) -> dict[str, Any]:
-    """Render ``folium_map`` (local Leaflet only) and return what the user clicked."""
-    from streamlit_folium import st_folium
+def commune_base(view: Any) -> folium.Map:
+    """The commune's base map: tiles (or its own streets when there are none) and its outline.
 
-    from layers import localize
-
-    localize(folium_map)
-    return st_folium(folium_map, key=key, height=height, use_container_width=True, returned_objects=["last_clicked"])
-
-
-def commune_folium_map(view: Any) -> folium.Map:
-    """The map every page starts from: the tiles of the setting (or the commune's streets), the commune's
-    outline, its sectors with the actor's own highlighted. ``view`` is a :class:`services.maps.CommuneMap`."""
+    ``view`` is a :class:`services.maps.CommuneMap`.
+    """
     import shapely
 
-    from layers import SectorShape, base_map, commune_outline, sectors_layer, streets_layer, tile_spec
+    from layers import base_map, commune_outline, streets_layer, tile_spec
     from services._config import settings
 
     tiles = tile_spec(settings().map_tiles)
@@ -45,6 +37,26 @@ def commune_folium_map(view: Any) -> folium.Map:
         streets = commune_streets(view.insee, settings().map_streets_file, shapely.to_wkb(view.boundary))
         streets_layer(streets).add_to(folium_map)
     commune_outline(view.name, view.boundary).add_to(folium_map)
+    return folium_map
+
+
+def show_map(
+    folium_map: folium.Map, *, key: str, height: int = 560, returned: tuple[str, ...] = ("last_clicked",)
+) -> dict[str, Any]:
+    """Render ``folium_map`` (local Leaflet only) and return what the user clicked (or ``returned``)."""
+    from streamlit_folium import st_folium
+
+    from layers import localize
+
+    localize(folium_map)
+    return st_folium(folium_map, key=key, height=height, use_container_width=True, returned_objects=list(returned))
+
+
+def commune_folium_map(view: Any) -> folium.Map:
+    """:func:`commune_base` with the commune's sectors, the actor's own highlighted."""
+    from layers import SectorShape, sectors_layer
+
+    folium_map = commune_base(view)
     shapes = [SectorShape(s.code, s.name, s.geometry) for s in view.sectors]
     sectors_layer(shapes, home=view.own_sectors).add_to(folium_map)
     return folium_map

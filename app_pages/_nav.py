@@ -14,11 +14,17 @@ HERE = Path(__file__).parent
 # Roles that verify sign-ups (the permission matrix decides again, per member, in services.members).
 VERIFIERS = frozenset({Role.REFERENT, Role.MAIRIE_AGENT, Role.MAIRIE_ADMIN})
 MODERATORS = VERIFIERS
+MAIRIE = frozenset({Role.MAIRIE_AGENT, Role.MAIRIE_ADMIN})
+HEAT_READERS = frozenset({*MAIRIE, Role.GENDARMERIE})
+# The actions the navigation asks the permission matrix about (``community.Action`` values).
+NAV_ACTIONS = ("view_stats", "edit_sectors")
 
 
-def page_list(actor: Actor | None) -> list[tuple[str, str]]:
+def page_list(actor: Actor | None, granted: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
     """``(file, title)`` of the pages of ``actor``, the default first (None: the public welcome page only).
 
+    ``granted``: the actions of :data:`NAV_ACTIONS` the permission matrix allows the actor now (the
+    gendarmerie's pages need ``view_stats``, open only while the mairie keeps its access open).
     A page not listed is not reachable: ``st.navigation`` knows nothing else.
     """
     if actor is None:
@@ -30,12 +36,17 @@ def page_list(actor: Actor | None) -> list[tuple[str, str]]:
         pages.append(("moderation.py", "Modération"))
     if actor.role in VERIFIERS:
         pages.append(("verifications.py", "Inscriptions à vérifier"))
+    if actor.role in MAIRIE:
+        pages.append(("secteurs.py", "Secteurs"))
+    if actor.role in HEAT_READERS and "view_stats" in granted:
+        pages.append(("carte_chaleur.py", "Carte de chaleur"))
     pages.append(("compte.py", "Mon compte"))
     return pages
 
 
 def pages_for(actor: Actor | None) -> list[StreamlitPage]:
     """The Streamlit pages of ``actor`` (no icons: Streamlit fetches Material icons from Google's servers)."""
-    return [
-        st.Page(HERE / file, title=title, default=index == 0) for index, (file, title) in enumerate(page_list(actor))
-    ]
+    from services.staff import granted
+
+    pages = page_list(actor, granted(actor, NAV_ACTIONS))
+    return [st.Page(HERE / file, title=title, default=index == 0) for index, (file, title) in enumerate(pages)]

@@ -25,17 +25,18 @@ from pathlib import Path
 import geopandas as gpd
 import httpx
 import shapely
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Engine, insert, select, text
 
 import notify
 from alerts import clear_caches, post_alert
 from bench._harness import BenchContext, own_postgis_database, percentile
+from community import Actor
 from notify import Dispatcher, NotifyConfig
 from notify._loopback import GatewaySink, SmtpSink
 from notify._outbox import write
 from sectors import import_sector_set, load_boundary, register_commune
 from settings import PROJECT_ROOT
-from store import make_engine, transaction, upgrade
+from store import bind_commune, make_engine, transaction, upgrade
 from store.schema import Member, MemberStatus, Role
 
 INSEE = "91095"
@@ -71,19 +72,22 @@ def _config(**kw: object) -> NotifyConfig:
 
 def _publication_to_mailbox(ctx: BenchContext, engine: Engine, label: str) -> None:
     n = 200 if ctx.quick else 1000
-    _, (lon, lat) = _commune(engine, n)
+    commune_id, (lon, lat) = _commune(engine, n)
     smtp = SmtpSink().start()
     accepted: list[float] = []
     smtp.on_message = lambda: accepted.append(time.perf_counter())
     config = _config(smtp_port=smtp.port)
     notify.configure(config)
     notify.register_hooks()
+    with transaction(engine) as s:
+        bind_commune(s, commune_id)
+        author = Actor.of_member(s.scalar(select(Member).where(Member.email == "m000000@voisins.fr")))
     stop = threading.Event()
     runner = threading.Thread(target=Dispatcher(engine, config).run, args=(stop,), daemon=True)
     runner.start()
     time.sleep(0.5)
     start = time.perf_counter()
-    post_alert(engine, "m000000@voisins.fr", category="vol", text="Vélo volé devant la mairie.", lon=lon, lat=lat)
+    post_alert(engine, author, category="vol", text="Vélo volé devant la mairie.", lon=lon, lat=lat)
     smtp.wait_for(n, timeout=120)
     stop.set()
     runner.join(10)

@@ -10,6 +10,7 @@ from layers._builders import (
     base_map,
     commune_outline,
     heat_layer,
+    problems_layer,
     sectors_layer,
     streets_layer,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "heat_layer",
     "localize",
     "map_text",
+    "problems_layer",
     "sectors_layer",
     "streets_layer",
     "tile_spec",

@@ -19,6 +19,7 @@ from layers._tiles import TileSpec
 OUTLINE_STYLE = {"color": "#1f2937", "weight": 3, "fill": False}
 SECTOR_STYLE = {"color": "#2563eb", "weight": 1.5, "fillColor": "#93c5fd", "fillOpacity": 0.15}
 HOME_STYLE = {"color": "#b91c1c", "weight": 3, "fillColor": "#fca5a5", "fillOpacity": 0.3}
+PROBLEM_STYLE = {"color": "#dc2626", "weight": 3, "fillColor": "#ef4444", "fillOpacity": 0.45}
 STREET_STYLE = {"color": "#6b7280", "weight": 1, "opacity": 0.8}
 
 
@@ -131,6 +132,18 @@ def heat_layer(cells: Sequence[HeatCell]) -> HeatMap:
             min_opacity=0.3,
         )
     )
+
+
+def problems_layer(problems: Iterable[tuple[str, dict]]) -> folium.FeatureGroup:
+    """Validation problems in red: ``(label, GeoJSON geometry mapping in WGS84)``, the label as tooltip."""
+    group = folium.FeatureGroup(name="problèmes")
+    for label, geometry in problems:
+        folium.GeoJson(
+            {"type": "Feature", "properties": {}, "geometry": geometry},
+            style_function=lambda _f: PROBLEM_STYLE,
+            tooltip=folium.Tooltip(map_text(label)),
+        ).add_to(group)
+    return group
 
 
 def streets_layer(streets: shapely.Geometry) -> folium.GeoJson:

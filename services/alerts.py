@@ -114,7 +114,7 @@ def _config() -> Any:
     return alert_config()
 
 
-def _audit_operator(actor: Actor, action: str, alert_id: int | str, **details: object) -> None:
+def _audit_operator(actor: Actor, action: str, alert_id: int | str, **details: Any) -> None:
     """When the operator acts for a member, the audit log says so (the alert's history names the member)."""
     if not actor.operated_by:
         return

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from services._core import Actor, ServiceError, unit_of_work
 from services.communes import find
@@ -119,7 +119,7 @@ def trend(actor: Actor, insee: str, source: str | None = None) -> list[Table]:
     """
     import pandas as pd
 
-    from stats import WITHHELD, commune_trend, fr_number, fr_rate
+    from stats import WITHHELD, commune_trend, fr_rate
     from stats._indicators import SOURCE_LABELS
 
     _check_source(source)
@@ -137,7 +137,8 @@ def trend(actor: Actor, insee: str, source: str | None = None) -> list[Table]:
         for rec in part.to_dict("records"):
             rate = fr_rate(rec["rate"]) if rec["published"] else WITHHELD
             dep = fr_rate(rec["dep_rate"]) if pd.notna(rec["dep_rate"]) else "—"
-            change = fr_number(rec["rate_change"], 2) if pd.notna(rec["rate_change"]) else "—"
+            delta = rec["rate_change"]
+            change = ("+" if delta > 0 else "") + fr_rate(delta) if pd.notna(delta) else "—"  # like the rates
             rows.append((str(rec["label"]), str(rec["year"]), rate, change, dep))
         title = f"Commune {code} — évolution — {SOURCE_LABELS.get(str(src), str(src))}"
         tables.append(Table(title, TREND_HEADERS, tuple(rows)))
@@ -243,4 +244,92 @@ def export(
     return written
 
 
-__all__ = ["Imported", "Table", "Written", "export", "import_ssmsi", "period_bounds", "reader_role", "show", "trend"]
+@dataclass(frozen=True)
+class HeatCellInfo:
+    """One heat map cell: its centre (WGS84 longitude, latitude) and how many alerts it holds."""
+
+    lon: float
+    lat: float
+    count: int
+
+
+@dataclass(frozen=True)
+class HeatView:
+    """The heat cells of the actor's commune over a period, and what they were prepared for."""
+
+    insee: str
+    cells: tuple[HeatCellInfo, ...]
+    cell_m: float
+    min_count: int  # cells holding fewer alerts are not shown (1: every cell, for staff)
+
+
+def alert_categories(actor: Actor) -> list[tuple[str, str]]:
+    """``(code, label)`` of the alert categories the actor's commune offers (for the heat map's selector)."""
+    from alerts._context import commune_categories
+
+    if actor.commune_id is None:
+        raise ServiceError("Ce compte n'est rattaché à aucune commune.", field="commune")
+    with unit_of_work(actor.commune_id) as session:
+        return [(c.code, c.label) for c in commune_categories(session, actor.commune_id)]
+
+
+def heat(
+    actor: Actor,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    categories: tuple[str, ...] | None = None,
+) -> HeatView:
+    """The heat cells of the public alerts of the actor's commune created in ``[start, end)``, binned server-side.
+
+    Only cell centres and counts leave here, never an alert's point. Cells under the minimum count
+    (``VOISINAGE_HEAT_MIN_COUNT``) are dropped unless the reader is staff; the gendarmerie reads them only
+    while the mairie keeps its access open.
+
+    Raises
+    ------
+    ServiceError
+        ``field="commune"`` for an account of no commune; ``"audience"`` when the matrix refuses.
+    """
+    import shapely
+
+    from gis import InputError
+    from services._config import settings
+    from services._core import engine
+    from stats import alert_heat, is_staff
+    from store.schema import Commune
+
+    if actor.commune_id is None:
+        raise ServiceError("Ce compte n'est rattaché à aucune commune.", field="commune")
+    with unit_of_work(actor.commune_id) as session:
+        commune = session.get(Commune, actor.commune_id)
+        if commune is None:
+            raise ServiceError("Commune introuvable.", field="commune")
+        reader = reader_role(session, actor, commune, None)
+        code = commune.insee
+    s = settings()
+    try:
+        bins = alert_heat(
+            engine(), code, reader, start, end, cell_m=s.heat_cell_m, min_count=s.heat_min_count, categories=categories
+        )
+    except InputError as exc:
+        raise ServiceError(exc.message, exc.problems, field="audience") from exc
+    centres: list[Any] = list(shapely.centroid(bins.polygons(4326))) if len(bins) else []
+    cells = tuple(HeatCellInfo(float(p.x), float(p.y), int(n)) for p, n in zip(centres, bins.count, strict=True))
+    return HeatView(code, cells, s.heat_cell_m, 1 if is_staff(reader) else s.heat_min_count)
+
+
+__all__ = [
+    "HeatCellInfo",
+    "HeatView",
+    "Imported",
+    "Table",
+    "Written",
+    "alert_categories",
+    "export",
+    "heat",
+    "import_ssmsi",
+    "period_bounds",
+    "reader_role",
+    "show",
+    "trend",
+]

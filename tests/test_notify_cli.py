@@ -4,7 +4,7 @@ backends: choices stored, French errors with status 2, a real SMTP server receiv
 from __future__ import annotations
 
 import pytest
-from alerts_support import BOURAY, T0, build_world, inner_point
+from alerts_support import BOURAY, T0, build_world, inner_point, who
 from notify_support import SmtpSink
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -63,7 +63,9 @@ def test_dispatch_once_sends_and_dead_letters_lists_failures(world, db_url, engi
         notify.configure(notify.NotifyConfig())
         notify.register_hooks()
         lon, lat = inner_point(world["geoms"][(BOURAY, "A1")])
-        post_alert(engine, "bob@a.fr", category="vol", text="Vélo volé cette nuit.", lon=lon, lat=lat, now=T0)
+        post_alert(
+            engine, who(engine, "bob@a.fr"), category="vol", text="Vélo volé cette nuit.", lon=lon, lat=lat, now=T0
+        )
         dispatch_url = db_url
         if engine.dialect.name == "postgresql":
             refused = run(db_url, "dispatch", "--once")  # the tables' owner, a superuser: would bypass isolation

@@ -1,0 +1,204 @@
+"""Secteurs (mairie): the draft on the map with its problems, its difference to the active set, the edits.
+
+Every change goes to the working draft (services.sector_edits), never to the active set until « Activer ».
+A mairie agent sees the sectors read-only (the permission matrix gives the edits to the mairie's admin).
+"""
+
+import json
+
+import streamlit as st
+from folium.plugins import Draw
+
+from app_pages._map import commune_base, show_map
+from app_pages._nav import MAIRIE
+from app_pages._staff import attempt, require_page
+from layers import SectorShape, localize, problems_layer, sectors_layer
+from services import ServiceError
+from services import sector_edits as edits
+from services.maps import commune_map
+from services.sectors import activate
+from services.staff import EXPORT_FORMATS, change_label, export_download, granted, import_upload, sector_layout
+
+actor, _ = require_page(MAIRIE)
+can_edit = "edit_sectors" in granted(actor, ["edit_sectors"])
+try:
+    view = commune_map(actor)
+except ServiceError as exc:
+    st.error(exc.message)
+    st.stop()
+insee = view.insee
+st.title(f"Secteurs — {view.name}")
+
+draft = attempt(lambda: edits.draft_version(actor, insee)) if can_edit else None
+layout = attempt(lambda: sector_layout(actor, insee, draft))
+validation = attempt(lambda: edits.validate(actor, insee)) if draft is not None else None
+
+if layout is None:
+    st.info("La commune n'a pas encore de découpage : importez un fichier de secteurs ci-dessous.")
+elif draft is not None:
+    st.subheader(f"Brouillon (version {layout.version})")
+    st.caption("Vos modifications vont dans ce brouillon ; le découpage actif ne change qu'à l'activation.")
+else:
+    st.subheader(f"Découpage {'actif' if layout.status == 'active' else layout.status} (version {layout.version})")
+    if not can_edit:
+        st.caption("Lecture seule : seul l'administrateur de la mairie modifie les secteurs.")
+
+folium_map = commune_base(view)
+if layout is not None:
+    sectors_layer([SectorShape(s.code, s.name, s.geometry) for s in layout.sectors]).add_to(folium_map)
+if validation is not None and validation.problems:
+    problems_layer((f"{p.label} ({', '.join(p.codes)})", p.geometry) for p in validation.problems).add_to(folium_map)
+if can_edit:
+    Draw(export=False, draw_options={"polyline": True, "polygon": True, "rectangle": False, "circle": False,
+         "marker": False, "circlemarker": False}).add_to(folium_map)  # fmt: skip
+    localize(folium_map)
+drawn = show_map(folium_map, key="secteurs", returned=("last_active_drawing",))
+drawing = (drawn or {}).get("last_active_drawing") or {}
+geometry = drawing.get("geometry") if isinstance(drawing, dict) else None
+if isinstance(geometry, dict) and geometry != st.session_state.get("drawn"):
+    # A new drawing: a line goes to the split form, a polygon to the new-sector form.
+    st.session_state["drawn"] = geometry
+    target = "split-line" if geometry.get("type") == "LineString" else "draw-geometry"
+    st.session_state[target] = json.dumps(geometry)
+
+if layout is not None:
+    st.dataframe([{"Code": s.code, "Nom": s.name} for s in layout.sectors], hide_index=True, width="stretch")
+
+if validation is not None:
+    st.header("Vérification du brouillon")
+    if not validation.problems:
+        st.success("Aucun problème : le brouillon peut être activé.")
+    for problem in validation.problems:
+        with st.container(border=True):
+            st.text(
+                f"{'Bloquant' if problem.blocking else 'À regarder'} — {problem.label} ({', '.join(problem.codes)})"
+            )
+            st.text(problem.message)
+            st.text(f"Correction : {problem.fix}")
+    difference = attempt(lambda: edits.diff(actor, insee))
+    if difference is not None:
+        st.header("Différences avec le découpage actif")
+        st.dataframe(
+            [
+                {
+                    "Code": c.code,
+                    "Changement": change_label(c.change),
+                    "Nom avant": c.name_before or "—",
+                    "Nom après": c.name_after or "—",
+                    "Surface avant (ha)": round(c.area_before_m2 / 10_000, 1) if c.area_before_m2 else None,
+                    "Surface après (ha)": round(c.area_after_m2 / 10_000, 1) if c.area_after_m2 else None,
+                    "Foyers avant": c.households_before,
+                    "Foyers après": c.households_after,
+                }
+                for c in difference.sectors
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+        moved = len(difference.moved_members)
+        st.write(f"Membres qui changeraient de secteur : {moved}")
+        if moved:
+            st.dataframe(
+                [
+                    {"Membre": m.member_id, "Secteur avant": m.code_before or "—", "Secteur après": m.code_after or "—"}
+                    for m in difference.moved_members
+                ],
+                hide_index=True,
+            )
+
+codes = [s.code for s in layout.sectors] if layout is not None else []
+names = {s.code: s.name for s in layout.sectors} if layout is not None else {}
+
+
+def label(code: str) -> str:
+    """A sector as listed in the forms: its code and name."""
+    return f"{code} — {names.get(code, '')}"
+
+
+def done(message: str) -> None:
+    """Confirm an edit and redraw the page with the new draft."""
+    st.session_state["done"] = message
+    st.rerun()
+
+
+if "done" in st.session_state:
+    st.success(st.session_state.pop("done"))
+
+if can_edit and codes:
+    st.header("Modifier le brouillon")
+    split_tab, merge_tab, draw_tab, delete_tab = st.tabs(["Couper", "Fusionner", "Ajouter", "Supprimer"])
+    with split_tab, st.form("split"):
+        code = st.selectbox("Secteur à couper", codes, format_func=label, key="split-sector")
+        line = st.text_area(
+            "Ligne de coupe (tracez-la sur la carte, ou collez une LineString GeoJSON)", key="split-line"
+        )
+        new_name = st.text_input("Nom de la nouvelle partie (facultatif)", key="split-name")
+        where = st.empty()
+        if st.form_submit_button("Couper"):
+            result = attempt(lambda: edits.split_sector(actor, insee, code, line, new_name=new_name or None), where)
+            if result is not None:
+                done(f"Secteur coupé : nouveau secteur {', '.join(result.created)} (brouillon {result.version}).")
+    with merge_tab, st.form("merge"):
+        first = st.selectbox("Premier secteur", codes, format_func=label, key="merge-first")
+        second = st.selectbox("Second secteur (voisin)", codes, index=min(1, len(codes) - 1), format_func=label,
+                              key="merge-second")  # fmt: skip
+        where = st.empty()
+        if st.form_submit_button("Fusionner"):
+            result = attempt(lambda: edits.merge_sectors(actor, insee, first, second), where)
+            if result is not None:
+                done(f"Secteurs fusionnés (brouillon {result.version}).")
+    with draw_tab, st.form("draw"):
+        shape = st.text_area("Contour (tracez-le sur la carte, ou collez un Polygon GeoJSON)", key="draw-geometry")
+        name = st.text_input("Nom du secteur", key="draw-name")
+        where = st.empty()
+        if st.form_submit_button("Ajouter le secteur"):
+            result = attempt(lambda: edits.draw_sector(actor, insee, shape, name), where)
+            if result is not None:
+                done(f"Secteur {', '.join(result.created)} ajouté (brouillon {result.version}).")
+    with delete_tab, st.form("delete"):
+        gone = st.selectbox("Secteur à supprimer", codes, format_func=label, key="delete-sector")
+        sure = st.checkbox("Je confirme la suppression de ce secteur du brouillon", key="delete-sure")
+        where = st.empty()
+        if st.form_submit_button("Supprimer"):
+            if not sure:
+                where.error("Cochez la confirmation pour supprimer le secteur.")
+            else:
+                result = attempt(lambda: edits.delete_sector(actor, insee, gone), where)
+                if result is not None:
+                    done(f"Secteur {gone} supprimé du brouillon {result.version}.")
+
+if can_edit and validation is not None:
+    st.header("Activer le brouillon")
+    if not validation.can_activate:
+        st.warning("Corrigez d'abord les problèmes bloquants listés plus haut.")
+    elif st.button("Activer le brouillon", key="activate", type="primary"):
+        draft_number = validation.version
+        activated = attempt(lambda: activate(actor, insee, draft_number))
+        if activated is not None:
+            done(f"Version {activated.version} activée : c'est désormais le découpage de la commune.")
+
+if layout is not None:
+    st.header("Exporter")
+    fmt = st.selectbox("Format", list(EXPORT_FORMATS), format_func=EXPORT_FORMATS.__getitem__, key="export-format")
+    if st.button("Préparer le fichier", key="export"):
+        shown = layout.version
+        st.session_state["export-file"] = attempt(lambda: export_download(actor, insee, fmt, shown))
+    ready = st.session_state.get("export-file")
+    if ready is not None:
+        st.download_button("Télécharger", ready.data, file_name=ready.file_name, mime=ready.mime, key="download")
+
+if can_edit:
+    st.header("Importer")
+    with st.form("import"):
+        upload = st.file_uploader("Fichier de secteurs (GeoJSON, GeoPackage, Shapefile zippé)",
+                                  type=["geojson", "json", "gpkg", "zip"], key="import-file")  # fmt: skip
+        name_field = st.text_input("Champ du nom (facultatif)", key="import-name-field")
+        where = st.empty()
+        if st.form_submit_button("Importer comme brouillon"):
+            if upload is None:
+                where.error("Choisissez un fichier.")
+            else:
+                file_name, data = upload.name, upload.getvalue()
+                imported = attempt(lambda: import_upload(actor, insee, file_name, data, name_field=name_field), where)
+                if imported is not None:
+                    done(f"Importé : brouillon {imported.sector_set.version}. {imported.summary}")
