@@ -245,6 +245,46 @@ def export(
 
 
 @dataclass(frozen=True)
+class Figure:
+    """One SSMSI indicator of a commune for one year, beside its département (rates per 1,000; None: withheld)."""
+
+    source: str  # label of the source (SSMSI base, reference table)
+    indicator: str
+    year: int
+    rate: float | None
+    dep_rate: float | None
+
+
+def figures(actor: Actor, insee: str) -> tuple[Figure, ...]:
+    """Every SSMSI rate of commune ``insee`` (registered or not), year by year, beside its département (for charts).
+
+    Open data: anyone may read them. Empty when no SSMSI file holding the commune was imported.
+    """
+    import pandas as pd
+
+    from stats import commune_trend
+    from stats._indicators import SOURCE_LABELS
+
+    code = _code(insee)
+    with unit_of_work() as session:
+        frame = commune_trend(session, code, None)
+
+    def number(value: Any) -> float | None:
+        return None if value is None or pd.isna(value) else float(value)
+
+    return tuple(
+        Figure(
+            SOURCE_LABELS.get(str(rec["source"]), str(rec["source"])),
+            str(rec["label"]),
+            int(rec["year"]),
+            number(rec["rate"]) if rec["published"] else None,
+            number(rec["dep_rate"]),
+        )
+        for rec in frame.to_dict("records")
+    )
+
+
+@dataclass(frozen=True)
 class HeatCellInfo:
     """One heat map cell: its centre (WGS84 longitude, latitude) and how many alerts it holds."""
 
@@ -319,6 +359,7 @@ def heat(
 
 
 __all__ = [
+    "Figure",
     "HeatCellInfo",
     "HeatView",
     "Imported",
@@ -326,6 +367,7 @@ __all__ = [
     "Written",
     "alert_categories",
     "export",
+    "figures",
     "heat",
     "import_ssmsi",
     "period_bounds",

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_app_pages import PAGES, TIMEOUT_S, _signed_in_as, _texts
+from test_app_pages import PAGES, TIMEOUT_S, _texts
 
 from data.demo_accounts import DEMO_ACCOUNTS, DemoAccount
 from services import Actor
@@ -27,20 +26,34 @@ GENDARMERIE, RESIDENT = account(Role.GENDARMERIE), account(Role.RESIDENT)
 @pytest.fixture
 def fresh_db(demo_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A copy of the demo database, for tests that change it (sectors edited, access closed)."""
+    import sqlite3
+
     from services import reset_engine
     from settings import get_settings
 
-    source = Path(demo_db_url.removeprefix("sqlite:///"))
     copy = tmp_path / "app.sqlite3"
-    shutil.copy(source, copy)
+    with sqlite3.connect(demo_db_url.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
+        source.backup(target)  # the WAL's committed pages included
     url = f"sqlite:///{copy}"
     monkeypatch.setenv("VOISINAGE_DATABASE_URL", url)
+    # Building the demo database ran the CLI in this process, whose --db stays the services' choice: override it.
+    monkeypatch.setattr("services._core._chosen_url", [url])
     monkeypatch.setenv("VOISINAGE_MAP_TILES", "none")
     get_settings.cache_clear()
     reset_engine()
     yield url
     get_settings.cache_clear()
     reset_engine()
+
+
+def _signed_in_as(monkeypatch: pytest.MonkeyPatch, email: str, _password: str) -> None:
+    """The pages see the member of ``email`` as signed in (sign-in itself is tested in test_app_pages and the
+    browser tests; a TOTP code, accepted once, would not survive the copied databases)."""
+    from app_pages import _session
+    from services.auth import member_actor
+
+    actor = member_actor(email)
+    monkeypatch.setattr(_session, "signed_in", lambda: actor)
 
 
 def _page(name: str) -> AppTest:
@@ -66,6 +79,12 @@ def test_staff_pages_in_the_navigation_by_role():
     assert "Secteurs" in titles(Role.MAIRIE_AGENT, frozenset({"view_stats"}))
     assert "Secteurs" not in titles(Role.GENDARMERIE, frozenset({"view_stats"}))
     assert "Secteurs" not in titles(Role.RESIDENT) and "Secteurs" not in titles(Role.REFERENT)
+    assert {"Carte de chaleur", "Statistiques"} <= set(titles(Role.MAIRIE_AGENT, frozenset({"view_stats"})))
+    assert {"Carte de chaleur", "Statistiques"} <= set(titles(Role.GENDARMERIE, frozenset({"view_stats"})))
+    closed = titles(Role.GENDARMERIE)
+    assert "Carte de chaleur" not in closed and "Statistiques" not in closed
+    resident = titles(Role.RESIDENT)
+    assert "Statistiques" in resident and "Carte de chaleur" not in resident
 
 
 def test_admin_splits_a_sector_then_activates_the_draft(fresh_db, monkeypatch):
@@ -193,13 +212,54 @@ def test_closing_the_gendarmerie_access_removes_its_pages(fresh_db, monkeypatch)
     def titles() -> list[str]:
         return [t for _f, t in page_list(actor, granted(actor, NAV_ACTIONS))]
 
-    assert "Carte de chaleur" not in titles()  # closed by default
+    assert "Carte de chaleur" not in titles() and "Statistiques" not in titles()  # closed by default
     gendarmerie.open_access(admin, None, reason="réunion trimestrielle")
-    assert "Carte de chaleur" in titles()
+    assert "Carte de chaleur" in titles() and "Statistiques" in titles()
     app = _page("carte_chaleur.py")
     assert not app.exception and not app.error, [e.value for e in app.error]
+    stats_app = _page("statistiques.py")
+    assert not stats_app.exception and not stats_app.error, [e.value for e in stats_app.error]
     gendarmerie.close_access(admin, None, reason="fin de la convention")
-    assert "Carte de chaleur" not in titles()
-    app.run()  # the page already open refuses at its next run
+    assert "Carte de chaleur" not in titles() and "Statistiques" not in titles()
+    app.run()  # the pages already open refuse at their next run
     assert any("pas accessible" in e.value for e in app.error)
     assert not any("carré(s)" in m.value for m in app.markdown)
+    stats_app.run()
+    assert any("pas accessible" in e.value for e in stats_app.error) and not stats_app.selectbox
+
+
+def _import_ssmsi(tmp_path: Path) -> None:
+    from services import Actor as ServiceActor
+    from services.stats import import_ssmsi
+    from tests.stats_support import write_departement_base, write_old_layout
+
+    communal, departmental = tmp_path / "communes.csv", tmp_path / "departements.csv"
+    write_old_layout(communal, {"91999": (4_000, 1_800.0)}, range(2019, 2024))
+    write_departement_base(departmental, ["91"], range(2019, 2024))
+    import_ssmsi(ServiceActor.operator(), communal)
+    import_ssmsi(ServiceActor.operator(), departmental)
+
+
+@pytest.mark.parametrize("who", [RESIDENT, ADMIN])
+def test_statistics_commune_beside_departement(fresh_db, monkeypatch, tmp_path, who):
+    _import_ssmsi(tmp_path)
+    _signed_in_as(monkeypatch, who.email, who.password)
+    app = _page("statistiques.py")
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+    assert app.selectbox(key="stats-year").value == 2023
+    charts = app.get("vega_lite_chart")
+    assert len(charts) == 2  # the year's bars, the trend's lines
+    assert all("cdn" not in str(c.proto).lower() for c in charts)
+    assert app.dataframe  # the tables of show() and trend()
+    app.selectbox(key="stats-year").set_value(2020).run()
+    assert not app.exception and "2020" in " ".join(h.value for h in app.header)
+
+
+def test_statistics_without_figures_says_so(fresh_db, monkeypatch):
+    _signed_in_as(monkeypatch, AGENT.email, AGENT.password)
+    app = _page("statistiques.py")
+    assert not app.exception
+    assert any("Aucun chiffre SSMSI" in i.value for i in app.info)
+    app.text_input(key="stats-commune").set_value("9A").run()
+    assert not app.exception and app.error  # a malformed code, in French
