@@ -287,3 +287,24 @@ def test_a_drawn_overlap_is_listed_with_its_fix_and_blocks_activation(fresh_db, 
     with pytest.raises(KeyError):
         app.button(key="activate")
     assert "](http" not in " ".join(str(s.value) for s in app.success)
+
+
+def test_residents_read_the_public_version_of_the_alert_figures(fresh_db, monkeypatch):
+    from datetime import date
+
+    from services.auth import member_actor
+    from services.stats import platform_tables
+
+    year = date.today().year
+    staff = {t.title: t for t in platform_tables(member_actor(ADMIN.email), year)}
+    public = {t.title: t for t in platform_tables(member_actor(RESIDENT.email), year)}
+    title = "Alertes publiées par catégorie"
+    assert staff[title].rows and len(public[title].rows) == len(staff[title].rows)
+    counts = {row[0]: row[1] for row in staff[title].rows}
+    shown = {row[0]: row[1] for row in public[title].rows}
+    small = [c for c, n in counts.items() if n.isdigit() and 0 < int(n) < 5]
+    assert small and all(not shown[c].isdigit() for c in small)  # hidden for residents
+    _signed_in_as(monkeypatch, RESIDENT.email, RESIDENT.password)
+    app = _page("statistiques.py")
+    assert not app.exception and not app.error
+    assert title in [h.value for h in app.subheader] and "Version publique" in " ".join(c.value for c in app.caption)
