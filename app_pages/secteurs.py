@@ -11,7 +11,7 @@ from folium.plugins import Draw
 
 from app_pages._map import commune_base, show_map
 from app_pages._nav import MAIRIE
-from app_pages._staff import attempt, require_page
+from app_pages._staff import attempt, plain, require_page
 from layers import SectorShape, localize, problems_layer, sectors_layer
 from services import ServiceError
 from services import sector_edits as edits
@@ -27,7 +27,7 @@ except ServiceError as exc:
     st.error(exc.message)
     st.stop()
 insee = view.insee
-st.title(f"Secteurs — {view.name}")
+st.title(f"Secteurs — {plain(view.name)}")
 
 draft = attempt(lambda: edits.draft_version(actor, insee)) if can_edit else None
 layout = attempt(lambda: sector_layout(actor, insee, draft))
@@ -122,7 +122,7 @@ def done(message: str) -> None:
 
 
 if "done" in st.session_state:
-    st.success(st.session_state.pop("done"))
+    st.success(plain(st.session_state.pop("done")))
 
 if can_edit and codes:
     st.header("Modifier le brouillon")

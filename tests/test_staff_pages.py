@@ -263,3 +263,27 @@ def test_statistics_without_figures_says_so(fresh_db, monkeypatch):
     assert any("Aucun chiffre SSMSI" in i.value for i in app.info)
     app.text_input(key="stats-commune").set_value("9A").run()
     assert not app.exception and app.error  # a malformed code, in French
+
+
+def test_a_drawn_overlap_is_listed_with_its_fix_and_blocks_activation(fresh_db, monkeypatch):
+    from services.staff import sector_layout
+
+    _signed_in_as(monkeypatch, ADMIN.email, ADMIN.password)
+    app = _page("secteurs.py")
+    first = sector_layout(_actor(), "91999").sectors[0].geometry
+    x, y = first.centroid.x, first.centroid.y
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[x, y], [x + 0.004, y], [x + 0.004, y + 0.004], [x, y + 0.004], [x, y]]],
+    }
+    app.text_area(key="draw-geometry").set_value(json.dumps(square))
+    app.text_input(key="draw-name").set_value("Secteur [lien](http://exemple.org)")
+    app.button[2].click().run()  # the third form: « Ajouter le secteur »
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+    texts = " ".join(t.value for t in app.text)
+    assert "Correction :" in texts and "Bloquant" in texts
+    assert any("problèmes bloquants" in w.value for w in app.warning)
+    with pytest.raises(KeyError):
+        app.button(key="activate")
+    assert "](http" not in " ".join(str(s.value) for s in app.success)
