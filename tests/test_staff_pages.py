@@ -278,7 +278,7 @@ def test_a_drawn_overlap_is_listed_with_its_fix_and_blocks_activation(fresh_db, 
     }
     app.text_area(key="draw-geometry").set_value(json.dumps(square))
     app.text_input(key="draw-name").set_value("Secteur [lien](http://exemple.org)")
-    app.button[2].click().run()  # the third form: « Ajouter le secteur »
+    app.button[3].click().run()  # the fourth form: « Ajouter le secteur »
     assert not app.exception, app.exception
     assert not app.error, [e.value for e in app.error]
     texts = " ".join(t.value for t in app.text)
@@ -308,3 +308,26 @@ def test_residents_read_the_public_version_of_the_alert_figures(fresh_db, monkey
     app = _page("statistiques.py")
     assert not app.exception and not app.error
     assert title in [h.value for h in app.subheader] and "Version publique" in " ".join(c.value for c in app.caption)
+
+
+def test_admin_moves_a_block_to_the_neighbouring_sector(fresh_db, monkeypatch):
+    from services.staff import sector_layout
+
+    _signed_in_as(monkeypatch, ADMIN.email, ADMIN.password)
+    app = _page("secteurs.py")
+    sectors = sector_layout(_actor(), "91999").sectors
+    first = sectors[0]
+    neighbour = next(
+        s for s in sectors[1:] if s.geometry.touches(first.geometry) or s.geometry.intersects(first.geometry)
+    )
+    shared = first.geometry.intersection(neighbour.geometry.buffer(0.0005))  # a strip of the first along the border
+    assert shared.area > 0
+    block = {"type": "Polygon", "coordinates": [list(map(list, shared.minimum_rotated_rectangle.exterior.coords))]}
+    app.text_area(key="move-block").set_value(json.dumps(block))
+    app.selectbox(key="move-to").set_value(neighbour.code)
+    app.button[2].click().run()  # the third form: « Déplacer l'îlot »
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+    after = {s.code: s.geometry for s in sector_layout(_actor(), "91999", 2).sectors}
+    assert after[neighbour.code].area > neighbour.geometry.area
+    assert after[first.code].area < first.geometry.area
