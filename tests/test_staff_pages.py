@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_app_pages import PAGES, TIMEOUT_S, _texts
+from xss_corpus import PAYLOADS
 
 from data.demo_accounts import DEMO_ACCOUNTS, DemoAccount
 from services import Actor
@@ -331,3 +333,34 @@ def test_admin_moves_a_block_to_the_neighbouring_sector(fresh_db, monkeypatch):
     after = {s.code: s.geometry for s in sector_layout(_actor(), "91999", 2).sectors}
     assert after[neighbour.code].area > neighbour.geometry.area
     assert after[first.code].area < first.geometry.area
+
+
+def _problem_map(text: str) -> str:
+    import shapely
+    from folium.plugins import Draw
+
+    from layers import base_map, localize, problems_layer, tile_spec
+
+    box = shapely.box(2.15, 48.68, 2.20, 48.71)
+    folium_map = base_map(box.bounds, tile_spec("none"))
+    problems_layer([(text, shapely.geometry.mapping(box))]).add_to(folium_map)
+    Draw(export=False).add_to(folium_map)
+    return localize(folium_map).get_root().render()
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_problem_labels_never_reach_the_map_raw(payload):
+    page = _problem_map(f"Chevauchement ({payload})")
+    if set(payload) & set("<>`$\\{}\"'&"):
+        assert payload not in page
+    for literal in re.findall(r"`(.*?)`", page, flags=re.DOTALL):
+        assert "${" not in literal
+        assert not re.search(r"<(script|img|svg|a)\b", literal, flags=re.IGNORECASE)
+
+
+def test_the_editor_map_loads_nothing_from_elsewhere():
+    from layers import ASSET_ROUTE
+
+    page = _problem_map("Trou")
+    assert re.findall(r"https?://[^\s\"'`)]+", page) == []
+    assert f"{ASSET_ROUTE}/leaflet-draw/leaflet.draw.js" in page
