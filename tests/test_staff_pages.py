@@ -25,18 +25,23 @@ ADMIN, AGENT = account(Role.MAIRIE_ADMIN), account(Role.MAIRIE_AGENT)
 GENDARMERIE, RESIDENT = account(Role.GENDARMERIE), account(Role.RESIDENT)
 
 
+def copy_database(db_url: str, folder: Path) -> str:
+    """A private copy of the SQLite database at ``db_url`` in ``folder``; its URL."""
+    import sqlite3
+
+    copy = folder / "app.sqlite3"
+    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
+        source.backup(target)  # the WAL's committed pages included
+    return f"sqlite:///{copy}"
+
+
 @pytest.fixture
 def fresh_db(demo_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A copy of the demo database, for tests that change it (sectors edited, access closed)."""
-    import sqlite3
-
     from services import reset_engine
     from settings import get_settings
 
-    copy = tmp_path / "app.sqlite3"
-    with sqlite3.connect(demo_db_url.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
-        source.backup(target)  # the WAL's committed pages included
-    url = f"sqlite:///{copy}"
+    url = copy_database(demo_db_url, tmp_path)
     monkeypatch.setenv("VOISINAGE_DATABASE_URL", url)
     # Building the demo database ran the CLI in this process, whose --db stays the services' choice: override it.
     monkeypatch.setattr("services._core._chosen_url", [url])
@@ -230,7 +235,8 @@ def test_closing_the_gendarmerie_access_removes_its_pages(fresh_db, monkeypatch)
     assert any("pas accessible" in e.value for e in stats_app.error) and not stats_app.selectbox
 
 
-def _import_ssmsi(tmp_path: Path) -> None:
+def import_ssmsi_for_the_demo(tmp_path: Path) -> None:
+    """Synthetic SSMSI figures (2019-2023) for the demo commune and its département, imported."""
     from services import Actor as ServiceActor
     from services.stats import import_ssmsi
     from tests.stats_support import write_departement_base, write_old_layout
@@ -244,7 +250,7 @@ def _import_ssmsi(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("who", [RESIDENT, ADMIN])
 def test_statistics_commune_beside_departement(fresh_db, monkeypatch, tmp_path, who):
-    _import_ssmsi(tmp_path)
+    import_ssmsi_for_the_demo(tmp_path)
     _signed_in_as(monkeypatch, who.email, who.password)
     app = _page("statistiques.py")
     assert not app.exception, app.exception
