@@ -11,7 +11,7 @@ import streamlit as st
 
 from app_pages._map import commune_base, show_map
 from app_pages._nav import HEAT_READERS
-from app_pages._staff import attempt, require_page
+from app_pages._staff import attempt, plain, require_page
 from layers import HeatCell, heat_layer
 from services import ServiceError
 from services import stats as stats_service
@@ -26,7 +26,7 @@ except ServiceError as exc:
     st.error(exc.message)
     st.stop()
 
-st.title(f"Carte de chaleur — {view.name}")
+st.title(f"Carte de chaleur — {plain(view.name)}")
 st.caption("Les alertes publiées sont comptées par carré sur le serveur : aucune position d'alerte n'est envoyée.")
 today = date.today()
 period = st.date_input("Période", value=(today - timedelta(days=90), today), format="DD/MM/YYYY", key="heat-period")
