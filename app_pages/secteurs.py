@@ -12,11 +12,11 @@ from folium.plugins import Draw
 from app_pages._map import commune_base, show_map
 from app_pages._nav import MAIRIE
 from app_pages._staff import attempt, plain, require_page
-from layers import SectorShape, localize, problems_layer, sectors_layer
+from layers import SectorShape, problems_layer, sectors_layer
 from services import ServiceError
 from services import sector_edits as edits
 from services.maps import commune_map
-from services.sectors import activate
+from services.sectors import STATUS_LABELS, activate
 from services.staff import EXPORT_FORMATS, change_label, export_download, granted, import_upload, sector_layout
 
 actor, _ = require_page(MAIRIE)
@@ -39,7 +39,7 @@ elif draft is not None:
     st.subheader(f"Brouillon (version {layout.version})")
     st.caption("Vos modifications vont dans ce brouillon ; le découpage actif ne change qu'à l'activation.")
 else:
-    st.subheader(f"Découpage {'actif' if layout.status == 'active' else layout.status} (version {layout.version})")
+    st.subheader(f"Découpage {STATUS_LABELS[layout.status]} (version {layout.version})")
     if not can_edit:
         st.caption("Lecture seule : seul l'administrateur de la mairie modifie les secteurs.")
 
@@ -51,7 +51,6 @@ if validation is not None and validation.problems:
 if can_edit:
     Draw(export=False, draw_options={"polyline": True, "polygon": True, "rectangle": False, "circle": False,
          "marker": False, "circlemarker": False}).add_to(folium_map)  # fmt: skip
-    localize(folium_map)
 drawn = show_map(folium_map, key="secteurs", returned=("last_active_drawing",))
 drawing = (drawn or {}).get("last_active_drawing") or {}
 geometry = drawing.get("geometry") if isinstance(drawing, dict) else None
