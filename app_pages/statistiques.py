@@ -5,11 +5,13 @@ gendarmerie only while the mairie keeps its access open. Charts are Vega-Lite th
 Streamlit's own bundle (nothing loaded from a CDN).
 """
 
+from datetime import date
+
 import altair as alt
 import streamlit as st
 
 from app_pages._session import require_actor
-from app_pages._staff import attempt, require_page
+from app_pages._staff import attempt, plain, require_page
 from services import ServiceError
 from services import stats as stats_service
 from services.maps import commune_map
@@ -29,20 +31,38 @@ st.caption(
     "Chiffres de la délinquance enregistrée par la police et la gendarmerie (SSMSI, données publiques) ; "
     "les petits nombres sont masqués par le SSMSI."
 )
+
+
+def show_tables(tables: list[stats_service.Table] | None) -> None:
+    """Tables of text cells, each under its title."""
+    for table in tables or []:
+        st.subheader(table.title)
+        st.dataframe([dict(zip(table.headers, row, strict=True)) for row in table.rows], hide_index=True)
+
+
+def platform_section(year: int) -> None:
+    """The alerts of Voisinage in the actor's commune that year, for the actor's role (public for residents)."""
+    st.header(f"Les alertes de Voisinage en {year}")
+    if actor.role not in (Role.MAIRIE_AGENT, Role.MAIRIE_ADMIN, Role.GENDARMERIE):
+        st.caption("Version publique : les nombres trop petits pour protéger les personnes sont masqués.")
+    show_tables(attempt(lambda: stats_service.platform_tables(actor, year)))
+
+
 insee = st.text_input("Commune (code INSEE)", value=view.insee, key="stats-commune").strip()
 figures = attempt(lambda: stats_service.figures(actor, insee))
 if figures is None:
     st.stop()
 if not figures:
-    st.info(f"Aucun chiffre SSMSI pour la commune {insee} : le fichier qui la contient n'a pas encore été importé.")
+    st.info(
+        f"Aucun chiffre SSMSI pour la commune {plain(insee)} : le fichier qui la contient n'a pas encore été importé."
+    )
+    if insee == view.insee:
+        platform_section(date.today().year)
     st.stop()
 
 years = sorted({f.year for f in figures}, reverse=True)
 year = st.selectbox("Année", years, key="stats-year")
-tables = attempt(lambda: stats_service.show(actor, insee, year))
-for table in tables or []:
-    st.subheader(table.title)
-    st.dataframe([dict(zip(table.headers, row, strict=True)) for row in table.rows], hide_index=True)
+show_tables(attempt(lambda: stats_service.show(actor, insee, year)))
 
 st.header(f"La commune et son département en {year}")
 of_year = [f for f in figures if f.year == year]
@@ -90,6 +110,8 @@ if lines:
         )
     )
     st.altair_chart(trend_chart, width="stretch")
+if insee == view.insee:
+    platform_section(year)
+
 with st.expander("Tableau de l'évolution"):
-    for table in attempt(lambda: stats_service.trend(actor, insee)) or []:
-        st.dataframe([dict(zip(table.headers, row, strict=True)) for row in table.rows], hide_index=True)
+    show_tables(attempt(lambda: stats_service.trend(actor, insee)))

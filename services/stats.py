@@ -284,6 +284,53 @@ def figures(actor: Actor, insee: str) -> tuple[Figure, ...]:
     )
 
 
+def _own_reader(actor: Actor) -> tuple[str, str]:
+    """``(reader role, INSEE code)`` for the actor's own commune (see :func:`reader_role`)."""
+    from services._community import in_commune
+
+    with in_commune(actor, None) as (session, commune):
+        return reader_role(session, actor, commune, None), commune.insee
+
+
+PLATFORM_TABLES = {
+    "alertes_par_categorie": "Alertes publiées par catégorie",
+    "categories_et_ssmsi": "Les catégories d'alerte à côté des indicateurs SSMSI",
+}
+
+
+def platform_tables(actor: Actor, year: int) -> list[Table]:
+    """The alerts of the actor's commune created in ``year`` by category, and beside the SSMSI indicators
+    they relate to, prepared for the actor's role (small counts hidden unless the reader is staff)."""
+    import pandas as pd
+
+    from gis import InputError
+    from services._config import settings
+    from services._core import engine
+    from stats import tables_from_db
+
+    start, end, _ = period_bounds(year, None, False)
+    reader, code = _own_reader(actor)
+    try:
+        found = tables_from_db(
+            engine(), code, role=reader, min_count=settings().stats_min_count, year=year, start=start, end=end
+        ).tables
+    except InputError as exc:
+        raise ServiceError(exc.message, exc.problems, field=exc.field or "audience") from exc
+
+    def cell(value: Any) -> str:
+        return "—" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+    return [
+        Table(
+            title,
+            tuple(str(c).replace("_", " ") for c in found[name].columns),
+            tuple(tuple(cell(v) for v in row) for row in found[name].itertuples(index=False)),
+        )
+        for name, title in PLATFORM_TABLES.items()
+        if name in found
+    ]
+
+
 @dataclass(frozen=True)
 class HeatCellInfo:
     """One heat map cell: its centre (WGS84 longitude, latitude) and how many alerts it holds."""
@@ -306,11 +353,10 @@ class HeatView:
 def alert_categories(actor: Actor) -> list[tuple[str, str]]:
     """``(code, label)`` of the alert categories the actor's commune offers (for the heat map's selector)."""
     from alerts._context import commune_categories
+    from services._community import in_commune
 
-    if actor.commune_id is None:
-        raise ServiceError("Ce compte n'est rattaché à aucune commune.", field="commune")
-    with unit_of_work(actor.commune_id) as session:
-        return [(c.code, c.label) for c in commune_categories(session, actor.commune_id)]
+    with in_commune(actor, None) as (session, commune):
+        return [(c.code, c.label) for c in commune_categories(session, commune.id)]
 
 
 def heat(
@@ -336,16 +382,8 @@ def heat(
     from services._config import settings
     from services._core import engine
     from stats import alert_heat, is_staff
-    from store.schema import Commune
 
-    if actor.commune_id is None:
-        raise ServiceError("Ce compte n'est rattaché à aucune commune.", field="commune")
-    with unit_of_work(actor.commune_id) as session:
-        commune = session.get(Commune, actor.commune_id)
-        if commune is None:
-            raise ServiceError("Commune introuvable.", field="commune")
-        reader = reader_role(session, actor, commune, None)
-        code = commune.insee
+    reader, code = _own_reader(actor)
     s = settings()
     try:
         bins = alert_heat(
@@ -371,6 +409,7 @@ __all__ = [
     "heat",
     "import_ssmsi",
     "period_bounds",
+    "platform_tables",
     "reader_role",
     "show",
     "trend",

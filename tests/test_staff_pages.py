@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_app_pages import PAGES, TIMEOUT_S, _texts
+from xss_corpus import PAYLOADS
 
 from data.demo_accounts import DEMO_ACCOUNTS, DemoAccount
 from services import Actor
@@ -23,18 +25,23 @@ ADMIN, AGENT = account(Role.MAIRIE_ADMIN), account(Role.MAIRIE_AGENT)
 GENDARMERIE, RESIDENT = account(Role.GENDARMERIE), account(Role.RESIDENT)
 
 
+def copy_database(db_url: str, folder: Path) -> str:
+    """A private copy of the SQLite database at ``db_url`` in ``folder``; its URL."""
+    import sqlite3
+
+    copy = folder / "app.sqlite3"
+    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
+        source.backup(target)  # the WAL's committed pages included
+    return f"sqlite:///{copy}"
+
+
 @pytest.fixture
 def fresh_db(demo_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A copy of the demo database, for tests that change it (sectors edited, access closed)."""
-    import sqlite3
-
     from services import reset_engine
     from settings import get_settings
 
-    copy = tmp_path / "app.sqlite3"
-    with sqlite3.connect(demo_db_url.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
-        source.backup(target)  # the WAL's committed pages included
-    url = f"sqlite:///{copy}"
+    url = copy_database(demo_db_url, tmp_path)
     monkeypatch.setenv("VOISINAGE_DATABASE_URL", url)
     # Building the demo database ran the CLI in this process, whose --db stays the services' choice: override it.
     monkeypatch.setattr("services._core._chosen_url", [url])
@@ -228,7 +235,8 @@ def test_closing_the_gendarmerie_access_removes_its_pages(fresh_db, monkeypatch)
     assert any("pas accessible" in e.value for e in stats_app.error) and not stats_app.selectbox
 
 
-def _import_ssmsi(tmp_path: Path) -> None:
+def import_ssmsi_for_the_demo(tmp_path: Path) -> None:
+    """Synthetic SSMSI figures (2019-2023) for the demo commune and its département, imported."""
     from services import Actor as ServiceActor
     from services.stats import import_ssmsi
     from tests.stats_support import write_departement_base, write_old_layout
@@ -242,7 +250,7 @@ def _import_ssmsi(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("who", [RESIDENT, ADMIN])
 def test_statistics_commune_beside_departement(fresh_db, monkeypatch, tmp_path, who):
-    _import_ssmsi(tmp_path)
+    import_ssmsi_for_the_demo(tmp_path)
     _signed_in_as(monkeypatch, who.email, who.password)
     app = _page("statistiques.py")
     assert not app.exception, app.exception
@@ -278,7 +286,7 @@ def test_a_drawn_overlap_is_listed_with_its_fix_and_blocks_activation(fresh_db, 
     }
     app.text_area(key="draw-geometry").set_value(json.dumps(square))
     app.text_input(key="draw-name").set_value("Secteur [lien](http://exemple.org)")
-    app.button[2].click().run()  # the third form: « Ajouter le secteur »
+    app.button[3].click().run()  # the fourth form: « Ajouter le secteur »
     assert not app.exception, app.exception
     assert not app.error, [e.value for e in app.error]
     texts = " ".join(t.value for t in app.text)
@@ -287,3 +295,78 @@ def test_a_drawn_overlap_is_listed_with_its_fix_and_blocks_activation(fresh_db, 
     with pytest.raises(KeyError):
         app.button(key="activate")
     assert "](http" not in " ".join(str(s.value) for s in app.success)
+
+
+def test_residents_read_the_public_version_of_the_alert_figures(fresh_db, monkeypatch):
+    from datetime import date
+
+    from services.auth import member_actor
+    from services.stats import platform_tables
+
+    year = date.today().year
+    staff = {t.title: t for t in platform_tables(member_actor(ADMIN.email), year)}
+    public = {t.title: t for t in platform_tables(member_actor(RESIDENT.email), year)}
+    title = "Alertes publiées par catégorie"
+    assert staff[title].rows and len(public[title].rows) == len(staff[title].rows)
+    counts = {row[0]: row[1] for row in staff[title].rows}
+    shown = {row[0]: row[1] for row in public[title].rows}
+    small = [c for c, n in counts.items() if n.isdigit() and 0 < int(n) < 5]
+    assert small and all(not shown[c].isdigit() for c in small)  # hidden for residents
+    _signed_in_as(monkeypatch, RESIDENT.email, RESIDENT.password)
+    app = _page("statistiques.py")
+    assert not app.exception and not app.error
+    assert title in [h.value for h in app.subheader] and "Version publique" in " ".join(c.value for c in app.caption)
+
+
+def test_admin_moves_a_block_to_the_neighbouring_sector(fresh_db, monkeypatch):
+    from services.staff import sector_layout
+
+    _signed_in_as(monkeypatch, ADMIN.email, ADMIN.password)
+    app = _page("secteurs.py")
+    sectors = sector_layout(_actor(), "91999").sectors
+    first = sectors[0]
+    neighbour = next(
+        s for s in sectors[1:] if s.geometry.touches(first.geometry) or s.geometry.intersects(first.geometry)
+    )
+    shared = first.geometry.intersection(neighbour.geometry.buffer(0.0005))  # a strip of the first along the border
+    assert shared.area > 0
+    block = {"type": "Polygon", "coordinates": [list(map(list, shared.minimum_rotated_rectangle.exterior.coords))]}
+    app.text_area(key="move-block").set_value(json.dumps(block))
+    app.selectbox(key="move-to").set_value(neighbour.code)
+    app.button[2].click().run()  # the third form: « Déplacer l'îlot »
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+    after = {s.code: s.geometry for s in sector_layout(_actor(), "91999", 2).sectors}
+    assert after[neighbour.code].area > neighbour.geometry.area
+    assert after[first.code].area < first.geometry.area
+
+
+def _problem_map(text: str) -> str:
+    import shapely
+    from folium.plugins import Draw
+
+    from layers import base_map, localize, problems_layer, tile_spec
+
+    box = shapely.box(2.15, 48.68, 2.20, 48.71)
+    folium_map = base_map(box.bounds, tile_spec("none"))
+    problems_layer([(text, shapely.geometry.mapping(box))]).add_to(folium_map)
+    Draw(export=False).add_to(folium_map)
+    return localize(folium_map).get_root().render()
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_problem_labels_never_reach_the_map_raw(payload):
+    page = _problem_map(f"Chevauchement ({payload})")
+    if set(payload) & set("<>`$\\{}\"'&"):
+        assert payload not in page
+    for literal in re.findall(r"`(.*?)`", page, flags=re.DOTALL):
+        assert "${" not in literal
+        assert not re.search(r"<(script|img|svg|a)\b", literal, flags=re.IGNORECASE)
+
+
+def test_the_editor_map_loads_nothing_from_elsewhere():
+    from layers import ASSET_ROUTE
+
+    page = _problem_map("Trou")
+    assert re.findall(r"https?://[^\s\"'`)]+", page) == []
+    assert f"{ASSET_ROUTE}/leaflet-draw/leaflet.draw.js" in page
