@@ -158,7 +158,7 @@ def moderate(
             current = Perimeter(
                 tuple(sorted(s.sector_id for s in alert.sectors)),
                 tuple(sorted(s.sector_id for s in alert.sectors if s.home)),
-                alert.perimeter,
+                alert.perimeter,  # type: ignore[arg-type]
                 alert.scope,  # type: ignore[arg-type]
             )
             names = [c.strip() for c in widen_to or [] if c.strip()]

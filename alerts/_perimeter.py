@@ -64,7 +64,7 @@ class SectorIndex:
             raise InputError("La commune n'a pas de secteurs actifs : importez et activez un découpage d'abord.")
         self.sectors = {s.id: s for s in sectors}
         self.by_code = {s.code: s for s in sectors}
-        self.area = AreaIndex([s.id for s in sectors], [s.geom for s in sectors], epsg)
+        self.area = AreaIndex([s.id for s in sectors], [s.geom for s in sectors], epsg)  # type: ignore[misc]
         self._unions: dict[tuple[int, ...], shapely.MultiPolygon] = {}
 
     @property
@@ -77,7 +77,7 @@ class SectorIndex:
         found = self._unions.get(key)
         if found is None:
             geoms = [self.sectors[i].geom for i in key]
-            found = as_multipolygon(shapely.union_all(geoms, grid_size=None) if len(geoms) > 1 else geoms[0])
+            found = as_multipolygon(shapely.union_all(geoms, grid_size=None) if len(geoms) > 1 else geoms[0])  # type: ignore[arg-type]
             if len(self._unions) > 4096:
                 self._unions.clear()
             self._unions[key] = found

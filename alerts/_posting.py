@@ -194,7 +194,7 @@ def post_alert(
                 existing = session.get(Alert, same)
                 assert existing is not None
                 return _replay(existing, category, text)
-        recent = [as_utc(r.created_at) for r in mine if as_utc(r.created_at) > now - config.rate_window]
+        recent = [as_utc(r.created_at) for r in mine if as_utc(r.created_at) > now - config.rate_window]  # type: ignore[operator]
         recent += _offers_since(session, viewer, now - config.rate_window)
         try:
             result = _post_checked(
@@ -282,7 +282,7 @@ def _post_checked(
         )
     if not text:
         raise InputError("Le texte de l'alerte est vide : décrivez ce que vous avez vu.", field="text")
-    check_values(Alert.__table__, {"text": text})  # the one text policy: length and characters
+    check_values(Alert.__table__, {"text": text})  # type: ignore[arg-type]  # the one text policy: length and characters
     ctx = commune_context(session, viewer.commune_id, config)
     category = resolve_category(category_typed, ctx.categories)
     official = category.family == Family.OFFICIAL
@@ -465,7 +465,7 @@ def _offer_duplicates(
         select(Alert.id, Alert.author_id, Alert.x_m, Alert.y_m, Alert.display_geom, Alert.display_label,
                Alert.created_at)
         .where(
-            visibility_clause(viewer),  # type: ignore[arg-type]
+            visibility_clause(viewer),
             Alert.category == category,
             Alert.created_at >= now - config.duplicate_window,
             Alert.created_at <= now,
@@ -489,14 +489,14 @@ def _insert_all_sqlite(
 ) -> int | None:
     table = Alert.__table__
     statement = (
-        sqlite_insert(table)
+        sqlite_insert(table)  # type: ignore[arg-type]
         .on_conflict_do_nothing(index_elements=["author_id", "idempotency_key"])
         .returning(table.c.id)
     )
     alert_id = session.execute(statement, row).scalar()
     if alert_id is not None:
-        session.execute(insert(AlertSector.__table__), [{**r, "alert_id": alert_id} for r in sectors])
-        session.execute(insert(AlertEvent.__table__), [{**r, "alert_id": alert_id} for r in events])
+        session.execute(insert(AlertSector.__table__), [{**r, "alert_id": alert_id} for r in sectors])  # type: ignore[arg-type]
+        session.execute(insert(AlertEvent.__table__), [{**r, "alert_id": alert_id} for r in events])  # type: ignore[arg-type]
     return alert_id
 
 
@@ -519,7 +519,7 @@ def _postgres_insert_all(columns: tuple[str, ...]) -> Any:
     """Built once (per column list): building this statement costs more than running it."""
     table, ts, te = Alert.__table__, AlertSector.__table__, AlertEvent.__table__
     new = (
-        pg_insert(table)
+        pg_insert(table)  # type: ignore[arg-type]
         .values({c: bindparam(f"a_{c}", type_=table.c[c].type) for c in columns})
         .on_conflict_do_nothing(index_elements=["author_id", "idempotency_key"])
         .returning(table.c.id)
@@ -535,7 +535,7 @@ def _postgres_insert_all(columns: tuple[str, ...]) -> Any:
         .render_derived(name="s")
     )
     commune = bindparam("a_commune_id", type_=Integer())
-    add_sectors = ts.insert().from_select(
+    add_sectors = ts.insert().from_select(  # type: ignore[attr-defined]
         ["alert_id", "sector_code", "commune_id", "sector_id", "home"],
         select(new.c.id, s.c.code, commune, s.c.sid, s.c.home).select_from(new).join(s, true()),
     )
@@ -551,7 +551,7 @@ def _postgres_insert_all(columns: tuple[str, ...]) -> Any:
         .table_valued("move", "actor", "at", "from_status", "to_status", "detail")
         .render_derived(name="e")
     )
-    add_events = te.insert().from_select(
+    add_events = te.insert().from_select(  # type: ignore[attr-defined]
         ["alert_id", "commune_id", "move", "actor_id", "at", "from_status", "to_status", "detail"],
         select(new.c.id, commune, e.c.move, e.c.actor, e.c.at, e.c.from_status, e.c.to_status, e.c.detail)
         .select_from(new)

@@ -28,12 +28,12 @@ from store.schema import (
 def _geojson(geom: shapely.Geometry) -> dict[str, Any]:
     """GeoJSON of a displayed location (point, line, or cell polygon), coordinates rounded to 1e-6°."""
     coords = np.round(shapely.get_coordinates(geom), 6).tolist()
-    kind = geom.geom_type
+    kind = geom.geom_type  # type: ignore[attr-defined]
     if kind == "Point":
         return {"type": kind, "coordinates": coords[0]}
     if kind == "Polygon" and not len(geom.interiors):  # type: ignore[attr-defined]
         return {"type": kind, "coordinates": [coords]}  # H3 cells, most zones: no holes
-    return {"type": kind, "coordinates": coords} if kind == "LineString" else mapping(geom)
+    return {"type": kind, "coordinates": coords} if kind == "LineString" else mapping(geom)  # type: ignore[arg-type]
 
 
 def _location(alert: Any, viewer: Viewer, home_codes: set[str]) -> dict[str, Any]:

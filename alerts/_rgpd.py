@@ -37,8 +37,8 @@ def export_member_alerts(session: Session, member_id: int) -> list[dict[str, Any
                 "text": a.text,
                 "original_text": a.original_text,
                 "created_at": a.created_at.isoformat(),
-                "lon": a.location.x if a.location is not None else None,
-                "lat": a.location.y if a.location is not None else None,
+                "lon": a.location.x if a.location is not None else None,  # type: ignore[attr-defined]
+                "lat": a.location.y if a.location is not None else None,  # type: ignore[attr-defined]
                 "address": a.address_text,
                 "sectors": sorted(codes),
                 "reject_reason": a.reject_reason,

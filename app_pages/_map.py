@@ -50,3 +50,13 @@ def show_map(
 
     localize(folium_map)
     return st_folium(folium_map, key=key, height=height, use_container_width=True, returned_objects=list(returned))
+
+
+def commune_folium_map(view: Any) -> folium.Map:
+    """:func:`commune_base` with the commune's sectors, the actor's own highlighted."""
+    from layers import SectorShape, sectors_layer
+
+    folium_map = commune_base(view)
+    shapes = [SectorShape(s.code, s.name, s.geometry) for s in view.sectors]
+    sectors_layer(shapes, home=view.own_sectors).add_to(folium_map)
+    return folium_map

@@ -13,6 +13,7 @@ from store.schema import Role
 HERE = Path(__file__).parent
 # Roles that verify sign-ups (the permission matrix decides again, per member, in services.members).
 VERIFIERS = frozenset({Role.REFERENT, Role.MAIRIE_AGENT, Role.MAIRIE_ADMIN})
+MODERATORS = VERIFIERS
 MAIRIE = frozenset({Role.MAIRIE_AGENT, Role.MAIRIE_ADMIN})
 HEAT_READERS = frozenset({*MAIRIE, Role.GENDARMERIE})
 # The actions the navigation asks the permission matrix about (``community.Action`` values).
@@ -30,11 +31,17 @@ def page_list(actor: Actor | None, granted: frozenset[str] = frozenset()) -> lis
         return [("accueil.py", "Accueil")]
     pages = [("mon_secteur.py", "Mon secteur")]
     if actor.role in (Role.RESIDENT, Role.REFERENT):
-        pages.append(("absence.py", "Absence"))
+        pages += [("signaler.py", "Signaler"), ("absence.py", "Absence")]
+    if actor.role in MODERATORS:
+        pages.append(("moderation.py", "Modération"))
     if actor.role in VERIFIERS:
         pages.append(("verifications.py", "Inscriptions à vérifier"))
     if actor.role in MAIRIE:
         pages.append(("secteurs.py", "Secteurs"))
+    if actor.role in HEAT_READERS and "view_stats" in granted:
+        pages.append(("carte_chaleur.py", "Carte de chaleur"))
+    if actor.role != Role.GENDARMERIE or "view_stats" in granted:
+        pages.append(("statistiques.py", "Statistiques"))
     pages.append(("compte.py", "Mon compte"))
     return pages
 

@@ -30,6 +30,15 @@ def require_page(roles: Collection[Role], actions: Collection[str] = ()) -> tupl
     return actor, rights
 
 
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:"})
+
+
+def plain(text: str) -> str:
+    """``text`` with every Markdown sign escaped: names typed by people shown in a title or a message as typed
+    (no link, no image fetched from elsewhere)."""
+    return text.translate(_MARKDOWN)
+
+
 def attempt(action: Callable[[], T], where: st.delta_generator.DeltaGenerator | None = None) -> T | None:
     """Run a service call; on refusal or bad input, its French message (shown in ``where``) and None."""
     try:

@@ -11,7 +11,7 @@ from folium.plugins import Draw
 
 from app_pages._map import commune_base, show_map
 from app_pages._nav import MAIRIE
-from app_pages._staff import attempt, require_page
+from app_pages._staff import attempt, plain, require_page
 from layers import SectorShape, localize, problems_layer, sectors_layer
 from services import ServiceError
 from services import sector_edits as edits
@@ -27,7 +27,7 @@ except ServiceError as exc:
     st.error(exc.message)
     st.stop()
 insee = view.insee
-st.title(f"Secteurs — {view.name}")
+st.title(f"Secteurs — {plain(view.name)}")
 
 draft = attempt(lambda: edits.draft_version(actor, insee)) if can_edit else None
 layout = attempt(lambda: sector_layout(actor, insee, draft))
@@ -56,10 +56,11 @@ drawn = show_map(folium_map, key="secteurs", returned=("last_active_drawing",))
 drawing = (drawn or {}).get("last_active_drawing") or {}
 geometry = drawing.get("geometry") if isinstance(drawing, dict) else None
 if isinstance(geometry, dict) and geometry != st.session_state.get("drawn"):
-    # A new drawing: a line goes to the split form, a polygon to the new-sector form.
+    # A new drawing: a line goes to the split form, a polygon to the new-sector and move-block forms.
     st.session_state["drawn"] = geometry
-    target = "split-line" if geometry.get("type") == "LineString" else "draw-geometry"
-    st.session_state[target] = json.dumps(geometry)
+    targets = ["split-line"] if geometry.get("type") == "LineString" else ["draw-geometry", "move-block"]
+    for target in targets:
+        st.session_state[target] = json.dumps(geometry)
 
 if layout is not None:
     st.dataframe([{"Code": s.code, "Nom": s.name} for s in layout.sectors], hide_index=True, width="stretch")
@@ -122,11 +123,13 @@ def done(message: str) -> None:
 
 
 if "done" in st.session_state:
-    st.success(st.session_state.pop("done"))
+    st.success(plain(st.session_state.pop("done")))
 
 if can_edit and codes:
     st.header("Modifier le brouillon")
-    split_tab, merge_tab, draw_tab, delete_tab = st.tabs(["Couper", "Fusionner", "Ajouter", "Supprimer"])
+    split_tab, merge_tab, move_tab, draw_tab, delete_tab = st.tabs(
+        ["Couper", "Fusionner", "Déplacer un îlot", "Ajouter", "Supprimer"]
+    )
     with split_tab, st.form("split"):
         code = st.selectbox("Secteur à couper", codes, format_func=label, key="split-sector")
         line = st.text_area(
@@ -147,6 +150,14 @@ if can_edit and codes:
             result = attempt(lambda: edits.merge_sectors(actor, insee, first, second), where)
             if result is not None:
                 done(f"Secteurs fusionnés (brouillon {result.version}).")
+    with move_tab, st.form("move"):
+        block = st.text_area("Îlot (tracez-le sur la carte, ou collez un Polygon GeoJSON)", key="move-block")
+        to = st.selectbox("Vers le secteur voisin", codes, format_func=label, key="move-to")
+        where = st.empty()
+        if st.form_submit_button("Déplacer l'îlot"):
+            result = attempt(lambda: edits.move_block(actor, insee, to, block=block), where)
+            if result is not None:
+                done(f"Îlot déplacé vers {to} (brouillon {result.version}).")
     with draw_tab, st.form("draw"):
         shape = st.text_area("Contour (tracez-le sur la carte, ou collez un Polygon GeoJSON)", key="draw-geometry")
         name = st.text_input("Nom du secteur", key="draw-name")

@@ -43,7 +43,7 @@ def _orsay_boundary() -> BaseGeometry:
 
 
 def _metric(geom: object) -> BaseGeometry:
-    return cast(BaseGeometry, to_metric(cast(BaseGeometry, geom), 2154))
+    return to_metric(cast(BaseGeometry, geom), 2154)
 
 
 def _cut(sector_m: BaseGeometry) -> shapely.LineString:

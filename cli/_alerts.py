@@ -12,6 +12,7 @@ import typer
 
 from cli._context import fail, out, reports_errors_as
 from cli._operator import AS_HELP, acting_for, operator
+from cli._output import note
 
 app = typer.Typer(help="Alertes : publier, lire son fil, modérer, retirer, diffuser.", no_args_is_help=True)
 
@@ -77,7 +78,7 @@ def post(
         confirm_new=new,
     )
     out(_json({"id": posted.alert_id, "status": posted.status, "created": posted.created, "sectors": posted.sectors}))
-    typer.echo(posted.message, err=True)
+    note(posted.message)
 
 
 @app.command("broadcast")
@@ -101,7 +102,7 @@ def broadcast(
     sectors = [part.strip() for s in sector or [] for part in s.split(",") if part.strip()]
     posted = alerts.broadcast(acting_for(email), text=text, sectors=sectors or None, address=address, key=key)
     out(_json({"id": posted.alert_id, "status": posted.status, "created": posted.created, "sectors": posted.sectors}))
-    typer.echo(posted.message, err=True)
+    note(posted.message)
 
 
 @app.command("feed")
@@ -120,7 +121,7 @@ def feed_(
     for item in page.alerts:
         out(_json(item.to_json()))
     if page.why_empty:
-        typer.echo(page.why_empty, err=True)
+        note(page.why_empty)
 
 
 @app.command("show")
@@ -169,7 +170,7 @@ def withdraw(
     from services import alerts
 
     out(_json(alerts.withdraw(acting_for(email), alert_id, reason).to_json()))
-    typer.echo(f"Alerte n°{alert_id} retirée ; son auteur en sera informé avec le motif.", err=True)
+    note(f"Alerte n°{alert_id} retirée ; son auteur en sera informé avec le motif.")
 
 
 @app.command("acknowledge")
@@ -219,4 +220,4 @@ def anonymise(
     from services import alerts
 
     n = alerts.anonymise_closed(operator(), commune, months=months)
-    typer.echo(f"{n} alerte(s) anonymisée(s).", err=True)
+    note(f"{n} alerte(s) anonymisée(s).")

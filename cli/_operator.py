@@ -36,4 +36,3 @@ def acting_for(email: str, commune: str | None = None) -> Actor:
     from services.auth import act_for
 
     return act_for(email, operator=operator_label(), commune=commune)
-

@@ -212,5 +212,5 @@ def absence_flags(
     homes = [(a.id, a.home_x_m, a.home_y_m, a.starts_on, a.ends_on) for a, _ in rows.values()]
     return [
         AbsenceFlag(alert_id, _view(*rows[absence_id]), round(distance))
-        for alert_id, absence_id, distance in near_homes(points, homes, radius_m)  # type: ignore[arg-type]
+        for alert_id, absence_id, distance in near_homes(points, homes, radius_m)
     ]

@@ -87,7 +87,7 @@ def export_member_data(
         .order_by(CharterAcceptance.id)
     ).all()
     sessions = session.scalars(select(AuthSession).where(AuthSession.member_id == member.id).order_by(AuthSession.id))
-    attempts = (
+    attempts: Any = (
         session.scalars(
             select(LoginAttempt)
             .where(LoginAttempt.email_key == email_key(member.email or ""))

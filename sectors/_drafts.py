@@ -81,7 +81,7 @@ def _sector(draft: SectorSet, code: str, field: str = "sector") -> Sector:
 
 def _shape(geom: BaseGeometry) -> BaseGeometry:
     """The stubs type stored and projected geometries as ``BaseGeometry``; they are shapely shapes."""
-    return cast(BaseGeometry, geom)
+    return geom
 
 
 def _polygons(geom: BaseGeometry) -> Polygon | MultiPolygon:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from services._core import Actor, ServiceError, unit_of_work
 from services.communes import find
@@ -137,7 +137,8 @@ def trend(actor: Actor, insee: str, source: str | None = None) -> list[Table]:
         for rec in part.to_dict("records"):
             rate = fr_rate(rec["rate"]) if rec["published"] else WITHHELD
             dep = fr_rate(rec["dep_rate"]) if pd.notna(rec["dep_rate"]) else "—"
-            change = fr_number(rec["rate_change"], 2) if pd.notna(rec["rate_change"]) else "—"
+            delta = rec["rate_change"]
+            change = fr_number(delta, 2) if pd.notna(delta) else "—"  # points per 1,000 (Taux holds the ‰)
             rows.append((str(rec["label"]), str(rec["year"]), rate, change, dep))
         title = f"Commune {code} — évolution — {SOURCE_LABELS.get(str(src), str(src))}"
         tables.append(Table(title, TREND_HEADERS, tuple(rows)))
@@ -243,4 +244,173 @@ def export(
     return written
 
 
-__all__ = ["Imported", "Table", "Written", "export", "import_ssmsi", "period_bounds", "reader_role", "show", "trend"]
+@dataclass(frozen=True)
+class Figure:
+    """One SSMSI indicator of a commune for one year, beside its département (rates per 1,000; None: withheld)."""
+
+    source: str  # label of the source (SSMSI base, reference table)
+    indicator: str
+    year: int
+    rate: float | None
+    dep_rate: float | None
+
+
+def figures(actor: Actor, insee: str) -> tuple[Figure, ...]:
+    """Every SSMSI rate of commune ``insee`` (registered or not), year by year, beside its département (for charts).
+
+    Open data: anyone may read them. Empty when no SSMSI file holding the commune was imported.
+    """
+    import pandas as pd
+
+    from stats import commune_trend
+    from stats._indicators import SOURCE_LABELS
+
+    code = _code(insee)
+    with unit_of_work() as session:
+        frame = commune_trend(session, code, None)
+
+    def number(value: Any) -> float | None:
+        return None if value is None or pd.isna(value) else float(value)
+
+    return tuple(
+        Figure(
+            SOURCE_LABELS.get(str(rec["source"]), str(rec["source"])),
+            str(rec["label"]),
+            int(rec["year"]),
+            number(rec["rate"]) if rec["published"] else None,
+            number(rec["dep_rate"]),
+        )
+        for rec in frame.to_dict("records")
+    )
+
+
+def _own_reader(actor: Actor) -> tuple[str, str]:
+    """``(reader role, INSEE code)`` for the actor's own commune (see :func:`reader_role`)."""
+    from services._community import in_commune
+
+    with in_commune(actor, None) as (session, commune):
+        return reader_role(session, actor, commune, None), commune.insee
+
+
+PLATFORM_TABLES = {
+    "alertes_par_categorie": "Alertes publiées par catégorie",
+    "categories_et_ssmsi": "Les catégories d'alerte à côté des indicateurs SSMSI",
+}
+
+
+def platform_tables(actor: Actor, year: int) -> list[Table]:
+    """The alerts of the actor's commune created in ``year`` by category, and beside the SSMSI indicators
+    they relate to, prepared for the actor's role (small counts hidden unless the reader is staff)."""
+    import pandas as pd
+
+    from gis import InputError
+    from services._config import settings
+    from services._core import engine
+    from stats import tables_from_db
+
+    start, end, _ = period_bounds(year, None, False)
+    reader, code = _own_reader(actor)
+    try:
+        found = tables_from_db(
+            engine(), code, role=reader, min_count=settings().stats_min_count, year=year, start=start, end=end
+        ).tables
+    except InputError as exc:
+        raise ServiceError(exc.message, exc.problems, field=exc.field or "audience") from exc
+
+    def cell(value: Any) -> str:
+        return "—" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+    return [
+        Table(
+            title,
+            tuple(str(c).replace("_", " ") for c in found[name].columns),
+            tuple(tuple(cell(v) for v in row) for row in found[name].itertuples(index=False)),
+        )
+        for name, title in PLATFORM_TABLES.items()
+        if name in found
+    ]
+
+
+@dataclass(frozen=True)
+class HeatCellInfo:
+    """One heat map cell: its centre (WGS84 longitude, latitude) and how many alerts it holds."""
+
+    lon: float
+    lat: float
+    count: int
+
+
+@dataclass(frozen=True)
+class HeatView:
+    """The heat cells of the actor's commune over a period, and what they were prepared for."""
+
+    insee: str
+    cells: tuple[HeatCellInfo, ...]
+    cell_m: float
+    min_count: int  # cells holding fewer alerts are not shown (1: every cell, for staff)
+
+
+def alert_categories(actor: Actor) -> list[tuple[str, str]]:
+    """``(code, label)`` of the alert categories the actor's commune offers (for the heat map's selector)."""
+    from alerts._context import commune_categories
+    from services._community import in_commune
+
+    with in_commune(actor, None) as (session, commune):
+        return [(c.code, c.label) for c in commune_categories(session, commune.id)]
+
+
+def heat(
+    actor: Actor,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    categories: tuple[str, ...] | None = None,
+) -> HeatView:
+    """The heat cells of the public alerts of the actor's commune created in ``[start, end)``, binned server-side.
+
+    Only cell centres and counts leave here, never an alert's point. Cells under the minimum count
+    (``VOISINAGE_HEAT_MIN_COUNT``) are dropped unless the reader is staff; the gendarmerie reads them only
+    while the mairie keeps its access open.
+
+    Raises
+    ------
+    ServiceError
+        ``field="commune"`` for an account of no commune; ``"audience"`` when the matrix refuses.
+    """
+    import shapely
+
+    from gis import InputError
+    from services._config import settings
+    from services._core import engine
+    from stats import alert_heat, is_staff
+
+    reader, code = _own_reader(actor)
+    s = settings()
+    try:
+        bins = alert_heat(
+            engine(), code, reader, start, end, cell_m=s.heat_cell_m, min_count=s.heat_min_count, categories=categories
+        )
+    except InputError as exc:
+        raise ServiceError(exc.message, exc.problems, field="audience") from exc
+    centres: list[Any] = list(shapely.centroid(bins.polygons(4326))) if len(bins) else []
+    cells = tuple(HeatCellInfo(float(p.x), float(p.y), int(n)) for p, n in zip(centres, bins.count, strict=True))
+    return HeatView(code, cells, s.heat_cell_m, 1 if is_staff(reader) else s.heat_min_count)
+
+
+__all__ = [
+    "Figure",
+    "HeatCellInfo",
+    "HeatView",
+    "Imported",
+    "Table",
+    "Written",
+    "alert_categories",
+    "export",
+    "figures",
+    "heat",
+    "import_ssmsi",
+    "period_bounds",
+    "platform_tables",
+    "reader_role",
+    "show",
+    "trend",
+]

@@ -28,6 +28,7 @@ class _Points:
     created_s: np.ndarray  # int64, UTC seconds since the epoch
     x: np.ndarray
     y: np.ndarray
+    category: np.ndarray  # str codes
 
 
 _cache: OrderedDict[tuple[str, int], _Points] = OrderedDict()
@@ -42,19 +43,33 @@ def _read(session: Session, commune_id: int, statuses: tuple[str, ...], version:
     # SQLite turns the stored timestamps into epoch seconds itself: a million strings parsed in Python would
     # cost more than the read. Seconds suffice: period limits fall on whole seconds.
     sql = (
-        "SELECT CAST(strftime('%s', created_at) AS INTEGER), x_m, y_m FROM alerts NOT INDEXED "
+        "SELECT CAST(strftime('%s', created_at) AS INTEGER), x_m, y_m, category FROM alerts NOT INDEXED "
         "WHERE commune_id = :cid AND status IN ({}) "
         "AND x_m IS NOT NULL AND y_m IS NOT NULL"
     ).format(", ".join(f"'{s}'" for s in statuses))  # our constants, never user text
     rows = session.connection().execute(text(sql), {"cid": commune_id}).cursor.fetchall()
-    table = np.array(rows, dtype=np.float64).reshape(-1, 3)
-    return _Points(version, table[:, 0].astype(np.int64), table[:, 1].copy(), table[:, 2].copy())
+    created, x, y, category = zip(*rows, strict=True) if rows else ((), (), (), ())
+    return _Points(
+        version,
+        np.array(created, dtype=np.float64).astype(np.int64),
+        np.array(x, dtype=np.float64),
+        np.array(y, dtype=np.float64),
+        np.array(category, dtype=object),
+    )
 
 
 def public_points(
-    session: Session, key: str, commune_id: int, statuses: tuple[str, ...], lo: datetime | None, hi: datetime | None
+    session: Session,
+    key: str,
+    commune_id: int,
+    statuses: tuple[str, ...],
+    lo: datetime | None,
+    hi: datetime | None,
+    categories: tuple[str, ...] | None = None,
 ) -> np.ndarray:
     """Metric x/y (n x 2) of the commune's alerts in ``statuses`` created in ``[lo, hi)``, from the cache.
+
+    ``categories``: only the alerts of these category codes (None: every category).
 
     Creation times are kept to the second, so ``lo`` and ``hi`` are taken to the second too (periods are
     quarters, months or days).
@@ -79,6 +94,8 @@ def public_points(
         keep &= entry.created_s >= math.ceil(lo.timestamp())
     if hi is not None:
         keep &= entry.created_s < math.ceil(hi.timestamp())
+    if categories is not None:
+        keep &= np.isin(entry.category, list(categories))
     return np.column_stack([entry.x[keep], entry.y[keep]])
 
 

@@ -324,8 +324,11 @@ def alert_heat(
     shape: str = SQUARE,
     cell_m: float = 250.0,
     min_count: int = 5,
+    categories: tuple[str, ...] | None = None,
 ) -> HeatBins:
     """Heat cells of a commune's public alerts (published, acknowledged, closed) created in ``[start, end)``.
+
+    ``categories``: only the alerts of these category codes (None: every category).
 
     Binned on the alerts' stored metric coordinates (``alerts.x_m``/``y_m``, in the commune's metric CRS):
     one ``GROUP BY`` on PostGIS, numpy on SQLite; both give the same cells (:mod:`gis._heat`). Cells with
@@ -354,6 +357,9 @@ def alert_heat(
             if hi is not None:
                 where.append("created_at < :hi")
                 params["hi"] = hi
+            if categories is not None:
+                where.append("category = ANY(:categories)")
+                params["categories"] = list(categories)
             return bin_in(
                 session.connection(),
                 "alerts",
@@ -366,6 +372,6 @@ def alert_heat(
                 metric_columns=("x_m", "y_m"),
             )
         key = engine.url.render_as_string(hide_password=True)
-        xy = public_points(session, key, commune_id, PUBLIC_STATUSES, lo, hi)
+        xy = public_points(session, key, commune_id, PUBLIC_STATUSES, lo, hi, categories)
     bins = bin_xy(xy[:, 0], xy[:, 1], cell_m, shape, crs)
     return bins.at_least(minimum) if minimum > 1 else bins

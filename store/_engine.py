@@ -92,6 +92,8 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if parsed.get_backend_name() == "postgresql":
+        import geoalchemy2  # noqa: F401  (its DDL and type hooks, for PostGIS only)
+
         return create_engine(url, pool_pre_ping=True, **kwargs)
     raise InputError(
         f"Base de données non prise en charge : « {parsed.get_backend_name()} ». "

@@ -9,8 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import shapely
-from geoalchemy2 import Geometry, WKBElement
-from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import LargeBinary, TypeDecorator, TypeEngine
@@ -35,6 +33,8 @@ class GeometryColumn(TypeDecorator[BaseGeometry]):
     def load_dialect_impl(self, dialect: Dialect | None) -> TypeEngine[Any]:
         # GeoAlchemy2's DDL hooks call this with no dialect: answer with the embedded type.
         if dialect is not None and dialect.name == "postgresql":
+            from geoalchemy2 import Geometry  # PostGIS only: the embedded backend never loads GeoAlchemy2
+
             return dialect.type_descriptor(Geometry(self.geometry_type, srid=self.srid, spatial_index=False))
         return LargeBinary() if dialect is None else dialect.type_descriptor(LargeBinary())
 
@@ -42,14 +42,18 @@ class GeometryColumn(TypeDecorator[BaseGeometry]):
         if value is None:
             return None
         if dialect.name == "postgresql":
+            from geoalchemy2.shape import from_shape
+
             return from_shape(value, srid=self.srid, extended=True)
         return shapely.to_wkb(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> BaseGeometry | None:
         if value is None:
             return None
-        if isinstance(value, WKBElement):
-            return to_shape(value)
+        if isinstance(value, bytes | bytearray | memoryview):
+            return shapely.from_wkb(bytes(value))
         if isinstance(value, str):
             return shapely.from_wkb(bytes.fromhex(value))
-        return shapely.from_wkb(bytes(value))
+        from geoalchemy2.shape import to_shape  # a WKBElement, from PostGIS
+
+        return to_shape(value)

@@ -125,7 +125,8 @@ def test_pages_by_role():
     def titles(role: Role) -> list[str]:
         return [title for _file, title in page_list(Actor(role=role, member_id=1, commune_id=1))]
 
-    assert titles(Role.RESIDENT) == ["Mon secteur", "Absence", "Mon compte"]
+    assert titles(Role.RESIDENT) == ["Mon secteur", "Signaler", "Absence", "Statistiques", "Mon compte"]
+    assert "Modération" in titles(Role.REFERENT) and "Modération" not in titles(Role.RESIDENT)
     assert "Inscriptions à vérifier" in titles(Role.REFERENT)
     assert "Inscriptions à vérifier" in titles(Role.MAIRIE_AGENT)
     assert "Inscriptions à vérifier" not in titles(Role.GENDARMERIE)
@@ -189,3 +190,49 @@ def test_resident_declares_and_cancels_an_absence(app_db, monkeypatch):
     app.button(key=f"cancel-{absences.mine(actor)[0].id}").click().run()
     assert not app.exception
     assert absences.mine(actor) == []
+
+
+def test_signaler_puts_emergency_numbers_first_and_explains_a_missing_place(app_db, monkeypatch):
+    _signed_in_as(monkeypatch, RESIDENT.email, RESIDENT.password)
+    app = AppTest.from_file(str(PAGES / "signaler.py"), default_timeout=TIMEOUT_S).run()
+    assert not app.exception
+    assert "Appelez le 17" in app.error[0].value  # before anything else
+    app.text_area[0].input("Une voiture tourne depuis une heure dans la rue, vitres teintées.")
+    app.button[0].click().run()  # Publier, with no place chosen
+    assert not app.exception
+    assert app.error[-1].value  # a French explanation, no traceback
+
+
+def test_referent_approves_a_pending_alert_of_their_sector(app_db, monkeypatch):
+    from services import Actor, alerts, unit_of_work
+    from services.auth import act_for
+    from services.members import register
+    from store.schema import Member
+
+    referent_actor = act_for(REFERENT.email, operator="tests")
+    with unit_of_work() as session:
+        home = session.query(Member).filter_by(email="voisine@demo.voisinage.fr").one()
+        lon, lat = home.lon, home.lat
+    # A member whose address is not verified yet: their alerts wait for a moderator.
+    register(Actor.operator(), "91999", email="pas.encore@demo.voisinage.fr", name="Sam", role="resident",
+             lon=lon, lat=lat)  # fmt: skip
+    author = act_for("pas.encore@demo.voisinage.fr", operator="tests")
+    posted = alerts.post(
+        author, category="degradation", text="Boîte aux lettres arrachée cette nuit devant le 3.", lon=lon, lat=lat
+    )
+    assert posted.status == "pending"
+    _signed_in_as(monkeypatch, REFERENT.email, REFERENT.password)
+    app = AppTest.from_file(str(PAGES / "moderation.py"), default_timeout=TIMEOUT_S).run()
+    assert not app.exception
+    assert any("Boîte aux lettres arrachée" in t.value for t in app.text)
+    app.button(key=f"approve-{posted.alert_id}").click().run()
+    assert not app.exception
+    assert alerts.get(referent_actor, posted.alert_id).status == "published"
+
+
+def test_resident_is_refused_moderation(app_db, monkeypatch):
+    _signed_in_as(monkeypatch, RESIDENT.email, RESIDENT.password)
+    app = AppTest.from_file(str(PAGES / "moderation.py"), default_timeout=TIMEOUT_S).run()
+    assert not app.exception
+    assert "ne permet pas de modérer" in app.error[0].value
+    assert not app.button

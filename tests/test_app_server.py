@@ -229,6 +229,49 @@ def test_forgotten_password_answers_the_same_for_unknown_addresses(server):
     assert refused.status_code == 403
 
 
+SAME_SECTOR = next(a for a in DEMO_ACCOUNTS if a.email == "voisine@demo.voisinage.fr")
+REFERENT = next(a for a in DEMO_ACCOUNTS if a.role.value == "referent")
+
+
+def _post_and_approve(db_url: str, text: str) -> int:
+    """A resident of sector 0 posts; the referent of sector 0 approves (through the services, as the app does)."""
+    from services import alerts, reset_engine, unit_of_work, use_database
+    from services.auth import act_for
+    from store.schema import Member
+
+    use_database(db_url)
+    try:
+        author = act_for(SAME_SECTOR.email, operator="tests")
+        with unit_of_work() as session:
+            home = session.query(Member).filter_by(email=SAME_SECTOR.email).one()
+            lon, lat = home.lon, home.lat
+        posted = alerts.post(author, category="vehicule-suspect", text=text, lon=lon, lat=lat, confirm_new=True)
+        if posted.status == "pending":
+            alerts.moderate(act_for(REFERENT.email, operator="tests"), posted.alert_id, approve=True)
+        return posted.alert_id
+    finally:
+        use_database(None)
+        reset_engine()
+
+
+def test_a_published_alert_appears_live_in_the_sector_and_never_elsewhere(server, browser, demo_db_url):
+    here = browser.new_context()
+    elsewhere = browser.new_context()
+    mine, other = here.new_page(), elsewhere.new_page()
+    _sign_in(mine, server, RESIDENT.email, RESIDENT.password)
+    _sign_in(other, server, OTHER.email, OTHER.password)
+    mine.get_by_text("Alertes (").wait_for(timeout=WAIT_MS)
+    other.get_by_text("Alertes (").wait_for(timeout=WAIT_MS)
+    text = "Scooter sans plaque garé devant l'école depuis ce matin, moteur tournant."
+    _post_and_approve(demo_db_url, text)
+    # No reload: the page's fragment reads the feed again every few seconds.
+    mine.get_by_text(text).wait_for(timeout=WAIT_MS)
+    other.wait_for_timeout(10_000)  # two refresh cycles and more
+    assert other.get_by_text(text).count() == 0
+    here.close()
+    elsewhere.close()
+
+
 def test_wrong_passwords_count_against_the_limit(server):
     locked = next(a for a in DEMO_ACCOUNTS if a.role.value == "gendarmerie")  # used by no other test
     with httpx.Client() as client:

@@ -268,6 +268,13 @@ def test_alert_heat_from_the_alerts_table(world) -> None:
     # The gendarmerie is staff (its access is open here); the default minimum applies to referents.
     assert alert_heat(engine, INSEE, "gendarmerie", start, end, cell_m=CELL).as_dict() == staff.as_dict()
     assert alert_heat(engine, INSEE, "referent", start, end, cell_m=CELL).as_dict() == {hot: 7}
+    # The categories filter (codes): the 7 burglaries alone, the 2 thefts alone, both.
+    burglaries = alert_heat(engine, INSEE, "mairie_agent", start, end, cell_m=CELL, categories=("cambriolage",))
+    assert burglaries.as_dict() == {hot: 7}
+    thefts = alert_heat(engine, INSEE, "mairie_agent", start, end, cell_m=CELL, categories=("vol",))
+    assert int(thefts.count.sum()) == 2 and hot not in thefts.as_dict()
+    both = alert_heat(engine, INSEE, "mairie_agent", start, end, cell_m=CELL, categories=("cambriolage", "vol"))
+    assert int(both.count.sum()) == 9
     # The period filters: Q2 holds only the June burglary.
     q2 = alert_heat(engine, INSEE, "mairie_agent", *parse_quarter("2026-Q2"), cell_m=CELL)
     assert int(q2.count.sum()) == 1

@@ -1,0 +1,117 @@
+"""Statistiques: the SSMSI indicators of the commune beside its département, the trend, charts (Altair).
+
+SSMSI figures are open data (small counts already withheld by the SSMSI): every member reads them; the
+gendarmerie only while the mairie keeps its access open. Charts are Vega-Lite through Altair, drawn by
+Streamlit's own bundle (nothing loaded from a CDN).
+"""
+
+from datetime import date
+
+import altair as alt
+import streamlit as st
+
+from app_pages._session import require_actor
+from app_pages._staff import attempt, plain, require_page
+from services import ServiceError
+from services import stats as stats_service
+from services.maps import commune_map
+from store.schema import Role
+
+actor = require_actor()
+if actor.role == Role.GENDARMERIE:
+    require_page({Role.GENDARMERIE}, ["view_stats"])
+try:
+    view = commune_map(actor)
+except ServiceError as exc:
+    st.error(exc.message)
+    st.stop()
+
+st.title("Statistiques")
+st.caption(
+    "Chiffres de la délinquance enregistrée par la police et la gendarmerie (SSMSI, données publiques) ; "
+    "les petits nombres sont masqués par le SSMSI."
+)
+
+
+def show_tables(tables: list[stats_service.Table] | None) -> None:
+    """Tables of text cells, each under its title."""
+    for table in tables or []:
+        st.subheader(table.title)
+        st.dataframe([dict(zip(table.headers, row, strict=True)) for row in table.rows], hide_index=True)
+
+
+def platform_section(year: int) -> None:
+    """The alerts of Voisinage in the actor's commune that year, for the actor's role (public for residents)."""
+    st.header(f"Les alertes de Voisinage en {year}")
+    if actor.role not in (Role.MAIRIE_AGENT, Role.MAIRIE_ADMIN, Role.GENDARMERIE):
+        st.caption("Version publique : les nombres trop petits pour protéger les personnes sont masqués.")
+    show_tables(attempt(lambda: stats_service.platform_tables(actor, year)))
+
+
+insee = st.text_input("Commune (code INSEE)", value=view.insee, key="stats-commune").strip()
+figures = attempt(lambda: stats_service.figures(actor, insee))
+if figures is None:
+    st.stop()
+if not figures:
+    st.info(
+        f"Aucun chiffre SSMSI pour la commune {plain(insee)} : le fichier qui la contient n'a pas encore été importé."
+    )
+    if insee == view.insee:
+        platform_section(date.today().year)
+    st.stop()
+
+years = sorted({f.year for f in figures}, reverse=True)
+year = st.selectbox("Année", years, key="stats-year")
+show_tables(attempt(lambda: stats_service.show(actor, insee, year)))
+
+st.header(f"La commune et son département en {year}")
+of_year = [f for f in figures if f.year == year]
+bars = [
+    {"Indicateur": f.indicator, "Zone": zone, "Taux pour 1 000": rate}
+    for f in of_year
+    for zone, rate in (("Commune", f.rate), ("Département", f.dep_rate))
+    if rate is not None
+]
+if bars:
+    chart = (
+        alt.Chart(alt.Data(values=bars))
+        .mark_bar()
+        .encode(
+            x=alt.X("Taux pour 1 000:Q"),
+            y=alt.Y("Indicateur:N", title=None),
+            yOffset="Zone:N",
+            color=alt.Color("Zone:N", title=None),
+            tooltip=["Indicateur:N", "Zone:N", alt.Tooltip("Taux pour 1 000:Q", format=".2f")],
+        )
+    )
+    st.altair_chart(chart, width="stretch")
+else:
+    st.info("Aucun taux publié cette année-là.")
+
+st.header("Évolution")
+indicators = sorted({f.indicator for f in figures})
+chosen = st.selectbox("Indicateur", indicators, key="stats-indicator")
+lines = [
+    {"Année": str(f.year), "Zone": zone, "Taux pour 1 000": rate}
+    for f in figures
+    if f.indicator == chosen
+    for zone, rate in (("Commune", f.rate), ("Département", f.dep_rate))
+    if rate is not None
+]
+if lines:
+    trend_chart = (
+        alt.Chart(alt.Data(values=lines))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("Année:O"),
+            y=alt.Y("Taux pour 1 000:Q"),
+            color=alt.Color("Zone:N", title=None),
+            tooltip=["Année:O", "Zone:N", alt.Tooltip("Taux pour 1 000:Q", format=".2f")],
+        )
+    )
+    st.altair_chart(trend_chart, width="stretch")
+if insee == view.insee:
+    platform_section(year)
+
+with st.expander("Tableau de l'évolution"):
+    show_tables(attempt(lambda: stats_service.trend(actor, insee)))
