@@ -119,7 +119,7 @@ def trend(actor: Actor, insee: str, source: str | None = None) -> list[Table]:
     """
     import pandas as pd
 
-    from stats import WITHHELD, commune_trend, fr_rate
+    from stats import WITHHELD, commune_trend, fr_number, fr_rate
     from stats._indicators import SOURCE_LABELS
 
     _check_source(source)
@@ -138,7 +138,7 @@ def trend(actor: Actor, insee: str, source: str | None = None) -> list[Table]:
             rate = fr_rate(rec["rate"]) if rec["published"] else WITHHELD
             dep = fr_rate(rec["dep_rate"]) if pd.notna(rec["dep_rate"]) else "—"
             delta = rec["rate_change"]
-            change = ("+" if delta > 0 else "") + fr_rate(delta) if pd.notna(delta) else "—"  # like the rates
+            change = fr_number(delta, 2) if pd.notna(delta) else "—"  # points per 1,000 (Taux holds the ‰)
             rows.append((str(rec["label"]), str(rec["year"]), rate, change, dep))
         title = f"Commune {code} — évolution — {SOURCE_LABELS.get(str(src), str(src))}"
         tables.append(Table(title, TREND_HEADERS, tuple(rows)))

@@ -253,3 +253,15 @@ def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     from app_support import build_database
 
     return build_database(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture(autouse=True)
+def _services_database_forgotten() -> Iterator[None]:
+    """A test that chose the services' database (``--db`` in a CLI run, ``services.use_database``) does not leave
+    that choice to the next test, which would otherwise read another test's database."""
+    yield
+    import sys
+
+    core = sys.modules.get("services._core")
+    if core is not None:
+        core.use_database(None)
