@@ -19,6 +19,7 @@ import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -265,3 +266,20 @@ def _services_database_forgotten() -> Iterator[None]:
     core = sys.modules.get("services._core")
     if core is not None:
         core.use_database(None)
+
+
+# ---------------------------------------------------------------- the browser
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium driven by Playwright (never a downloaded browser); in CI its absence is a failure."""
+    from app_support import chromium_path
+
+    path = chromium_path()
+    if path is None:
+        skip_or_fail("chromium absent (make test installs it: apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=path, args=["--no-sandbox"])
+        yield launched
+        launched.close()

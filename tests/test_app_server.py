@@ -13,8 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from app_support import browser_sign_in, chromium_path, running_server
-from conftest import skip_or_fail
+from app_support import browser_sign_in, running_server
 
 from data.demo_accounts import DEMO_ACCOUNTS
 
@@ -28,19 +27,6 @@ def server(demo_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     folder = tmp_path_factory.mktemp("app")
     with running_server(demo_db_url, folder / "serve.log") as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    path = chromium_path()
-    if path is None:
-        skip_or_fail("chromium absent (make test installs it: apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=path, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def _csrf(client: httpx.Client, base: str) -> str:

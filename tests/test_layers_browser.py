@@ -4,12 +4,9 @@ tooltip and popup opened, a tripwire in every frame: zero executions. No request
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import shapely
-from app_support import chromium_path
 from conftest import skip_or_fail
 from xss_corpus import PAYLOADS
 
@@ -45,19 +42,6 @@ def _map_html() -> str:
     ]
     alerts_layer(alerts).add_to(folium_map)
     return folium_map.get_root().render()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    path = chromium_path()
-    if path is None:
-        skip_or_fail("chromium absent (make test installs it: apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=path, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def _serve_assets(route: Any) -> None:

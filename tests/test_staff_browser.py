@@ -13,8 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from app_support import build_database, chromium_path, running_server
-from conftest import skip_or_fail
+from app_support import build_database, running_server
 from test_staff_pages import ADMIN, GENDARMERIE, import_ssmsi_for_the_demo
 
 from data.demo_accounts import DemoAccount, current_code
@@ -47,19 +46,6 @@ def staff_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def server(staff_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with running_server(staff_db, tmp_path_factory.mktemp("serve") / "serve.log") as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    path = chromium_path()
-    if path is None:
-        skip_or_fail("chromium absent (make test installs it: apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=path, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def _staff_page(browser: Any, base: str, account: DemoAccount) -> tuple[Any, Any, list[str]]:
