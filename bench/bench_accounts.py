@@ -20,10 +20,9 @@ from pathlib import Path
 import pyotp
 import shapely
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 
 import community._accounts as accounts
-from bench._harness import BenchContext
+from bench._harness import BenchContext, own_postgis_database
 from community import AuthenticationError, hash_password, login, verify_password
 from sectors import register_commune
 from store import make_engine, transaction, upgrade
@@ -134,14 +133,6 @@ def run(ctx: BenchContext) -> None:
     if not ctx.postgis_url:
         print("PostGIS: pas de base, mesure sautée")
         return
-    admin = make_engine(ctx.postgis_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS voisinage_bench_accounts"))
-        conn.execute(text("CREATE DATABASE voisinage_bench_accounts"))
-    admin.dispose()
-    url = make_url(ctx.postgis_url).set(database="voisinage_bench_accounts").render_as_string(hide_password=False)
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    engine = make_engine(own_postgis_database(ctx.postgis_url, "voisinage_bench_accounts"))
     _bench_backend(ctx, engine, "PostGIS")
     engine.dispose()

@@ -19,12 +19,11 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine, insert, select, text
-from sqlalchemy.engine import make_url
 
 from alerts import DEFAULT_CATEGORIES, AlertConfig, clear_caches, feed, post_alert
 from alerts._context import blurrer, sector_index
 from alerts._reading import FEED_COLUMNS
-from bench._harness import BenchContext, latencies, percentile
+from bench._harness import BenchContext, latencies, own_postgis_database, percentile
 from community import Actor
 from gis import transform_geom, transform_xy
 from sectors import import_sector_set, register_commune
@@ -346,14 +345,6 @@ def run(ctx: BenchContext) -> None:
         print("PostGIS: pas de base, mesure sautée")
         return
     # A database of our own in the bench cluster: other benchmarks reset theirs.
-    admin = make_engine(ctx.postgis_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS voisinage_bench_alerts"))
-        conn.execute(text("CREATE DATABASE voisinage_bench_alerts"))
-    admin.dispose()
-    url = make_url(ctx.postgis_url).set(database="voisinage_bench_alerts").render_as_string(hide_password=False)
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    engine = make_engine(own_postgis_database(ctx.postgis_url, "voisinage_bench_alerts"))
     _run_backend(ctx, engine, "PostGIS")
     engine.dispose()
