@@ -124,6 +124,12 @@ def _audit_operator(actor: Actor, action: str, alert_id: int | str, **details: A
         record(session, actor, action, "alert", alert_id, commune_id=actor.commune_id, **details)
 
 
+def _moved(actor: Actor, alert_id: int, move: str, shown: dict[str, Any]) -> AlertView:
+    """The view of an alert after a moderation move, audited when the operator made it for a member."""
+    _audit_operator(actor, "changed", alert_id, move=move)
+    return AlertView.of(shown)
+
+
 def require_charter(actor: Actor) -> None:
     """A member who has not accepted the commune's current charter may not post (``field="charter"``)."""
     from community import charter_to_accept
@@ -271,8 +277,7 @@ def moderate(
         config=_config(),
         now=now,
     )
-    _audit_operator(actor, "changed", alert_id, move="moderate")
-    return AlertView.of(shown)
+    return _moved(actor, alert_id, "moderate", shown)
 
 
 def withdraw(actor: Actor, alert_id: int, reason: str, *, now: datetime | None = None) -> AlertView:
@@ -280,8 +285,7 @@ def withdraw(actor: Actor, alert_id: int, reason: str, *, now: datetime | None =
     from alerts import withdraw_alert
 
     shown = withdraw_alert(engine(), alert_id, actor, reason, now=now)
-    _audit_operator(actor, "changed", alert_id, move="withdraw")
-    return AlertView.of(shown)
+    return _moved(actor, alert_id, "withdraw", shown)
 
 
 def acknowledge(actor: Actor, alert_id: int, *, now: datetime | None = None) -> AlertView:
@@ -289,8 +293,7 @@ def acknowledge(actor: Actor, alert_id: int, *, now: datetime | None = None) -> 
     from alerts import acknowledge_alert
 
     shown = acknowledge_alert(engine(), alert_id, actor, now=now)
-    _audit_operator(actor, "changed", alert_id, move="acknowledge")
-    return AlertView.of(shown)
+    return _moved(actor, alert_id, "acknowledge", shown)
 
 
 def close(actor: Actor, alert_id: int, feedback: str, *, now: datetime | None = None) -> AlertView:
@@ -298,8 +301,7 @@ def close(actor: Actor, alert_id: int, feedback: str, *, now: datetime | None = 
     from alerts import close_alert
 
     shown = close_alert(engine(), alert_id, actor, feedback, now=now)
-    _audit_operator(actor, "changed", alert_id, move="close")
-    return AlertView.of(shown)
+    return _moved(actor, alert_id, "close", shown)
 
 
 def appeal(actor: Actor, alert_id: int, text: str, *, now: datetime | None = None) -> AlertView:
@@ -307,8 +309,7 @@ def appeal(actor: Actor, alert_id: int, text: str, *, now: datetime | None = Non
     from alerts import appeal_alert
 
     shown = appeal_alert(engine(), alert_id, actor, text, now=now)
-    _audit_operator(actor, "changed", alert_id, move="appeal")
-    return AlertView.of(shown)
+    return _moved(actor, alert_id, "appeal", shown)
 
 
 def anonymise_closed(actor: Actor, commune: str, *, months: int | None = None, now: datetime | None = None) -> int:
