@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         absence_flags,
         cancel_absence,
         declare_absence,
+        view_absence,
         visible_absences,
     )
     from community._accounts import (
@@ -203,6 +204,7 @@ __all__ = [
     "unregister",
     "verify_member",
     "verify_password",
+    "view_absence",
     "view_member",
     "visible_absences",
     "warn",

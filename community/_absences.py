@@ -117,7 +117,8 @@ def cancel_absence(session: Session, actor: Actor, absence_id: int, *, now: date
     record(session, actor, "changed", "absence", absence.id, commune_id=absence.commune_id, cancelled=True)
 
 
-def _view(absence: Absence, member: Member) -> AbsenceView:
+def view_absence(absence: Absence, member: Member) -> AbsenceView:
+    """The view of an absence row and its member (read inside their unit of work)."""
     return AbsenceView(
         absence.id,
         member.id,
@@ -161,7 +162,7 @@ def visible_absences(
             return []
         if condition is not None:
             query = query.where(condition)  # type: ignore[arg-type]
-    return [_view(a, m) for a, m in session.execute(query).all()]
+    return [view_absence(a, m) for a, m in session.execute(query).all()]
 
 
 def near_homes(
@@ -211,6 +212,6 @@ def absence_flags(
     rows = {a.id: (a, m) for a, m in session.execute(query).all()}
     homes = [(a.id, a.home_x_m, a.home_y_m, a.starts_on, a.ends_on) for a, _ in rows.values()]
     return [
-        AbsenceFlag(alert_id, _view(*rows[absence_id]), round(distance))
+        AbsenceFlag(alert_id, view_absence(*rows[absence_id]), round(distance))
         for alert_id, absence_id, distance in near_homes(points, homes, radius_m)
     ]

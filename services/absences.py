@@ -27,7 +27,7 @@ def declare(
         ``field`` = ``ends_on`` (bad period), ``trusted`` / ``email`` (trusted neighbour), ``member`` (address
         not verified yet), ``actor`` (the operator has no home).
     """
-    from community import declare_absence, visible_absences
+    from community import declare_absence, view_absence
 
     with in_commune(actor, None) as (session, commune):
         member = own_member(session, actor)
@@ -38,8 +38,7 @@ def declare(
             except ServiceError as exc:
                 raise ServiceError(exc.message, field="trusted") from exc
         absence = declare_absence(session, actor, member, starts_on, ends_on, trusted=trusted, now=now)
-        on = min(starts_on, (now or datetime.now().astimezone()).date())
-        return next(a for a in visible_absences(session, actor, commune.id, mine=True, on=on) if a.id == absence.id)
+        return view_absence(absence, member)
 
 
 def cancel(actor: Actor, absence_id: int) -> None:
