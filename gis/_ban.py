@@ -14,6 +14,7 @@ import pandas as pd
 
 from gis._crs import INSEE_PATTERN
 from gis._errors import InputError
+from gis._safe_text import CONTROL_CLASS
 
 BAN_COLUMNS: tuple[str, ...] = (
     "id",
@@ -42,7 +43,7 @@ BAN_COLUMNS: tuple[str, ...] = (
 )
 # Longest text accepted per BAN column: the sizes of the ``addresses`` table (a test keeps them equal).
 BAN_TEXT_LIMITS = {"id": 64, "rep": 16, "nom_voie": 200, "nom_ld": 200, "code_postal": 5, "nom_commune": 200}
-_CONTROL = r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+_CONTROL = f"[{CONTROL_CLASS}]"
 # The BAN numbers houses from 0 to 9999 (99999 leaves room); a longer number is a typing error.
 MAX_HOUSE_NUMBER = 99_999
 NEEDED = ("id", "numero", "rep", "nom_voie", "nom_ld", "code_postal", "code_insee", "nom_commune", "lon", "lat")

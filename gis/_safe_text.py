@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import re
 
-# C0 controls (tab, CR, LF, ESC...), DEL and C1 controls, line and paragraph separators, bidi overrides.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# The one definition of the characters no single-line text may hold, as the inside of a regex class: C0 controls
+# (tab, CR, LF, ESC...), DEL and C1 controls, line and paragraph separators, bidi overrides. The store's text policy
+# and the BAN reader refuse what this escapes.
+CONTROL_CLASS = "\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[{CONTROL_CLASS}]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\e"}
 _FORMULA_START = ("=", "+", "-", "@")
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?")

@@ -21,12 +21,12 @@ from sqlalchemy import String, Table, Text, event, inspect
 from sqlalchemy.orm import Session
 
 from gis._errors import InputError
+from gis._safe_text import CONTROL_CLASS
 
 TEXT_DEFAULT_MAX = 10_000
-# C0 controls but tab, LF, CR; DEL; C1 controls; bidi embeddings, overrides and isolates; line/paragraph separators.
-_ALWAYS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029"
-_MULTILINE_BAD = re.compile(f"[{_ALWAYS}]")
-_SINGLE_LINE_BAD = re.compile(f"[{_ALWAYS}\t\n\r]")
+# Single-line fields refuse every character of gis's control class; multi-line fields the same but tab, LF and CR.
+_SINGLE_LINE_BAD = re.compile(f"[{CONTROL_CLASS}]")
+_MULTILINE_BAD = re.compile(f"(?![\t\n\r])[{CONTROL_CLASS}]")
 
 # French names of the fields users meet; others are named by their column.
 FIELD_LABELS = {
