@@ -33,7 +33,8 @@ def _reads_dialect(node: ast.AST) -> bool:
     if isinstance(node, ast.Attribute):
         return node.attr in {"dialect", "dialect_name"}
     if isinstance(node, ast.Compare):
-        return any(isinstance(c, ast.Constant) and c.value in {"postgresql", "sqlite"} for c in (node.left, *node.comparators))
+        names = {"postgresql", "sqlite"}
+        return any(isinstance(c, ast.Constant) and c.value in names for c in (node.left, *node.comparators))
     return False
 
 
