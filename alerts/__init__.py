@@ -46,7 +46,17 @@ if TYPE_CHECKING:
         check_rate,
         check_text,
     )
-    from alerts._context import AlertConfig, clear_caches, commune_categories, set_category, set_commune_options
+    from alerts._context import (
+        AlertConfig,
+        CategoryEntry,
+        category_entries,
+        change_category,
+        clear_caches,
+        commune_categories,
+        forget_commune,
+        set_category,
+        set_commune_options,
+    )
     from alerts._hooks import on_alert_event
     from alerts._keeping import alert_counts, anonymise_closed
     from alerts._moderating import acknowledge_alert, appeal_alert, close_alert, moderate, withdraw_alert
@@ -89,6 +99,7 @@ __all__ = [
     "AlertConfig",
     "AlertRefusedError",
     "Category",
+    "CategoryEntry",
     "CategoryOverrides",
     "CheckPolicy",
     "CheckResult",
@@ -123,6 +134,8 @@ __all__ = [
     "appeal",
     "appeal_alert",
     "approve",
+    "category_entries",
+    "change_category",
     "check_rate",
     "check_text",
     "claim",
@@ -137,6 +150,7 @@ __all__ = [
     "feed",
     "feed_for",
     "feed_page",
+    "forget_commune",
     "get_alert",
     "load_viewer",
     "moderate",
