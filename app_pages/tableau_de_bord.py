@@ -5,7 +5,7 @@ Every figure comes from ``services.stats.dashboard``, which asks the permission 
 refuses at its next run once the access is closed) and leaves member figures out for the gendarmerie.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import streamlit as st
@@ -45,7 +45,7 @@ except ServiceError as exc:
     st.stop()
 
 st.title(f"Tableau de bord — {plain(view.name)}")
-today = date.today()
+today = datetime.now(PARIS).date()  # the mairie's calendar, not the server's
 period = st.date_input(
     "Période", value=(today - timedelta(weeks=12) + timedelta(days=1), today), format="DD/MM/YYYY", key="board-period"
 )
