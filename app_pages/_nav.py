@@ -32,6 +32,7 @@ def page_list(actor: Actor | None, granted: frozenset[str] = frozenset()) -> lis
     pages = [("mon_secteur.py", "Mon secteur")]
     if actor.role in (Role.RESIDENT, Role.REFERENT):
         pages += [("signaler.py", "Signaler"), ("absence.py", "Absence")]
+        pages.append(("entraide.py", "Entraide"))
     if actor.role in MODERATORS:
         pages.append(("moderation.py", "Modération"))
     if actor.role in VERIFIERS:
@@ -40,6 +41,7 @@ def page_list(actor: Actor | None, granted: frozenset[str] = frozenset()) -> lis
         pages.append(("secteurs.py", "Secteurs"))
     if actor.role in HEAT_READERS and "view_stats" in granted:
         pages.append(("carte_chaleur.py", "Carte de chaleur"))
+        pages.append(("tableau_de_bord.py", "Tableau de bord"))
     if actor.role != Role.GENDARMERIE or "view_stats" in granted:
         pages.append(("statistiques.py", "Statistiques"))
     pages.append(("compte.py", "Mon compte"))
