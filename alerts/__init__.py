@@ -1,8 +1,8 @@
 """Alerts: categories, pre-publication checks, moderation, diffusion perimeter, visibility, retention.
 
-Pure core (no database): :func:`check_text` and its :class:`CheckPolicy`, :func:`check_rate`,
-:func:`probable_duplicates`; the moderation state machine (:func:`submit`, :func:`claim`, :func:`approve`,
-:func:`reject`, :func:`appeal`, :func:`edit`, :func:`acknowledge`, :func:`close`, :func:`withdraw`), whose
+Pure core (no database): :func:`check_text` and its :class:`CheckPolicy`, :func:`check_rate`; the moderation
+state machine (:func:`submit`, :func:`claim`, :func:`approve`, :func:`reject`, :func:`appeal`, :func:`edit`,
+:func:`acknowledge`, :func:`close`, :func:`withdraw`), whose
 rights are the permission matrix's (``community.MATRIX``; a :class:`Participant` is who the history records);
 the diffusion perimeter (:class:`SectorIndex`, :func:`diffusion_perimeter`, :func:`widen`, :func:`whole_commune`);
 categories (:func:`effective_categories`, :func:`resolve_category`); retention rules (:func:`retention_cutoff`).
@@ -38,16 +38,13 @@ if TYPE_CHECKING:
         AlertRefusedError,
         CheckPolicy,
         CheckResult,
-        Duplicate,
         Finding,
         MunicipalRequestError,
         Outcome,
         RateLimitError,
-        RecentAlert,
         Rule,
         check_rate,
         check_text,
-        probable_duplicates,
     )
     from alerts._context import (
         AlertConfig,
@@ -107,7 +104,6 @@ __all__ = [
     "CheckPolicy",
     "CheckResult",
     "Claim",
-    "Duplicate",
     "DuplicateOffer",
     "DuplicateSuspectedError",
     "Event",
@@ -121,7 +117,6 @@ __all__ = [
     "Perimeter",
     "PostResult",
     "RateLimitError",
-    "RecentAlert",
     "Rule",
     "Scope",
     "SectorIndex",
@@ -161,7 +156,6 @@ __all__ = [
     "moderate",
     "on_alert_event",
     "post_alert",
-    "probable_duplicates",
     "record_widening",
     "register_rgpd_hooks",
     "reject",

@@ -17,6 +17,7 @@ from layers._builders import (
     streets_layer,
 )
 from layers._escape import map_text
+from layers._shaded import ShadedSector, shaded_sectors_layer
 from layers._tiles import TileSpec, tile_spec
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "MapAlert",
     "MapPoint",
     "SectorShape",
+    "ShadedSector",
     "TileSpec",
     "alerts_layer",
     "base_map",
@@ -36,6 +38,7 @@ __all__ = [
     "points_layer",
     "problems_layer",
     "sectors_layer",
+    "shaded_sectors_layer",
     "streets_layer",
     "tile_spec",
 ]
