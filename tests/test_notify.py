@@ -12,7 +12,7 @@ from notify_support import GatewaySink, SmtpSink, config
 from sqlalchemy import func, select
 
 import notify
-from alerts import load_viewer, moderate, post_alert, visible_alerts
+from alerts import close_alert, load_viewer, moderate, post_alert, visible_alerts
 from community import Actor, verify_member, warn
 from notify import Dispatcher
 from store import bind_commune, transaction
@@ -142,6 +142,16 @@ def test_pending_alert_goes_to_the_moderators_with_the_exact_point(world, smtp) 
     told = {m for m in smtp.recipients()[2:]}
     assert "claire@a.fr" in told and "alice@a.fr" in told
     assert not any(f"{point.y:.5f}" in r.body for r in _rows(world, kind="publication") if r.recipient == "alice@a.fr")
+
+
+def test_the_author_is_told_of_a_closing_by_someone_else_not_of_their_own(world) -> None:
+    engine = world["engine"]
+    mine, theirs = _post(world), _post(world, sector="C3", text="Scooter volé dans la nuit devant le garage.")
+    close_alert(engine, mine.alert_id, who(engine, "bob@a.fr"), "Vélo retrouvé.", now=T0 + timedelta(minutes=1))
+    close_alert(engine, theirs.alert_id, who(engine, "mairie@a.fr"), "Affaire suivie.", now=T0 + timedelta(minutes=2))
+    closed = [(r.alert_id, r.channel) for r in _rows(world, kind="closed")]
+    assert (theirs.alert_id, "email") in closed and (theirs.alert_id, "inapp") in closed
+    assert all(alert_id != mine.alert_id for alert_id, _ in closed)
 
 
 def test_gendarmerie_gets_security_alerts_only_while_access_is_open(world, smtp) -> None:
