@@ -95,10 +95,16 @@ def test_a_published_alert_mails_each_member_of_its_perimeter_once_and_nobody_el
     rows = _rows(world, channel="email")
     assert sorted(smtp.message_ids()) == sorted(notify.message_id(r.id, r.dedup_key, config().smtp_from) for r in rows)
     _, mail = smtp.messages[0]
-    assert mail["List-Unsubscribe"] == "<https://voisinage.example/?page=preferences>"
+    # List-Unsubscribe: the member's one-click link (RFC 8058); the footer points at « Mon compte ».
+    rows_by_to = {r.recipient: r for r in rows}
+    member_id = rows_by_to[mail["To"]].member_id
+    token = notify.unsubscribe_token(config().secret, world["bouray_id"], member_id)
+    assert mail["List-Unsubscribe"] == f"<https://voisinage.example/notifications/unsubscribe?token={token}>"
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     parts = {p.get_content_type(): p.get_content() for p in mail.walk() if not p.is_multipart()}
     assert "Vol" in parts["text/plain"] and f"?alerte={result.alert_id}" in parts["text/plain"]
-    assert "text/html" in parts
+    assert "text/html" in parts and "https://voisinage.example/compte" in parts["text/plain"]
+    assert 'href="https://voisinage.example/compte"' in parts["text/html"]
     # Residents never get the exact point: no coordinates in what they receive.
     with transaction(world["engine"]) as s:
         bind_commune(s, world["bouray_id"])
