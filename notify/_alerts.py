@@ -71,11 +71,13 @@ def _preload(session: Session, commune_id: int) -> list[Member]:
 
     The caller keeps the list while it works: the session holds its objects weakly, and members nobody
     references would be dropped and loaded again (with one sanctions query each)."""
-    return session.scalars(
-        select(Member)
-        .options(selectinload(Member.sanctions))
-        .where(Member.commune_id == commune_id, Member.status == MemberStatus.VERIFIED)
-    ).all()
+    return list(
+        session.scalars(
+            select(Member)
+            .options(selectinload(Member.sanctions))
+            .where(Member.commune_id == commune_id, Member.status == MemberStatus.VERIFIED)
+        )
+    )
 
 
 def _recipient(member: Member, prefs: dict) -> Recipient:

@@ -82,7 +82,9 @@ class _Row:
     attempts: int
 
 
-_COLUMNS = (O.id, O.commune_id, O.member_id, O.dedup_key, O.channel, O.kind, O.recipient, O.subject, O.body, O.link, O.attempts)
+_COLUMNS = (
+    O.id, O.commune_id, O.member_id, O.dedup_key, O.channel, O.kind, O.recipient, O.subject, O.body, O.link, O.attempts
+)  # fmt: skip
 
 
 def _month_start(now: datetime) -> datetime:

@@ -48,16 +48,21 @@ def unsubscribe_url(config: NotifyConfig, token: str) -> str:
     return f"{config.public_url}{UNSUBSCRIBE_PATH}?token={token}"
 
 
-@lru_cache(maxsize=64)
-def _shared(subject: str, body: str, link: str, sender: str, account: str) -> bytes:
-    """The headers and the MIME body every recipient of one message shares, rendered once (the rendering of a
-    MIME message costs far more than sending it)."""
-    msg = EmailMessage(policy=_WIRE)
+def _fill(msg: EmailMessage, subject: str, body: str, link: str, sender: str, account: str) -> None:
+    """What every recipient of one message shares: sender, subject, plain text and escaped HTML."""
     msg["From"] = sender
     msg["Subject"] = subject
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(body + f"\n\n--\nChoisir ce que vous recevez : {account}\n")
     msg.add_alternative(html_of(subject, body, link, account), subtype="html")
+
+
+@lru_cache(maxsize=64)
+def _shared(subject: str, body: str, link: str, sender: str, account: str) -> bytes:
+    """The shared headers and MIME body of one message, rendered once (rendering a MIME message costs far more
+    than sending it)."""
+    msg = EmailMessage(policy=_WIRE)
+    _fill(msg, subject, body, link, sender, account)
     return msg.as_bytes()
 
 
@@ -93,36 +98,14 @@ def render(
         ("Message-ID", message_id(row_id, dedup_key, config.smtp_from)),
         *_unsubscribe_headers(config, unsubscribe_token),
     ]
-    account = account_url(config)
-    if not all(v.isascii() and "\r" not in v and "\n" not in v and len(v) < 900 for _, v in per_row):
-        return build(row_id, dedup_key, to, subject, body, link, config, unsubscribe_token)
-    head = "".join(f"{name}: {value}\r\n" for name, value in per_row).encode("ascii")
-    return head + _shared(subject, body, link or config.public_url, config.smtp_from, account)
-
-
-def build(
-    row_id: int,
-    dedup_key: str,
-    to: str,
-    subject: str,
-    body: str,
-    link: str,
-    config: NotifyConfig,
-    unsubscribe_token: str | None = None,
-) -> EmailMessage:
-    """The e-mail for one outbox row as a whole message (see :func:`render` for the fast path)."""
-    account = account_url(config)
+    account, link = account_url(config), link or config.public_url
+    if all(v.isascii() and "\r" not in v and "\n" not in v and len(v) < 900 for _, v in per_row):
+        head = "".join(f"{name}: {value}\r\n" for name, value in per_row).encode("ascii")
+        return head + _shared(subject, body, link, config.smtp_from, account)
     msg = EmailMessage()
-    msg["From"] = config.smtp_from
-    msg["To"] = to
-    msg["Subject"] = subject
-    msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = message_id(row_id, dedup_key, config.smtp_from)
-    for name, value in _unsubscribe_headers(config, unsubscribe_token):
+    for name, value in per_row:
         msg[name] = value
-    msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(body + f"\n\n--\nChoisir ce que vous recevez : {account}\n")
-    msg.add_alternative(html_of(subject, body, link or config.public_url, account), subtype="html")
+    _fill(msg, subject, body, link, config.smtp_from, account)
     return msg
 
 

@@ -17,7 +17,6 @@ from notify._render import SMS_LENGTH
 from notify._secrets import seal
 from store.schema import Member
 
-
 CODE_SENT = "Un code personnel vous a été envoyé par courriel. Il n'est jamais affiché ici."
 
 
@@ -79,9 +78,7 @@ def enqueue_for_member(
         # key (opened by the dispatcher at send time), and the in-app copy says where the code went.
         draft = Draft(event, key, subject, CODE_SENT, link, email_body=seal(config.secret, body))
     prefs = load_prefs(session, [member.id])
-    return enqueue(
-        session, member.commune_id, draft, [Recipient(member.id, member.email, prefs[member.id])], now
-    )
+    return enqueue(session, member.commune_id, draft, [Recipient(member.id, member.email, prefs[member.id])], now)
 
 
 def enqueue_broadcast(

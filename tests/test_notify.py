@@ -320,3 +320,22 @@ def test_broadcast_and_withdrawal_reach_who_they_should(world, smtp, gateway) ->
     }
     assert [b["to"] for b, _ in gateway.received].count("+33622222222") == 3  # broadcast, alert, withdrawal
     assert "bob@a.fr" not in withdrawn  # the author was not told of the publication
+
+
+def test_rendering_shares_the_body_and_writes_the_per_recipient_headers() -> None:
+    from email import message_from_bytes, policy
+
+    from notify._email import render
+
+    c = config()
+    raw = [
+        render(i, f"k{i}", f"m{i}@voisins.fr", "[Voisinage] Vol — Centre", TEXT, "https://l", c, None) for i in (1, 2)
+    ]
+    assert all(isinstance(r, bytes) for r in raw)
+    one, two = (message_from_bytes(r, policy=policy.default) for r in raw)  # type: ignore[arg-type]
+    assert (one["To"], two["To"]) == ("m1@voisins.fr", "m2@voisins.fr")
+    assert one["Message-ID"] != two["Message-ID"] and one["Subject"] == "[Voisinage] Vol — Centre"
+    assert one["List-Unsubscribe"] == "<https://voisinage.example/compte>" and one["List-Unsubscribe-Post"] is None
+    assert one.get_body(("plain",)).get_content() == two.get_body(("plain",)).get_content()
+    # An address that is not ASCII takes the whole-message path (sent with SMTPUTF8).
+    assert not isinstance(render(3, "k3", "élodie@exemple.fr", "s", TEXT, "", c, None), bytes)
