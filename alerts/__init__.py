@@ -1,8 +1,8 @@
 """Alerts: categories, pre-publication checks, moderation, diffusion perimeter, visibility, retention.
 
-Pure core (no database): :func:`check_text` and its :class:`CheckPolicy`, :func:`check_rate`,
-:func:`probable_duplicates`; the moderation state machine (:func:`submit`, :func:`claim`, :func:`approve`,
-:func:`reject`, :func:`appeal`, :func:`edit`, :func:`acknowledge`, :func:`close`, :func:`withdraw`), whose
+Pure core (no database): :func:`check_text` and its :class:`CheckPolicy`, :func:`check_rate`; the moderation
+state machine (:func:`submit`, :func:`claim`, :func:`approve`, :func:`reject`, :func:`appeal`, :func:`edit`,
+:func:`acknowledge`, :func:`close`, :func:`withdraw`), whose
 rights are the permission matrix's (``community.MATRIX``; a :class:`Participant` is who the history records);
 the diffusion perimeter (:class:`SectorIndex`, :func:`diffusion_perimeter`, :func:`widen`, :func:`whole_commune`);
 categories (:func:`effective_categories`, :func:`resolve_category`); retention rules (:func:`retention_cutoff`).
@@ -38,18 +38,25 @@ if TYPE_CHECKING:
         AlertRefusedError,
         CheckPolicy,
         CheckResult,
-        Duplicate,
         Finding,
         MunicipalRequestError,
         Outcome,
         RateLimitError,
-        RecentAlert,
         Rule,
         check_rate,
         check_text,
-        probable_duplicates,
     )
-    from alerts._context import AlertConfig, clear_caches, commune_categories, set_category, set_commune_options
+    from alerts._context import (
+        AlertConfig,
+        CategoryEntry,
+        category_entries,
+        change_category,
+        clear_caches,
+        commune_categories,
+        forget_commune,
+        set_category,
+        set_commune_options,
+    )
     from alerts._hooks import on_alert_event
     from alerts._keeping import alert_counts, anonymise_closed
     from alerts._moderating import acknowledge_alert, appeal_alert, close_alert, moderate, withdraw_alert
@@ -92,11 +99,11 @@ __all__ = [
     "AlertConfig",
     "AlertRefusedError",
     "Category",
+    "CategoryEntry",
     "CategoryOverrides",
     "CheckPolicy",
     "CheckResult",
     "Claim",
-    "Duplicate",
     "DuplicateOffer",
     "DuplicateSuspectedError",
     "Event",
@@ -110,7 +117,6 @@ __all__ = [
     "Perimeter",
     "PostResult",
     "RateLimitError",
-    "RecentAlert",
     "Rule",
     "Scope",
     "SectorIndex",
@@ -128,6 +134,8 @@ __all__ = [
     "appeal",
     "appeal_alert",
     "approve",
+    "category_entries",
+    "change_category",
     "check_rate",
     "check_text",
     "claim",
@@ -142,12 +150,12 @@ __all__ = [
     "feed",
     "feed_for",
     "feed_page",
+    "forget_commune",
     "get_alert",
     "load_viewer",
     "moderate",
     "on_alert_event",
     "post_alert",
-    "probable_duplicates",
     "record_widening",
     "register_rgpd_hooks",
     "reject",
