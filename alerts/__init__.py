@@ -51,7 +51,17 @@ if TYPE_CHECKING:
         check_text,
         probable_duplicates,
     )
-    from alerts._context import AlertConfig, clear_caches, commune_categories, set_category, set_commune_options
+    from alerts._context import (
+        AlertConfig,
+        CategoryEntry,
+        category_entries,
+        change_category,
+        clear_caches,
+        commune_categories,
+        forget_commune,
+        set_category,
+        set_commune_options,
+    )
     from alerts._desk import QUEUE_STATUSES, broadcast_reach, broadcasts, inbox, moderation_queue
     from alerts._hooks import on_alert_event
     from alerts._keeping import alert_counts, anonymise_closed
@@ -105,6 +115,7 @@ __all__ = [
     "AlertConfig",
     "AlertRefusedError",
     "Category",
+    "CategoryEntry",
     "CategoryOverrides",
     "CheckPolicy",
     "CheckResult",
@@ -143,6 +154,8 @@ __all__ = [
     "approve",
     "broadcast_reach",
     "broadcasts",
+    "category_entries",
+    "change_category",
     "check_rate",
     "check_text",
     "claim",
@@ -158,6 +171,7 @@ __all__ = [
     "feed",
     "feed_for",
     "feed_page",
+    "forget_commune",
     "get_alert",
     "inbox",
     "load_viewer",

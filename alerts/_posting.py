@@ -57,7 +57,7 @@ from alerts._reading import BROADCAST_KIND
 from community._permissions import Action, Actor
 from community._permissions import Scope as RightScope
 from gis import DisplayedLocation, InputError, check_lonlat_bounds, transform_geom
-from store import check_values, geocode, transaction
+from store import check_values, geocode, is_postgis, transaction
 from store.schema import (
     Alert,
     AlertEvent,
@@ -389,7 +389,7 @@ def _post_checked(
         for e in state.history
     ]
     # A concurrent retry with the same key may have won the race: then nothing is inserted and we return it.
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgis(session):
         statement, params = _insert_all_postgres(row, sector_rows, event_rows)
         alert_id = session.execute(statement, params).scalar()
     else:

@@ -32,6 +32,7 @@ def page_list(actor: Actor | None, granted: frozenset[str] = frozenset()) -> lis
     pages = [("mon_secteur.py", "Mon secteur")]
     if actor.role in (Role.RESIDENT, Role.REFERENT):
         pages += [("signaler.py", "Signaler"), ("absence.py", "Absence")]
+        pages.append(("entraide.py", "Entraide"))
     if actor.role in MODERATORS:
         pages.append(("moderation.py", "Modération"))
     if actor.role in VERIFIERS:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from notify._config import NotifyConfig
     from notify._dispatch import Dispatcher, DispatchReport, backoff
     from notify._email import message_id
-    from notify._feed import InAppMessage, Unread, mark_read, unread
+    from notify._feed import InAppMessage, Unread, mark_read, messages, unread
     from notify._hooks import (
         configure,
         current_config,
@@ -57,6 +57,7 @@ __all__ = [
     "load_prefs",
     "mark_read",
     "message_id",
+    "messages",
     "normalize_phone",
     "parse_quiet",
     "plan",

@@ -20,8 +20,6 @@ from urllib.parse import parse_qs
 
 import shapely
 from sqlalchemy import Engine, Table, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from alerts import AlertRefusedError, Outcome, commune_categories, resolve_category
@@ -29,7 +27,7 @@ from gis import InputError
 from notify._config import NotifyConfig
 from notify._outbox import write
 from notify._prefs import normalize_phone
-from store import bind_commune, transaction
+from store import bind_commune, transaction, upsert_insert
 from store.schema import Commune, Member, MemberStatus, NotifyCounter, NotifyPrefs, Sector, SectorSet, SmsNonce
 
 UNKNOWN = (
@@ -84,7 +82,7 @@ def _field(form: dict[str, list[str]], name: str) -> str:
 def _first_time(session: Session, nonce: str, now: datetime) -> bool:
     table = SmsNonce.__table__
     assert isinstance(table, Table)
-    maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    maker = upsert_insert(session)
     added = session.execute(
         maker(table).on_conflict_do_nothing(index_elements=["nonce"]).returning(table.c.nonce),
         {"nonce": nonce[:100], "seen_at": now},
@@ -94,7 +92,7 @@ def _first_time(session: Session, nonce: str, now: datetime) -> bool:
 
 def _count_unknown(session: Session, now: datetime) -> None:
     name = f"sms_inconnu:{now:%Y-%m-%d}"
-    maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    maker = upsert_insert(session)
     table = NotifyCounter.__table__
     assert isinstance(table, Table)
     statement = maker(table).values(name=name, n=1)

@@ -17,7 +17,9 @@ from services._core import Actor, ServiceError, unit_of_work
 
 __all__ = [
     "MemberInfo",
+    "PendingMember",
     "Registered",
+    "SanctionEntry",
     "SanctionInfo",
     "TotpEnrolment",
     "accept_invitation",
@@ -30,10 +32,12 @@ __all__ = [
     "lift",
     "list_members",
     "name_staff",
+    "pending",
     "refuse",
     "register",
     "relocate",
     "reset_totp",
+    "sanctions",
     "sign_up",
     "start_totp",
     "suspend",
@@ -57,6 +61,26 @@ class TotpEnrolment:
 
     member_id: int
     uri: str
+
+
+@dataclass(frozen=True)
+class PendingMember:
+    """A sign-up waiting for verification, with the point its address was geocoded to (exact: staff only)."""
+
+    member: MemberInfo
+    lon: float | None
+    lat: float | None
+    registered_at: datetime
+
+
+@dataclass(frozen=True)
+class SanctionEntry:
+    """A sanction in the commune's history, with the member it concerns and whether it is in force."""
+
+    sanction: SanctionInfo
+    email: str | None
+    name: str
+    in_force: bool  # a suspension running now, or an exclusion; a warning never is
 
 
 def _now(now: datetime | None) -> datetime:
@@ -283,6 +307,54 @@ def list_members(actor: Actor, commune: str | None = None, *, status: str | None
     now = _now(None)
     with in_commune(actor, commune) as (session, found):
         return [MemberInfo.of(m, now) for m in listing(session, actor, found, status=wanted)]
+
+
+def pending(actor: Actor, commune: str | None = None) -> list[PendingMember]:
+    """The sign-ups waiting for verification that the actor may see (a referent: their sectors), oldest first,
+    each with its geocoded point; the listing is audited."""
+    from community import list_members as listing
+    from services._community import aware
+    from store.schema import MemberStatus
+
+    now = _now(None)
+    with in_commune(actor, commune) as (session, found):
+        rows = listing(session, actor, found, status=MemberStatus.PENDING)
+        rows.sort(key=lambda m: (aware(m.created_at), m.id))
+        return [PendingMember(MemberInfo.of(m, now), m.lon, m.lat, aware(m.created_at)) for m in rows]  # type: ignore[arg-type]
+
+
+def sanctions(actor: Actor, commune: str | None = None, *, now: datetime | None = None) -> list[SanctionEntry]:
+    """Every sanction of the commune's members, newest first (for who lists the whole commune; audited).
+
+    Raises
+    ------
+    ServiceError
+        ``field="actor"``: the actor may not list the commune's members.
+    """
+    from sqlalchemy import select
+
+    from community import Action, authorize, record
+    from store.schema import Member, Sanction, SanctionKind
+
+    now = _now(now)
+    with in_commune(actor, commune) as (session, found):
+        authorize(session, actor, Action.LIST_MEMBERS, commune_id=found.id)
+        rows = session.execute(
+            select(Sanction, Member.email, Member.name)
+            .join(Member, Member.id == Sanction.member_id)
+            .where(Member.commune_id == found.id)
+            .order_by(Sanction.id.desc())
+        ).all()
+        record(session, actor, "viewed", "sanctions", found.id, commune_id=found.id, count=len(rows))
+        entries = []
+        for sanction, email, name in rows:
+            info = SanctionInfo.of(sanction)
+            running = info.ends_at is not None and info.lifted_at is None and info.starts_at <= now < info.ends_at
+            in_force = info.kind == SanctionKind.EXCLUSION.value or (
+                info.kind == SanctionKind.SUSPENSION.value and running
+            )
+            entries.append(SanctionEntry(info, email, name, in_force))
+        return entries
 
 
 def view(actor: Actor, commune: str | None, email: str) -> MemberInfo:

@@ -125,7 +125,7 @@ def test_pages_by_role():
     def titles(role: Role) -> list[str]:
         return [title for _file, title in page_list(Actor(role=role, member_id=1, commune_id=1))]
 
-    assert titles(Role.RESIDENT) == ["Mon secteur", "Signaler", "Absence", "Statistiques", "Mon compte"]
+    assert titles(Role.RESIDENT) == ["Mon secteur", "Signaler", "Absence", "Entraide", "Statistiques", "Mon compte"]
     assert "Modération" in titles(Role.REFERENT) and "Modération" not in titles(Role.RESIDENT)
     assert "Inscriptions à vérifier" in titles(Role.REFERENT)
     assert "Inscriptions à vérifier" in titles(Role.MAIRIE_AGENT)
