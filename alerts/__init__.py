@@ -1,8 +1,8 @@
 """Alerts: categories, pre-publication checks, moderation, diffusion perimeter, visibility, retention.
 
-Pure core (no database): :func:`check_text` and its :class:`CheckPolicy`, :func:`check_rate`,
-:func:`probable_duplicates`; the moderation state machine (:func:`submit`, :func:`claim`, :func:`approve`,
-:func:`reject`, :func:`appeal`, :func:`edit`, :func:`acknowledge`, :func:`close`, :func:`withdraw`), whose
+Pure core (no database): :func:`check_text` and its :class:`CheckPolicy`, :func:`check_rate`; the moderation
+state machine (:func:`submit`, :func:`claim`, :func:`approve`, :func:`reject`, :func:`appeal`, :func:`edit`,
+:func:`acknowledge`, :func:`close`, :func:`withdraw`), whose
 rights are the permission matrix's (``community.MATRIX``; a :class:`Participant` is who the history records);
 the diffusion perimeter (:class:`SectorIndex`, :func:`diffusion_perimeter`, :func:`widen`, :func:`whole_commune`);
 categories (:func:`effective_categories`, :func:`resolve_category`); retention rules (:func:`retention_cutoff`).
@@ -40,16 +40,13 @@ if TYPE_CHECKING:
         AlertRefusedError,
         CheckPolicy,
         CheckResult,
-        Duplicate,
         Finding,
         MunicipalRequestError,
         Outcome,
         RateLimitError,
-        RecentAlert,
         Rule,
         check_rate,
         check_text,
-        probable_duplicates,
     )
     from alerts._context import (
         AlertConfig,
@@ -120,7 +117,6 @@ __all__ = [
     "CheckPolicy",
     "CheckResult",
     "Claim",
-    "Duplicate",
     "DuplicateOffer",
     "DuplicateSuspectedError",
     "Event",
@@ -134,7 +130,6 @@ __all__ = [
     "Perimeter",
     "PostResult",
     "RateLimitError",
-    "RecentAlert",
     "Rule",
     "Scope",
     "SectorIndex",
@@ -179,7 +174,6 @@ __all__ = [
     "moderation_queue",
     "on_alert_event",
     "post_alert",
-    "probable_duplicates",
     "record_widening",
     "register_rgpd_hooks",
     "reject",

@@ -13,8 +13,8 @@
 - ``OK``.
 
 What each rule does (refuse or send to moderation) is a :class:`CheckPolicy`, chosen per commune.
-:func:`check_rate` (posts per member and period) and :func:`probable_duplicates` (same category, nearby,
-recent) complete the checks.
+:func:`check_rate` (posts per member and period) completes the checks. Probable duplicates (same category,
+nearby, recent) are looked up in the store, among the alerts the poster may already see (``alerts._posting``).
 """
 
 from __future__ import annotations
@@ -341,47 +341,3 @@ def _duration(delta: timedelta) -> str:
     if minutes % 60 == 0:
         return f"{minutes // 60} h"
     return f"{minutes} min"
-
-
-@dataclass(frozen=True)
-class RecentAlert:
-    """What the duplicate check needs of an existing alert (coordinates in the commune's metric CRS)."""
-
-    id: int
-    category: str
-    x: float
-    y: float
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class Duplicate:
-    """A probable duplicate, offered to the author before posting."""
-
-    id: int
-    distance_m: float
-    age: timedelta
-
-
-def probable_duplicates(
-    category: str,
-    x: float,
-    y: float,
-    now: datetime,
-    recent: Iterable[RecentAlert],
-    *,
-    radius_m: float,
-    window: timedelta,
-) -> list[Duplicate]:
-    """Existing alerts of the same category within ``radius_m`` metres and ``window`` of ``now``, nearest first.
-
-    ``x``, ``y`` and the recent alerts' coordinates are in the commune's metric CRS (metres).
-    """
-    out = []
-    for a in recent:
-        if a.category != category or not (now - window <= a.created_at <= now):
-            continue
-        d = math.hypot(a.x - x, a.y - y)
-        if d <= radius_m:
-            out.append(Duplicate(a.id, d, now - a.created_at))
-    return sorted(out, key=lambda d: (d.distance_m, d.age))

@@ -15,6 +15,7 @@ from layers._builders import (
     streets_layer,
 )
 from layers._escape import map_text
+from layers._shaded import ShadedSector, shaded_sectors_layer
 from layers._tiles import TileSpec, tile_spec
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "HeatCell",
     "MapAlert",
     "SectorShape",
+    "ShadedSector",
     "TileSpec",
     "alerts_layer",
     "base_map",
@@ -32,6 +34,7 @@ __all__ = [
     "map_text",
     "problems_layer",
     "sectors_layer",
+    "shaded_sectors_layer",
     "streets_layer",
     "tile_spec",
 ]

@@ -41,6 +41,10 @@ def member_text(event: str, details: dict[str, Any], config: NotifyConfig) -> tu
         "password_reset": ("Nouveau mot de passe", "Vous avez demandé à changer de mot de passe. Choisissez-en un "
                            f"nouveau sur la page ci-dessous avec ce code : {details.get('token', '')}\nSi vous "
                            "n'avez rien demandé, ignorez ce message.", f"{url}/auth/invitation"),
+        "sign_up_again": ("Demande d'inscription", "Quelqu'un vient de demander à s'inscrire à Voisinage avec "
+                          "votre adresse e-mail, qui a déjà un compte : aucun nouveau compte n'a été créé. Si "
+                          "c'était vous, connectez-vous (ou choisissez un nouveau mot de passe avec « Mot de passe "
+                          "oublié »). Sinon, ignorez ce message.", f"{url}/auth/login"),
     }  # fmt: skip
     found = texts.get(event)
     if found is None:

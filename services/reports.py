@@ -13,6 +13,8 @@ from services.stats import reader_role
 if TYPE_CHECKING:
     import pandas as pd
 
+    from services.staff import Download
+
 REPORT_SUFFIXES = (".pdf", ".html", ".htm")
 SHAPES = ("square", "hex")
 
@@ -138,4 +140,19 @@ def quarterly(
     return Report(out_file, report.quarter, report.commune, report.alerts_in_quarter)
 
 
-__all__ = ["Report", "quarterly", "read_alert_records"]
+def quarterly_download(actor: Actor, quarter: str, *, audience: str | None = None) -> Download:
+    """The quarterly report of the actor's commune as a PDF to hand to the browser (see :func:`quarterly`)."""
+    import tempfile
+
+    from services._community import in_commune
+    from services.staff import Download
+
+    with in_commune(actor, None) as (_session, commune):
+        insee = commune.insee
+    with tempfile.TemporaryDirectory(prefix="voisinage-rapport-") as folder:
+        done = quarterly(actor, insee, quarter, Path(folder) / "rapport.pdf", audience=audience)
+        data = done.path.read_bytes()
+    return Download(f"rapport-{insee}-{done.quarter}.pdf", data, "application/pdf")
+
+
+__all__ = ["Report", "quarterly", "quarterly_download", "read_alert_records"]

@@ -23,8 +23,8 @@ def _titles(role: Role, granted: frozenset[str] = frozenset()) -> list[str]:
 
 def test_the_navigation_by_role():
     every = frozenset({"view_stats", "edit_sectors", "handle_alerts", "broadcast"})
-    gendarmerie = [t for t in _titles(Role.GENDARMERIE, every) if t not in ("Mon secteur", "Mon compte")]
-    assert gendarmerie == ["Carte de chaleur", "Alertes reçues", "Statistiques"]
+    issue = ["Carte de chaleur", "Alertes reçues", "Statistiques"]  # the gendarmerie's pages named by the issue
+    assert [t for t in _titles(Role.GENDARMERIE, every) if t in issue] == issue
     assert "Alertes reçues" not in _titles(Role.GENDARMERIE, frozenset({"view_stats"}))
     assert "Diffusion" in _titles(Role.MAIRIE_AGENT, every) and "Diffusion" in _titles(Role.MAIRIE_ADMIN, every)
     assert "Alertes reçues" not in _titles(Role.MAIRIE_ADMIN, every)
