@@ -35,7 +35,7 @@ def test_the_navigation_by_role():
 
 def _pending_alert() -> int:
     """An alert of the demo's first sector, held for moderation (its author is not verified yet)."""
-    from services import alerts, unit_of_work
+    from services import alerts, charter, unit_of_work
     from services.auth import act_for
     from services.members import register
     from store.schema import Member
@@ -48,6 +48,7 @@ def _pending_alert() -> int:
     register(Actor.operator(), "91999", email="attente@demo.voisinage.fr", name="Sam", role="resident",
              lon=lon, lat=lat)  # fmt: skip
     author = act_for("attente@demo.voisinage.fr", operator="tests")
+    charter.accept(author)  # the demo commune publishes a charter: accepted before posting
     posted = alerts.post(author, category="degradation", text=f"Boîte aux lettres arrachée {PAYLOAD}", lon=lon, lat=lat)
     assert posted.status == "pending"
     return posted.alert_id
