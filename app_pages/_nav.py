@@ -35,10 +35,12 @@ def page_list(actor: Actor | None, granted: frozenset[str] = frozenset()) -> lis
         pages.append(("entraide.py", "Entraide"))
     if actor.role in MODERATORS:
         pages.append(("moderation.py", "Modération"))
-    if actor.role in VERIFIERS:
+    if actor.role == Role.REFERENT:  # the mairie verifies in « Membres »
         pages.append(("verifications.py", "Inscriptions à vérifier"))
     if actor.role in MAIRIE:
         pages.append(("secteurs.py", "Secteurs"))
+    if actor.role in MAIRIE:
+        pages.append(("membres.py", "Membres"))
     if actor.role in HEAT_READERS and "view_stats" in granted:
         pages.append(("carte_chaleur.py", "Carte de chaleur"))
         pages.append(("tableau_de_bord.py", "Tableau de bord"))
