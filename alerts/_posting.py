@@ -21,13 +21,16 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    null,
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import CompoundSelect
 
 from alerts import _moderation as mod
 from alerts._access import Viewer, load_viewer, scoped, visibility_clause
@@ -183,20 +186,21 @@ def post_alert(
         raise InputError("La clé d'idempotence doit faire de 1 à 100 caractères.", field="key")
     with transaction(engine) as session:
         viewer = load_viewer(session, actor, now, bind=True)
-        # One query: the author's recent posts (rate limit) and an alert already posted with this key.
+        # One query: the author's recent posts and duplicate offers (rate limit), and an alert already posted
+        # with this key.
         offered: DuplicateSuspectedError | None = None
+        since = now - config.rate_window
         mine = session.execute(
             _MINE_OR_SAME if key else _MINE,
-            {"author": viewer.member_id, "since": now - config.rate_window, "key": key},
+            {"author": viewer.member_id, "since": since, "key": key, "commune": viewer.commune_id},
         ).all()
         if key:
-            same = next((r.id for r in mine if r.idempotency_key == key), None)
+            same = next((r.id for r in mine if r.id is not None and r.idempotency_key == key), None)
             if same is not None:
                 existing = session.get(Alert, same)
                 assert existing is not None
                 return _replay(existing, category, text)
-        recent = [as_utc(r.created_at) for r in mine if as_utc(r.created_at) > now - config.rate_window]  # type: ignore[operator]
-        recent += _offers_since(session, viewer, now - config.rate_window)
+        recent = [as_utc(r.created_at) for r in mine if as_utc(r.created_at) > since]  # type: ignore[operator]
         try:
             result = _post_checked(
                 session, viewer, category, text, lon, lat, address, key, confirm_new, config, now, recent, sectors
@@ -217,27 +221,31 @@ def post_alert(
     return result
 
 
-def _offers_since(session: Session, viewer: Viewer, since: datetime) -> list[datetime | None]:
-    """When the member was last offered duplicates (each offer counts as a post against the rate limit)."""
-    params = {"commune": viewer.commune_id, "since": since, "author": viewer.member_id}
-    return [as_utc(t) for t in session.scalars(_OFFERS_SINCE, params)]
-
-
 # Built once (bind parameters): building a statement on every post costs more than running it.
 _SINCE = bindparam("since", type_=DateTime(timezone=True))
 _AUTHOR = bindparam("author", type_=Integer())
-_MINE = select(Alert.id, Alert.created_at, Alert.idempotency_key).where(
-    Alert.author_id == _AUTHOR, Alert.created_at > _SINCE
-)
-# The author's recent posts (rate limit) and an alert already posted with this key, in one query.
-_MINE_OR_SAME = select(Alert.id, Alert.created_at, Alert.idempotency_key).where(
-    Alert.author_id == _AUTHOR, or_(Alert.created_at > _SINCE, Alert.idempotency_key == bindparam("key"))
-)
-_OFFERS_SINCE = select(AuditEntry.at).where(
+# When the member was offered duplicates (each offer counts as a post against the rate limit): rows without id.
+_OFFERS_SINCE = select(
+    null().cast(Integer()).label("id"), AuditEntry.at.label("created_at"), null().cast(String()).label("key")
+).where(
     AuditEntry.commune_id == bindparam("commune", type_=Integer()),
     AuditEntry.at > _SINCE,
     AuditEntry.actor_id == _AUTHOR,
     AuditEntry.object_type == DUPLICATE_OFFER,
+)
+# The author's recent posts and offers (rate limit), in one round trip.
+_MINE: CompoundSelect[Any] = union_all(
+    select(Alert.id, Alert.created_at, Alert.idempotency_key).where(
+        Alert.author_id == _AUTHOR, Alert.created_at > _SINCE
+    ),
+    _OFFERS_SINCE,
+)
+# The same, and an alert already posted with this key.
+_MINE_OR_SAME: CompoundSelect[Any] = union_all(
+    select(Alert.id, Alert.created_at, Alert.idempotency_key).where(
+        Alert.author_id == _AUTHOR, or_(Alert.created_at > _SINCE, Alert.idempotency_key == bindparam("key"))
+    ),
+    _OFFERS_SINCE,
 )
 
 
