@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         Rule,
         check_rate,
         check_text,
+        marked_segments,
     )
     from alerts._context import (
         AlertConfig,
@@ -153,6 +154,7 @@ __all__ = [
     "forget_commune",
     "get_alert",
     "load_viewer",
+    "marked_segments",
     "moderate",
     "on_alert_event",
     "post_alert",

@@ -8,6 +8,7 @@ import streamlit as st
 
 from app_pages._nav import MODERATORS
 from app_pages._session import require_actor
+from app_pages._staff import plain
 from services import ServiceError
 from services import alerts as alert_service
 
@@ -51,7 +52,8 @@ for alert in waiting:
         st.text(alert.text)
         if alert.held_by:
             st.caption(
-                f"Pris en main par {alert.held_by.get('name', '?')} jusqu'à {alert.held_by.get('until', '')[:16]}"
+                f"Pris en main par {plain(alert.held_by.get('name', '?'))} "
+                f"jusqu'à {plain(alert.held_by.get('until', '')[:16])}"
             )
         edited = st.text_area("Texte (modifiable avant publication)", alert.text, key=f"edit-{alert.id}")
         reason = st.text_input("Motif (refus), dit à l'auteur", key=f"reason-{alert.id}")

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_pages._session import require_actor
+from app_pages._staff import plain
 from community import VERIFICATION_METHODS
 from services import ServiceError
 from services import members as member_service
@@ -22,7 +23,7 @@ for member in pending:
     with st.container(border=True):
         # Names and addresses typed by people: plain text only.
         st.text(f"{member.name} — {member.address or 'adresse non renseignée'}")
-        st.caption(f"Secteur {member.sector_code or '—'} · inscrit par {member.registered_via}")
+        st.caption(f"Secteur {plain(member.sector_code or '—')} · inscrit par {plain(member.registered_via)}")
         method = st.selectbox(
             "Comment l'adresse a été vérifiée",
             methods,
