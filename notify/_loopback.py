@@ -27,9 +27,9 @@ class _Collect:
         self.box = box
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook
-        msg = message_from_bytes(envelope.content, policy=policy.default)
+        # Kept raw and parsed when read: the server shares the process (and its GIL) with what is measured.
         with self.box.lock:
-            self.box.messages.append((list(envelope.rcpt_tos), msg))
+            self.box.raw.append((list(envelope.rcpt_tos), envelope.content))
         if self.box.on_message is not None:
             self.box.on_message()
         return "250 Message accepted"
@@ -40,7 +40,8 @@ class SmtpSink:
 
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
-        self.messages: list[tuple[list[str], Message]] = []
+        self.raw: list[tuple[list[str], bytes]] = []
+        self._parsed: list[tuple[list[str], Message]] = []
         self.lock = threading.Lock()
         self.on_message: Callable[[], None] | None = None
         self._controller: Controller | None = None
@@ -55,19 +56,26 @@ class SmtpSink:
             self._controller.stop()
             self._controller = None
 
+    @property
+    def messages(self) -> list[tuple[list[str], Message]]:
+        """Every message received so far: (envelope recipients, parsed message)."""
+        with self.lock:
+            for rcpts, content in self.raw[len(self._parsed) :]:
+                self._parsed.append((rcpts, message_from_bytes(content, policy=policy.default)))
+            return list(self._parsed)
+
     def recipients(self) -> list[str]:
         with self.lock:
-            return [r for rcpts, _ in self.messages for r in rcpts]
+            return [r for rcpts, _ in self.raw for r in rcpts]
 
     def message_ids(self) -> list[str]:
-        with self.lock:
-            return [m["Message-ID"] for _, m in self.messages]
+        return [m["Message-ID"] for _, m in self.messages]
 
     def wait_for(self, count: int, timeout: float = 30.0) -> bool:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             with self.lock:
-                if len(self.messages) >= count:
+                if len(self.raw) >= count:
                     return True
             time.sleep(0.05)
         return False

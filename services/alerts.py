@@ -31,10 +31,12 @@ __all__ = [
     "close",
     "feed",
     "get",
+    "hold",
     "marked",
     "moderate",
     "objections",
     "post",
+    "release",
     "require_charter",
     "withdraw",
 ]
@@ -348,6 +350,23 @@ def moderate(
         now=now,
     )
     return _moved(actor, alert_id, "moderate", shown)
+
+
+def hold(actor: Actor, alert_id: int, *, now: datetime | None = None) -> AlertView:
+    """Take the alert in hand for the claim's time (``VOISINAGE_ALERT_CLAIM_MINUTES``): other moderators see who
+    holds it and cannot decide meanwhile (``field="alert_id"`` outside the sectors the actor moderates)."""
+    from alerts import claim_alert
+
+    shown = claim_alert(engine(), alert_id, actor, config=_config(), now=now)
+    return _moved(actor, alert_id, "hold", shown)
+
+
+def release(actor: Actor, alert_id: int, *, now: datetime | None = None) -> AlertView:
+    """Let go of an alert one holds, without deciding."""
+    from alerts import release_alert
+
+    shown = release_alert(engine(), alert_id, actor, now=now)
+    return _moved(actor, alert_id, "release", shown)
 
 
 def withdraw(actor: Actor, alert_id: int, reason: str, *, now: datetime | None = None) -> AlertView:

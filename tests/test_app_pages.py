@@ -128,7 +128,8 @@ def test_pages_by_role():
     assert titles(Role.RESIDENT) == ["Mon secteur", "Signaler", "Absence", "Entraide", "Statistiques", "Mon compte"]
     assert "Modération" in titles(Role.REFERENT) and "Modération" not in titles(Role.RESIDENT)
     assert "Inscriptions à vérifier" in titles(Role.REFERENT)
-    assert "Inscriptions à vérifier" in titles(Role.MAIRIE_AGENT)
+    assert "Inscriptions à vérifier" not in titles(Role.MAIRIE_AGENT)  # the mairie verifies in « Membres »
+    assert "Membres" in titles(Role.MAIRIE_AGENT)
     assert "Inscriptions à vérifier" not in titles(Role.GENDARMERIE)
     assert page_list(None) == [("accueil.py", "Accueil"), ("inscription.py", "Inscription")]
 
