@@ -387,16 +387,18 @@ def hold(actor: Actor, alert_id: int, *, now: datetime | None = None) -> AlertVi
     holds it and cannot decide meanwhile (``field="alert_id"`` outside the sectors the actor moderates)."""
     from alerts import claim_alert
 
-    shown = claim_alert(engine(), alert_id, actor, config=_config(), now=now)
-    return _moved(actor, alert_id, "hold", shown)
+    with _operated(actor, "changed"):
+        shown = claim_alert(engine(), alert_id, actor, config=_config(), now=now)
+    return AlertView.of(shown)
 
 
 def release(actor: Actor, alert_id: int, *, now: datetime | None = None) -> AlertView:
     """Let go of an alert one holds, without deciding."""
     from alerts import release_alert
 
-    shown = release_alert(engine(), alert_id, actor, now=now)
-    return _moved(actor, alert_id, "release", shown)
+    with _operated(actor, "changed"):
+        shown = release_alert(engine(), alert_id, actor, now=now)
+    return AlertView.of(shown)
 
 
 def withdraw(actor: Actor, alert_id: int, reason: str, *, now: datetime | None = None) -> AlertView:
