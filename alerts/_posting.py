@@ -56,6 +56,7 @@ from alerts._perimeter import (
     whole_commune,
     widen,
 )
+from alerts._reading import BROADCAST_KIND
 from community._permissions import Action, Actor
 from community._permissions import Scope as RightScope
 from gis import DisplayedLocation, InputError, check_lonlat_bounds, transform_geom
@@ -341,6 +342,7 @@ def _post_checked(
         reason=", ".join(sorted(r.value for r in checked.rules)),
     )
     anchor_lon, anchor_lat = shown.anchor
+    placed = not isinstance(shown, _Broadcast) or shown.placed
     row = {
         "commune_id": viewer.commune_id,
         "sector_set_id": ctx.set_id,
@@ -355,9 +357,9 @@ def _post_checked(
             [{"regle": f.rule.value, "passage": f.passage} for f in checked.findings], ensure_ascii=False
         ),
         # A broadcast placed nowhere has no exact point (and stays out of heat maps).
-        "location": shapely.Point(lon, lat) if shown.kind != BROADCAST_KIND or address_label else None,
-        "x_m": point_m.x if shown.kind != BROADCAST_KIND or address_label else None,
-        "y_m": point_m.y if shown.kind != BROADCAST_KIND or address_label else None,
+        "location": shapely.Point(lon, lat) if placed else None,
+        "x_m": point_m.x if placed else None,
+        "y_m": point_m.y if placed else None,
         "address_text": address_label[:300],
         "display_kind": shown.kind,
         "display_label": shown.label[:200],
@@ -416,9 +418,6 @@ def _post_checked(
     )
 
 
-BROADCAST_KIND = "diffusion"
-
-
 @dataclass(frozen=True)
 class _Broadcast:
     """Where an official message is shown: the sectors it reaches (the whole commune by default)."""
@@ -427,6 +426,7 @@ class _Broadcast:
     geometry: shapely.Geometry
     label: str
     anchor: tuple[float, float]
+    placed: bool = True  # a place was given (kept as the exact point for those who may see it)
 
 
 def _broadcast_place(
@@ -439,7 +439,11 @@ def _broadcast_place(
     sectors: Sequence[str] | None,
 ) -> tuple[float, float, str, Perimeter, _Broadcast]:
     """An official message reaches the whole commune, or the sectors named; it is shown as that area (its place,
-    when given, is kept for the mairie and the gendarmerie but draws no perimeter)."""
+    when given, is kept for the mairie and the gendarmerie but draws no perimeter).
+
+    Its label is always the area reached (« Toute la commune », « Secteurs : … »); the address label is the
+    geocoded address only, never coordinates: a place given as a point has no address to show.
+    """
     names = [n.strip() for n in sectors or [] if n.strip()]
     perimeter = widen(index, Perimeter((), (), index.union(index.sectors), Scope.AUTO), names) if names else None
     if perimeter is None or perimeter.scope == Scope.COMMUNE:
@@ -448,14 +452,15 @@ def _broadcast_place(
     else:
         label = "Secteurs : " + ", ".join(index.sectors[i].name for i in perimeter.sector_ids)
     address_label = ""
-    if address or lon is not None or lat is not None:
+    placed = bool(address) or lon is not None or lat is not None
+    if placed:
         lon, lat, address_label = _locate(session, viewer, lon, lat, address)
-        address_label = address_label or f"{lon:.6f}, {lat:.6f}"
     else:
         anchor = perimeter.geometry.representative_point()
         lon, lat = anchor.x, anchor.y
     assert lon is not None and lat is not None
-    return lon, lat, address_label, perimeter, _Broadcast(BROADCAST_KIND, perimeter.geometry, label[:200], (lon, lat))
+    shown = _Broadcast(BROADCAST_KIND, perimeter.geometry, label[:200], (lon, lat), placed)
+    return lon, lat, address_label, perimeter, shown
 
 
 def _offer_duplicates(

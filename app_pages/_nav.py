@@ -17,14 +17,14 @@ MODERATORS = VERIFIERS
 MAIRIE = frozenset({Role.MAIRIE_AGENT, Role.MAIRIE_ADMIN})
 HEAT_READERS = frozenset({*MAIRIE, Role.GENDARMERIE})
 # The actions the navigation asks the permission matrix about (``community.Action`` values).
-NAV_ACTIONS = ("view_stats", "edit_sectors")
+NAV_ACTIONS = ("view_stats", "edit_sectors", "handle_alerts", "broadcast")
 
 
 def page_list(actor: Actor | None, granted: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
     """``(file, title)`` of the pages of ``actor``, the default first (None: the public pages, welcome and sign-up).
 
     ``granted``: the actions of :data:`NAV_ACTIONS` the permission matrix allows the actor now (the
-    gendarmerie's pages need ``view_stats``, open only while the mairie keeps its access open).
+    gendarmerie's pages need ``view_stats`` or ``handle_alerts``, open only while the mairie keeps its access open).
     A page not listed is not reachable: ``st.navigation`` knows nothing else.
     """
     if actor is None:
@@ -41,9 +41,13 @@ def page_list(actor: Actor | None, granted: frozenset[str] = frozenset()) -> lis
         pages.append(("secteurs.py", "Secteurs"))
     if actor.role in MAIRIE:
         pages.append(("membres.py", "Membres"))
+    if actor.role in MAIRIE and "broadcast" in granted:
+        pages.append(("diffusion.py", "Diffusion"))
     if actor.role in HEAT_READERS and "view_stats" in granted:
         pages.append(("carte_chaleur.py", "Carte de chaleur"))
         pages.append(("tableau_de_bord.py", "Tableau de bord"))
+    if actor.role == Role.GENDARMERIE and "handle_alerts" in granted:
+        pages.append(("alertes_recues.py", "Alertes reçues"))
     if actor.role != Role.GENDARMERIE or "view_stats" in granted:
         pages.append(("statistiques.py", "Statistiques"))
     pages.append(("compte.py", "Mon compte"))

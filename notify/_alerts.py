@@ -13,7 +13,7 @@ import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from alerts import Family, Viewer, commune_categories
+from alerts import BROADCAST_KIND, Family, Viewer, commune_categories
 from community import gendarmerie_access_open, recipients
 from notify._config import NotifyConfig
 from notify._outbox import Draft, Recipient, enqueue, load_prefs
@@ -57,7 +57,12 @@ def _viewer(member: Member, commune: Commune, gendarmerie_open: bool) -> Viewer:
 
 
 def _exact(alert: Alert) -> str:
-    """The exact place, for those allowed to see it: the address given, else the point's coordinates."""
+    """The exact place, for those allowed to see it: the address given, else the point's coordinates.
+
+    A broadcast is placed by the area it reaches (its displayed label): only a real address is added.
+    """
+    if alert.display_kind == BROADCAST_KIND:
+        return alert.address_text
     point = alert.location
     where = ""
     if point is not None and not shapely.is_empty(point):

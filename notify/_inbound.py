@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
@@ -27,6 +27,7 @@ from gis import InputError
 from notify._config import NotifyConfig
 from notify._outbox import write
 from notify._prefs import normalize_phone
+from notify._render import SMS_MAX_PARTS, shorten
 from store import bind_commune, transaction, upsert_insert
 from store.schema import Commune, Member, MemberStatus, NotifyCounter, NotifyPrefs, Sector, SectorSet, SmsNonce
 
@@ -166,6 +167,8 @@ def receive(
         return SmsReply(200, UNKNOWN)
     commune_id, member_id, email, sector = found
     reply = _post(engine, commune_id, email, sector, _field(form, "text"), post)
+    # The whole answer, up to SMS_MAX_PARTS concatenated SMS; beyond, cut after a whole word with "…".
+    reply = replace(reply, text=shorten(reply.text, parts=SMS_MAX_PARTS))
     with transaction(engine) as session:
         bind_commune(session, commune_id)
         write(session, commune_id, [_reply_row(member_id, number, nonce, reply.text, now)])
@@ -198,11 +201,11 @@ def _post(engine: Engine, commune_id: int, email: str, sector: str | None, text:
         except AlertRefusedError as exc:
             if exc.result.outcome == Outcome.EMERGENCY:
                 return SmsReply(200, EMERGENCY)
-            return SmsReply(200, exc.message[:300])
+            return SmsReply(200, exc.message)
         except InputError as exc:
             if addr is not None and i + 1 < len(attempts) and "Adresse" in exc.message:
                 continue  # the address was not found: fall back to the member's sector
-            return SmsReply(200, exc.message[:300])
+            return SmsReply(200, exc.message)
     return SmsReply(200, "Alerte non enregistrée.")
 
 
@@ -216,7 +219,7 @@ def _reply_row(member_id: int, number: str, nonce: str, text: str, now: datetime
         "urgent": True,
         "recipient": number,
         "subject": "",
-        "body": text[:300],
+        "body": text,
         "link": "",
         "status": "pending",
         "attempts": 0,

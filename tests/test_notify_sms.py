@@ -140,3 +140,29 @@ def test_pure_helpers() -> None:
         notify.normalize_phone("12")
     assert notify.signature_ok("k", b"x", notify.sign("k", b"x")) and not notify.signature_ok("", b"x", "sha256=")
     assert BOURAY == "91095"
+
+
+def test_a_long_refusal_is_answered_whole_not_cut(world) -> None:
+    from alerts._checks import MUNICIPAL_MESSAGE
+
+    text = "DEGRADATION le lampadaire de la rue est en panne depuis une semaine, éclairage public à réparer"
+    reply = _receive(world, _body(text, nonce="long1"))
+    assert reply.alert_id is None and _count(world, Alert) == 0
+    assert len(reply.text) > 300 and MUNICIPAL_MESSAGE in reply.text, reply.text  # the 300-character cut is gone
+    with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])
+        (answer,) = s.scalars(select(OutboxMessage.body).where(OutboxMessage.kind == "sms_reply")).all()
+    assert answer == reply.text
+
+
+def test_sms_parts_and_shortening_never_cut_a_word() -> None:
+    from notify._render import SMS_MAX_PARTS, shorten, sms_parts
+
+    assert (sms_parts("a" * 160), sms_parts("a" * 161), sms_parts("a" * 306), sms_parts("a" * 307)) == (1, 2, 2, 3)
+    assert (sms_parts("ê" * 70), sms_parts("ê" * 71), sms_parts("é" * 160)) == (1, 2, 1)  # é is GSM-7, ê is not
+    assert sms_parts("€" * 80) == 1 and sms_parts("€" * 81) == 2  # two septets each
+    words = "vélo volé devant l'école ce matin " * 40
+    cut = shorten(words, parts=2)
+    assert cut.endswith("…") and sms_parts(cut) <= 2 and words.startswith(cut[:-1] + " ")  # after a whole word
+    assert shorten("court", parts=SMS_MAX_PARTS) == "court"
+    assert shorten("un deux trois", length=9) == "un deux…"
