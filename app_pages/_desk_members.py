@@ -71,8 +71,9 @@ def pending_tab(actor: Actor, view: CommuneMap, rights: Collection[str]) -> None
     if "verify_member" not in rights:
         st.info("Votre rôle ne permet pas de vérifier les inscriptions.")
         return
+    names = {s.code: s.name for s in view.sectors}
     for item in waiting:
-        verification_card(actor, item.member, detail=f" · le {when(item.registered_at)}")
+        verification_card(actor, item.member, sector_names=names, detail=f" · le {when(item.registered_at)}")
 
 
 # ---------------------------------------------------------------------- paper sign-up

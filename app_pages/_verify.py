@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import streamlit as st
 
 from app_pages._flash import done
+from app_pages._staff import plain
 from community import VERIFICATION_METHODS
 from services import Actor, ServiceError
 from services import members as member_service
 from services.members import MemberInfo
 
+CHANNELS = {"web": "inscription en ligne", "paper": "formulaire papier", "operator": "inscrit par l'opérateur"}
 
-def verification_card(actor: Actor, member: MemberInfo, *, detail: str = "") -> None:
+
+def verification_card(
+    actor: Actor, member: MemberInfo, *, sector_names: Mapping[str, str] | None = None, detail: str = ""
+) -> None:
     """One pending sign-up: who, where, how the address was checked, and the buttons to verify or refuse.
 
-    Names and addresses typed by people are shown as plain text only. ``detail`` is an extra caption line.
+    Names and addresses typed by people are shown as plain text only. ``sector_names`` gives a sector's name by
+    its code; ``detail`` is an extra caption line (plain text).
     """
     with st.container(border=True):
         st.text(f"{member.name} — {member.address or 'adresse non renseignée'}")
-        st.caption(f"Secteur {member.sector_code or '—'} · inscrit par {member.registered_via}{detail}")
+        code = member.sector_code or ""
+        sector = (sector_names or {}).get(code, code) or "aucun"
+        channel = CHANNELS.get(member.registered_via, member.registered_via)
+        st.caption(plain(f"Secteur {sector} · {channel}{detail}"))
         method = st.selectbox(
             "Comment l'adresse a été vérifiée",
             list(VERIFICATION_METHODS),

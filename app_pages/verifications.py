@@ -10,6 +10,7 @@ from app_pages._session import require_actor
 from app_pages._verify import verification_card
 from services import ServiceError
 from services import members as member_service
+from services.maps import commune_map
 
 actor = require_actor()
 st.title("Inscriptions à vérifier")
@@ -22,5 +23,6 @@ except ServiceError as exc:
 _flash.show()
 if not pending:
     st.info("Aucune inscription n'attend de vérification.")
+names = {s.code: s.name for s in commune_map(actor).sectors}
 for member in pending:
-    verification_card(actor, member)
+    verification_card(actor, member, sector_names=names)

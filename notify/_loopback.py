@@ -28,18 +28,28 @@ class _Collect:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook
         # Kept raw and parsed when read: the server shares the process (and its GIL) with what is measured.
+        transport = getattr(server, "transport", None)
+        tls = session.ssl is not None or (transport is not None and transport.get_extra_info("ssl_object") is not None)
         with self.box.lock:
             self.box.raw.append((list(envelope.rcpt_tos), envelope.content))
+            self.box.sessions.append((tls, session.auth_data))
         if self.box.on_message is not None:
             self.box.on_message()
         return "250 Message accepted"
 
 
 class SmtpSink:
-    """An aiosmtpd server collecting every message; ``stop()`` then ``start()`` reuse the same port."""
+    """An aiosmtpd server collecting every message; ``stop()`` then ``start()`` reuse the same port.
 
-    def __init__(self, port: int | None = None) -> None:
+    ``server_options`` go to aiosmtpd's controller: ``tls_context`` (STARTTLS), ``ssl_context`` (implicit
+    TLS), ``require_starttls``, ``authenticator``, ``auth_required``… ``sessions`` records, per message, whether
+    it came over TLS and what the authenticator returned for its session (None: not authenticated).
+    """
+
+    def __init__(self, port: int | None = None, **server_options: Any) -> None:
         self.port = port or free_port()
+        self.server_options = server_options
+        self.sessions: list[tuple[bool, Any]] = []
         self.raw: list[tuple[list[str], bytes]] = []
         self._parsed: list[tuple[list[str], Message]] = []
         self.lock = threading.Lock()
@@ -47,7 +57,7 @@ class SmtpSink:
         self._controller: Controller | None = None
 
     def start(self) -> SmtpSink:
-        self._controller = Controller(_Collect(self), hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(_Collect(self), hostname="127.0.0.1", port=self.port, **self.server_options)
         self._controller.start()
         return self
 

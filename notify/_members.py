@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from community import recipients
 from notify._config import NotifyConfig
 from notify._outbox import Draft, Recipient, enqueue, load_prefs
-from notify._render import SMS_LENGTH
+from notify._render import SMS_LENGTH, shorten
 from notify._secrets import seal
 from store.schema import Member
 
@@ -114,6 +114,6 @@ def enqueue_broadcast(
         f"[Voisinage] {subject}",
         f"{text}\n\n— {author}\n\n{link}",
         link,
-        sms=sms if len(sms) <= SMS_LENGTH else sms[: SMS_LENGTH - 1] + "…",
+        sms=shorten(sms, length=SMS_LENGTH),
     )
     return enqueue(session, commune_id, draft, [Recipient(m.id, m.email, prefs[m.id]) for m in members], now)
