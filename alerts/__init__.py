@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         Rule,
         check_rate,
         check_text,
+        marked_segments,
     )
     from alerts._context import (
         AlertConfig,
@@ -170,6 +171,7 @@ __all__ = [
     "get_alert",
     "inbox",
     "load_viewer",
+    "marked_segments",
     "moderate",
     "moderation_queue",
     "on_alert_event",

@@ -125,6 +125,8 @@ class PostResult:
     created: bool
     sectors: tuple[str, ...] = ()
     findings: tuple[str, ...] = field(default_factory=tuple)
+    # Where each finding is in the text (start, end), in the order of ``findings``.
+    spans: tuple[tuple[int, int], ...] = field(default_factory=tuple)
 
     @property
     def message(self) -> str:
@@ -415,6 +417,7 @@ def _post_checked(
         True,
         tuple(index.codes(perimeter.sector_ids)),
         tuple(f.message for f in checked.findings),
+        tuple((f.start, f.end) for f in checked.findings),
     )
 
 

@@ -48,12 +48,14 @@ def series_lines(rows: Rows, *, x: str, value: str, series: str, value_format: s
 
 
 def stacked_weeks(rows: Rows, *, week: str, value: str, series: str) -> alt.Chart:
-    """Bars per week (``week``: an ISO date, the Monday) stacked by ``series``; empty weeks keep their place."""
+    """Bars per week (``week``: an ISO date, the Monday) stacked by ``series``; weeks given with zeros keep
+    their place."""
     return (
         _chart(rows)
         .mark_bar()
         .encode(
-            x=alt.X(f"{week}:T", timeUnit="yearmonthdate", title="Semaine du", axis=alt.Axis(format="%d/%m")),
+            # Ordinal: one band per week (every week is in the rows, zeros included), labelled by its Monday.
+            x=alt.X(f"{week}:O", timeUnit="yearmonthdate", title="Semaine du", axis=alt.Axis(format="%d/%m")),
             y=alt.Y(f"sum({value}):Q", title=value),
             color=alt.Color(f"{series}:N", title=None),
             tooltip=[alt.Tooltip(f"{week}:T", format="%d/%m/%Y", title="Semaine du"), f"{series}:N", f"{value}:Q"],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
@@ -54,9 +56,47 @@ def page_list(actor: Actor | None, granted: frozenset[str] = frozenset()) -> lis
     return pages
 
 
-def pages_for(actor: Actor | None) -> list[StreamlitPage]:
-    """The Streamlit pages of ``actor`` (no icons: Streamlit fetches Material icons from Google's servers)."""
+# A page path Streamlit could route to (one segment, no slash); anything else keeps Streamlit's own fallback.
+_PAGE_PATH = re.compile(r"[A-Za-z0-9_-]{1,100}")
+NOT_FOUND = ("introuvable.py", "Page introuvable")
+
+
+def unknown_path(url: str | None, pages: list[tuple[str, str]]) -> str | None:
+    """The page path of ``url`` when it names none of ``pages`` (a mistyped address, or a page of another role),
+    else None.
+
+    The router then adds a hidden page on that path saying so in French, instead of Streamlit's English
+    « Page not found » dialog.
+
+    Examples
+    --------
+    >>> unknown_path("http://127.0.0.1:8501/signaler", [("accueil.py", "Accueil")])
+    'signaler'
+    >>> unknown_path("http://127.0.0.1:8501/", [("accueil.py", "Accueil")]) is None
+    True
+    """
+    if not url:
+        return None
+    path = urlsplit(url).path.strip("/").rsplit("/", 1)[-1]
+    if not path or not _PAGE_PATH.fullmatch(path):
+        return None
+    return None if path in {Path(file).stem for file, _title in pages} else path
+
+
+def requested_url() -> str | None:
+    """The address in the browser's bar (None in tests without a browser)."""
+    return st.context.url
+
+
+def pages_for(actor: Actor | None, url: str | None = None) -> list[StreamlitPage]:
+    """The Streamlit pages of ``actor`` (no icons: Streamlit fetches Material icons from Google's servers), and,
+    when ``url`` names no page of theirs, a hidden French « Page introuvable » page on that path."""
     from services.staff import granted
 
     pages = page_list(actor, granted(actor, NAV_ACTIONS))
-    return [st.Page(HERE / file, title=title, default=index == 0) for index, (file, title) in enumerate(pages)]
+    made = [st.Page(HERE / file, title=title, default=index == 0) for index, (file, title) in enumerate(pages)]
+    missing = unknown_path(url, pages)
+    if missing is not None:
+        file, title = NOT_FOUND
+        made.append(st.Page(HERE / file, title=title, url_path=missing, visibility="hidden"))
+    return made

@@ -10,6 +10,7 @@ import streamlit as st
 from app_pages._map import commune_folium_map, show_map
 from app_pages._session import auth_link
 from app_pages._staff import plain
+from app_pages._text import as_typed
 from services import ServiceError
 from services import charter as charter_service
 from services import members as member_service
@@ -57,7 +58,7 @@ choices = []
 try:
     choices = suggest(commune.insee, typed)
 except ServiceError as exc:
-    st.error(exc.message)
+    st.error(as_typed(exc.message))
 chosen = None
 if choices:
     chosen = st.selectbox(
@@ -74,7 +75,7 @@ if chosen:
     try:
         home = home_map(commune.insee, chosen)
     except ServiceError as exc:
-        slots["address"].error(exc.message)
+        slots["address"].error(as_typed(exc.message))
     else:
         st.text(f"Votre secteur : {home.sector_name or 'cette adresse n’est dans aucun secteur'}")
         st.caption("Seul votre secteur est montré ; un référent de ce secteur ou la mairie vérifiera votre adresse.")
@@ -82,7 +83,7 @@ if chosen:
 
 st.subheader(f"2. La charte de {plain(commune.name)}")
 with st.container(height=260, border=True):
-    st.markdown(plain(charter.text).replace("\n", "  \n"))  # typed by the mairie: shown as typed, no Markdown
+    st.markdown(as_typed(charter.text))  # typed by the mairie: shown as typed, no Markdown
 accepted = st.checkbox(f"J'ai lu la charte (version {charter.version}) et je l'accepte", key="signup_charter")
 slots["charter"] = st.empty()
 
@@ -111,7 +112,7 @@ if sent:
         )
     except ServiceError as exc:
         slot = slots.get(exc.field or "", slots["identity"])
-        slot.error(exc.message)
+        slot.error(as_typed(exc.message))
     else:
         st.session_state.signup_done = done.message
         st.rerun()

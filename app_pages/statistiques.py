@@ -36,7 +36,7 @@ st.caption(
 def show_tables(tables: list[stats_service.Table] | None) -> None:
     """Tables of text cells, each under its title."""
     for table in tables or []:
-        st.subheader(table.title)
+        st.subheader(plain(table.title))
         st.dataframe([dict(zip(table.headers, row, strict=True)) for row in table.rows], hide_index=True)
 
 

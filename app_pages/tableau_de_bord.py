@@ -6,6 +6,7 @@ refuses at its next run once the access is closed) and leaves member figures out
 """
 
 from datetime import datetime, time, timedelta
+from html import escape
 from zoneinfo import ZoneInfo
 
 import streamlit as st
@@ -34,8 +35,8 @@ from stats._dashboard import (
 from stats._format import fr_number
 
 PARIS = ZoneInfo("Europe/Paris")
-# Fill colour and legend square of each health class (the squares match the colours).
-HEALTH_STYLE = {IDLE: ("#dc2626", "🟥"), TO_FILL: ("#f59e0b", "🟧"), ACTIVE: ("#16a34a", "🟩")}
+# Fill colour of each health class, on the map and in its legend.
+HEALTH_STYLE = {IDLE: "#dc2626", TO_FILL: "#f59e0b", ACTIVE: "#16a34a"}
 
 actor, _ = require_page(HEAT_READERS, ["view_stats"])
 try:
@@ -74,7 +75,9 @@ st.header("Délais et retours")
 def delay_column(column: DeltaGenerator, title: str, figures: DelayFigures, what: str, minimum: int) -> None:
     """One delay: its median as the metric, the 90th percentile and the sample below."""
     column.metric(f"{title} (médiane)", hours_label(figures.median_h))
-    if figures.withheld:
+    if figures.count == 0:
+        column.caption("Aucune mesure sur la période.")
+    elif figures.withheld:
         column.caption(f"Trop peu de mesures ({figures.count}) : chiffre masqué sous {minimum}.")
     else:
         column.caption(f"90 % en moins de {hours_label(figures.p90_h)} · {figures.count} {what}")
@@ -85,13 +88,14 @@ def delay_column(column: DeltaGenerator, title: str, figures: DelayFigures, what
 left, middle, right = st.columns(3)
 delay_column(left, "Modération", board.moderation, "alerte(s) modérée(s)", board.min_sample)
 taken_up = "alerte(s) prise(s) en compte"
-delay_column(middle, "Prise en compte par la gendarmerie", board.acknowledgement, taken_up, board.min_sample)
+delay_column(middle, "Prise en compte", board.acknowledgement, taken_up, board.min_sample)
+middle.caption("Par la gendarmerie, depuis la publication.")
 share = board.feedback.ratio
 right.metric(
-    "Alertes de sécurité avec retour de la gendarmerie",
+    "Retour de la gendarmerie",
     "—" if share is None else f"{fr_number(share * 100, 0)} %",
 )
-right.caption(f"{board.feedback.part} sur {board.feedback.whole} alerte(s) de sécurité publiée(s)")
+right.caption(f"{board.feedback.part} sur {board.feedback.whole} alerte(s) de sécurité publiée(s) ont eu un retour.")
 with st.expander("Définitions"):
     st.markdown(
         "- **Modération** : de la création de l'alerte à la première décision (publication ou refus), pour les "
@@ -124,7 +128,7 @@ def details(h: SectorHealth) -> tuple[str, ...]:
 
 folium_map = commune_base(view)
 shaded = [
-    ShadedSector(h.code, h.name, shapes[h.code], HEALTH_STYLE[h.state][0], details(h))
+    ShadedSector(h.code, h.name, shapes[h.code], HEALTH_STYLE[h.state], details(h))
     for h in board.sectors
     if h.code in shapes
 ]
@@ -132,7 +136,17 @@ if shaded:
     shaded_sectors_layer(shaded).add_to(folium_map)
 show_map(folium_map, key="tableau-de-bord", height=480)
 states = [IDLE, ACTIVE] if not board.members_shown else [IDLE, TO_FILL, ACTIVE]
-st.caption("   ".join(f"{HEALTH_STYLE[s][1]} {HEALTH_LABELS[s]}" for s in states))
+# The legend: the app's own colours and labels only (no user text), so plain HTML is safe here.
+st.html(
+    '<p style="font-size:0.85rem">'
+    + "".join(
+        f'<span style="margin-right:1.2em"><span style="display:inline-block;width:0.9em;height:0.9em;'
+        f'background:{HEALTH_STYLE[s]};opacity:0.7;vertical-align:-0.1em;margin-right:0.35em"></span>'
+        f"{escape(HEALTH_LABELS[s])}</span>"
+        for s in states
+    )
+    + "</p>"
+)
 if not board.members_shown:
     st.caption("Les effectifs des secteurs (membres, référents) sont réservés à la mairie.")
 elif not board.households_known:

@@ -11,8 +11,9 @@ from shapely.geometry.base import BaseGeometry
 
 from layers._escape import map_text
 
+# The icon has no size; the label centres itself on the point (a percentage of its own width and height).
 LABEL_STYLE = (
-    "font:600 11px/1.2 sans-serif;color:#111827;white-space:nowrap;text-align:center;"
+    "display:inline-block;font:600 11px/1.2 sans-serif;color:#111827;white-space:nowrap;"
     "transform:translate(-50%,-50%);text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff"
 )
 
@@ -42,7 +43,7 @@ def shaded_sectors_layer(sectors: Iterable[ShadedSector], *, labels: bool = True
         ).add_to(group)
         if labels:
             spot = shapely.point_on_surface(sector.geometry)
-            label = f'<div style="{LABEL_STYLE}">{map_text(sector.name)}</div>'
-            icon = folium.DivIcon(html=label, class_name="voisinage-label")
+            label = f'<span style="{LABEL_STYLE}">{map_text(sector.name)}</span>'
+            icon = folium.DivIcon(html=label, icon_size=(0, 0), class_name="voisinage-label")
             folium.Marker([spot.y, spot.x], icon=icon, interactive=False).add_to(group)
     return group

@@ -24,22 +24,47 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AlertView",
+    "CategoryChoice",
     "Feed",
+    "Passage",
     "Posted",
     "acknowledge",
     "anonymise_closed",
     "appeal",
     "broadcast",
+    "categories",
     "close",
     "feed",
     "get",
     "hold",
+    "marked",
     "moderate",
+    "objections",
     "post",
     "release",
     "require_charter",
     "withdraw",
 ]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A passage of an alert's text the checks object to: where it is, what to do, and whether it stops the post
+    (else a moderator reads it first)."""
+
+    start: int
+    end: int
+    advice: str
+    refuses: bool
+
+
+@dataclass(frozen=True)
+class CategoryChoice:
+    """A category of the actor's commune they may post in."""
+
+    code: str
+    label: str
+    family: str  # securite, solidarite, officiel
 
 
 @dataclass(frozen=True)
@@ -52,6 +77,8 @@ class Posted:
     sectors: tuple[str, ...]
     findings: tuple[str, ...]
     message: str
+    # The passages sent to moderation (a published or replayed post has none).
+    passages: tuple[Passage, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -182,10 +209,53 @@ def require_charter(actor: Actor) -> None:
 
 
 def _posted(result: Any) -> Posted:
+    spans = getattr(result, "spans", ())
+    passages = tuple(
+        Passage(start, end, advice, refuses=False) for (start, end), advice in zip(spans, result.findings, strict=False)
+    )
     return Posted(
         result.alert_id, str(result.status), result.created, tuple(result.sectors), tuple(result.findings),
-        result.message,
+        result.message, passages,
     )  # fmt: skip
+
+
+def objections(error: Exception) -> tuple[Passage, ...]:
+    """The passages the checks objected to when ``error`` is their refusal of a post (else none), in text order.
+
+    The page shows the author's text with these passages marked (:func:`alerts.marked_segments`).
+    """
+    from alerts import Action, AlertRefusedError
+
+    if not isinstance(error, AlertRefusedError):
+        return ()
+    return tuple(
+        Passage(f.start, f.end, f.message, refuses=f.action in (Action.REFUSE, None)) for f in error.result.findings
+    )
+
+
+def marked(text: str, passages: Sequence[Passage]) -> list[tuple[str, bool]]:
+    """``text`` cut into ``(piece, marked)`` pieces, the ``passages`` marked (see :func:`alerts.marked_segments`)."""
+    from alerts import marked_segments
+
+    return marked_segments(text, [(p.start, p.end) for p in passages])
+
+
+def categories(actor: Actor) -> list[CategoryChoice]:
+    """The categories of the actor's commune (its own set: renamed, disabled, added by the mairie) the actor may
+    post in, as the commune lists them.
+
+    Raises
+    ------
+    ServiceError
+        ``field="actor"`` for an account of no commune.
+    """
+    from alerts import commune_categories
+
+    if actor.commune_id is None:
+        raise ServiceError("Ce compte n'est rattaché à aucune commune.", field="actor")
+    with unit_of_work(actor.commune_id, write=False) as session:
+        found = commune_categories(session, actor.commune_id)
+    return [CategoryChoice(c.code, c.label, str(c.family)) for c in found if c.may_be_posted_by(actor.role.value)]
 
 
 def post(

@@ -41,11 +41,12 @@ def test_the_mairie_reads_its_dashboard(fresh_db, monkeypatch, who):
     charts = app.get("vega_lite_chart")
     assert len(charts) == 1 and "cdn" not in str(charts[0].proto).lower()
     labels = [m.label for m in app.metric]
-    assert "Modération (médiane)" in labels and "Alertes de sécurité avec retour de la gendarmerie" in labels
+    assert "Modération (médiane)" in labels and "Retour de la gendarmerie" in labels
     (table,) = app.dataframe
     assert {"Membres vérifiés", "Référents", "Dernière alerte"} <= set(table.value.columns)
     assert len(table.value) == 9  # the demo's nine sectors
-    assert any("Places de référent à pourvoir" in c.value or "Secteur actif" in c.value for c in app.caption)
+    legend = " ".join(str(h.proto) for h in app.get("html"))
+    assert "Places de référent à pourvoir" in legend and "Aucune alerte depuis 90 jours" in legend
 
 
 def test_the_report_is_prepared_for_download(fresh_db, monkeypatch):

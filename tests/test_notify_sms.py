@@ -166,3 +166,33 @@ def test_sms_parts_and_shortening_never_cut_a_word() -> None:
     assert cut.endswith("…") and sms_parts(cut) <= 2 and words.startswith(cut[:-1] + " ")  # after a whole word
     assert shorten("court", parts=SMS_MAX_PARTS) == "court"
     assert shorten("un deux trois", length=9) == "un deux…"
+
+
+def test_the_number_is_found_in_its_commune_with_one_lookup(world) -> None:
+    from sqlalchemy import event
+
+    from notify._inbound import _member_of
+
+    engine = world["engine"]
+    with transaction(engine) as s:
+        lea = s.scalar(select(Member).where(Member.email == "lea@lardy.fr"))
+        bind_commune(s, lea.commune_id)
+        s.add(NotifyPrefs(member_id=lea.id, commune_id=lea.commune_id, email_on=True, sms_on=True,
+                          phone="+33611112222", digest=True))  # fmt: skip
+        lea_id, lardy = lea.id, lea.commune_id
+    assert lardy != world["bouray_id"]
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # SQLAlchemy's event signature
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SET", "SHOW", "RESET")):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        found = _member_of(engine, "+33611112222")
+        looked_up = len(statements)
+        assert _member_of(engine, "+33699999999") is None
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert found is not None and found[:3] == (lardy, lea_id, "lea@lardy.fr")
+    assert looked_up <= 2, statements  # the scope function (PostGIS) and one indexed query, whatever the communes
