@@ -8,9 +8,13 @@ open); every change needs ``EDIT_CATEGORIES`` (the mairie's admin). A change tak
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from services._community import in_commune
 from services._core import Actor, ServiceError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 __all__ = ["FAMILIES", "CategoryInfo", "add", "listing", "rename", "set_enabled"]
 
@@ -32,15 +36,20 @@ class CategoryInfo:
 
 def listing(actor: Actor, commune: str | None = None) -> list[CategoryInfo]:
     """Every category of the commune, disabled ones included: the defaults first, then its own."""
-    from alerts import category_entries
     from community import Action, authorize
 
     with in_commune(actor, commune) as (session, found):
         authorize(session, actor, Action.VIEW_ALERTS, commune_id=found.id)
-        return [
-            CategoryInfo(e.code, e.label, e.family.value, e.enabled, e.own, e.default_label)
-            for e in category_entries(session, found.id)
-        ]
+        return _infos(session, found.id)
+
+
+def _infos(session: Session, commune_id: int) -> list[CategoryInfo]:
+    from alerts import category_entries
+
+    return [
+        CategoryInfo(e.code, e.label, e.family.value, e.enabled, e.own, e.default_label)
+        for e in category_entries(session, commune_id)
+    ]
 
 
 def _change(
@@ -82,9 +91,9 @@ def _change(
             enabled=enabled,
             family=family,
         )
-        commune_id = found.id
+        commune_id, changed = found.id, _infos(session, found.id)
     forget_commune(commune_id)
-    return listing(actor, commune)
+    return changed
 
 
 def _label(label: str) -> str:

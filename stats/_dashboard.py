@@ -227,7 +227,8 @@ def weekly_counts(frame: pd.DataFrame, start: datetime, end: datetime) -> tuple[
     shown = frame[frame["status"].isin(PUBLISHED_STATES) & (frame["created_at"] >= lo) & (frame["created_at"] < hi)]
     if shown.empty:
         return ()
-    keys = shown["created_at"].map(week_of)
+    local = shown["created_at"].dt.tz_convert(TIMEZONE)
+    keys = (local.dt.tz_localize(None).dt.normalize() - pd.to_timedelta(local.dt.day_of_week, unit="D")).dt.date
     counted = shown.groupby([keys, shown["category"]]).size()
     categories = sorted(shown["category"].unique())
     return tuple(

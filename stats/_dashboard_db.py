@@ -71,7 +71,8 @@ def dashboard_alerts(session: Session, commune_id: int, start: datetime, end: da
         .where(*period)
         .order_by(Alert.id)
     ).all()
-    frame = pd.DataFrame.from_records(rows, columns=["id", "code", "status", "created_at", "published_at"])
+    columns = ["id", "code", "status", "created_at", "published_at"]
+    frame = pd.DataFrame.from_records([tuple(r) for r in rows], columns=columns)
     if frame.empty:
         return dashboard_frame([])
     index = category_index(session, commune_id)

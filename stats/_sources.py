@@ -202,7 +202,8 @@ def alert_moves(session: Session, commune_id: int, ids: Any, moves: tuple[str, .
         .where(AlertEvent.commune_id == commune_id, AlertEvent.move.in_(moves), AlertEvent.alert_id.in_(ids))
         .order_by(AlertEvent.alert_id, AlertEvent.id)
     ).all()
-    ev = pd.DataFrame.from_records(events, columns=["id", "move", "at", "role"])
+    # Plain tuples: pandas probes each Row's attributes otherwise (a third of the time on 30,000 events).
+    ev = pd.DataFrame.from_records([tuple(e) for e in events], columns=["id", "move", "at", "role"])
     ev["at"] = _as_utc_series(ev["at"])
     ev["role"] = ev["role"].map(lambda r: None if r is None else str(getattr(r, "value", r)))
     return ev
