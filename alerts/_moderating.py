@@ -217,3 +217,17 @@ def withdraw_alert(engine: Engine, alert_id: int, actor: Actor, reason: str, *, 
     notifications find it to tell the author. Returns what the moderator was shown of the alert.
     """
     return _apply(engine, alert_id, actor, now, lambda s, a, t: mod.withdraw(s, a, reason, t), Action.MODERATE_ALERTS)
+
+
+def claim_alert(
+    engine: Engine, alert_id: int, actor: Actor, *, config: AlertConfig | None = None, now: datetime | None = None
+) -> dict:
+    """A moderator takes the alert for the claim's time (``config.claim_ttl``): others see who holds it and
+    cannot decide meanwhile. Refused while another moderator holds it, or outside the sectors they moderate."""
+    ttl = (config or AlertConfig()).claim_ttl
+    return _apply(engine, alert_id, actor, now, lambda s, a, t: mod.claim(s, a, t, ttl), Action.MODERATE_ALERTS)
+
+
+def release_alert(engine: Engine, alert_id: int, actor: Actor, *, now: datetime | None = None) -> dict:
+    """The moderator holding the alert lets go of it without deciding (nothing happens if they do not hold it)."""
+    return _apply(engine, alert_id, actor, now, mod.release, Action.MODERATE_ALERTS)

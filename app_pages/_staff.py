@@ -30,7 +30,8 @@ def require_page(roles: Collection[Role], actions: Collection[str] = ()) -> tupl
     return actor, rights
 
 
-_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:"})
+# "=" (a setext heading under a line) and "&" (an entity such as &lt;) too: the text shows exactly as typed.
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:=&"})
 
 
 def plain(text: str) -> str:
