@@ -156,7 +156,8 @@ def test_unread_badge_counts_a_publication_of_my_sector_and_the_visit_marks_it_r
         assert not first.exception, first.exception
         first.run()
         assert "Aucun nouveau message" in _sidebar(first)
-    alerts.post(author, category="degradation", text="Panneau de signalisation tordu au carrefour.", lon=lon, lat=lat)
+    text = "Panneau de signalisation tordu au carrefour."
+    alerts.post(author, category="degradation", text=text, lon=lon, lat=lat, confirm_new=True)
     _signed_in_as(monkeypatch, OTHER.email, OTHER.password)
     other = AppTest.from_file(SCRIPT, default_timeout=TIMEOUT_S).run()
     assert "Aucun nouveau message" in _sidebar(other)  # sector 1: nothing reached them
