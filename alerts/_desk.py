@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from alerts._access import Viewer, _in_sectors, load_viewer, visible_alerts
 from alerts._categories import Family
 from alerts._context import AlertConfig, as_utc, commune_context, now_or_utc
+from alerts._moderating import OFFICIAL_CODES
 from alerts._moderation import Status
 from alerts._perimeter import Perimeter, Scope, whole_commune, widen
 from alerts._reading import present, sectors_of
@@ -88,8 +89,10 @@ def moderation_queue(
         if scope == RightScope.NONE:
             raise InputError("Votre rôle ne permet pas de modérer les alertes.", field="actor")
         query = visible_alerts(viewer).where(Alert.status.in_(statuses or [q.value for q in QUEUE_STATUSES]))
-        if scope == RightScope.REFERENT_SECTORS:
-            query = query.where(_in_sectors(viewer, set(viewer.referent_codes)))
+        if scope == RightScope.REFERENT_SECTORS:  # their sectors, and no official message (not theirs to moderate)
+            query = query.where(
+                _in_sectors(viewer, set(viewer.referent_codes)), Alert.category.not_in(sorted(OFFICIAL_CODES))
+            )
         if sectors:
             query = query.where(_in_sectors(viewer, set(sectors)))
         if category:

@@ -21,7 +21,7 @@ def broadcast_form(actor: Actor, sectors: dict[str, str]) -> None:
     send it once (a key per form: a double click or a retry sends one message)."""
     chosen = st.multiselect(
         "Secteurs (aucun : toute la commune)", list(sectors), format_func=lambda c: f"{c} — {sectors[c]}",
-        key="broadcast-sectors",
+        key="broadcast-sectors", placeholder="Toute la commune",
     )  # fmt: skip
     reach = attempt(lambda: alert_desk.reach(actor, chosen))
     if reach is None:

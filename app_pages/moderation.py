@@ -9,6 +9,7 @@ checks the permission matrix again: the page decides nothing.
 from collections.abc import Callable
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from app_pages._alert_card import show_alert
 from app_pages._nav import MAIRIE, MODERATORS
@@ -31,26 +32,27 @@ def _filters() -> tuple[list[str], list[str], str | None]:
     from services import stats as stats_service
     from services.maps import commune_map
 
+    def statuses(where: DeltaGenerator) -> list[str]:
+        return where.multiselect(
+            "Statuts", list(STATUS_LABELS), format_func=STATUS_LABELS.__getitem__, key="mod-statuses",
+            placeholder="Tous",
+        )  # fmt: skip
+
     if not commune_wide:
         st.caption(f"Vos secteurs : {plain(', '.join(sorted(actor.referent_sectors))) or 'aucun'}")
-        statuses = st.multiselect(
-            "Statuts", list(STATUS_LABELS), format_func=STATUS_LABELS.__getitem__, key="mod-statuses"
-        )
-        return [], statuses, None
+        return [], statuses(st.container()), None
     sectors = {s.code: s.name for s in commune_map(actor).sectors}
     categories = dict(stats_service.alert_categories(actor))
     left, middle, right = st.columns(3)
     chosen = left.multiselect(
         "Secteurs (aucun : toute la commune)", list(sectors), format_func=lambda c: f"{c} — {sectors[c]}",
-        key="mod-sectors",
+        key="mod-sectors", placeholder="Toute la commune",
     )  # fmt: skip
-    statuses = middle.multiselect(
-        "Statuts", list(STATUS_LABELS), format_func=STATUS_LABELS.__getitem__, key="mod-statuses"
-    )
+    chosen_statuses = statuses(middle)
     category = right.selectbox(
         "Catégorie", ["", *categories], format_func=lambda c: categories.get(c, "Toutes"), key="mod-category"
     )
-    return chosen, statuses, category or None
+    return chosen, chosen_statuses, category or None
 
 
 try:

@@ -75,6 +75,17 @@ def test_a_referent_moderates_the_sectors_they_refer_and_nothing_else(world):
             crafted()
         assert refused.value.field in ("alert_id", "actor")
     assert alerts.get(who(world["engine"], "mairie@a.fr"), elsewhere, now=T0).status == "published"
+    official = alerts.broadcast(who(world["engine"], "mairie@a.fr"), text="Coupure d'eau jeudi.", now=T0).alert_id
+    assert official not in _ids(alert_desk.queue(ref, now=T0))  # the mairie's word is not a referent's to moderate
+    for crafted in (
+        lambda: alerts.withdraw(ref, official, "Hors sujet", now=T0),
+        lambda: alerts.moderate(ref, official, edit_text="Autre texte.", now=T0),
+        lambda: alerts.hold(ref, official, now=T0),
+    ):
+        with pytest.raises(ServiceError) as refused:
+            crafted()
+        assert refused.value.field == "alert_id"
+    assert official in _ids(alert_desk.queue(who(world["engine"], "mairie@a.fr"), now=T0))
     with pytest.raises(ServiceError) as resident:
         alert_desk.queue(who(world["engine"], "alice@a.fr"), now=T0)
     assert resident.value.field == "actor"
