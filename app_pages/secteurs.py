@@ -70,6 +70,8 @@ if can_edit and codes:
     reshaping = st.selectbox("Modifier les sommets d'un secteur sur la carte", [None, *codes], key="reshape-sector",
                              format_func=lambda c: "(aucun)" if c is None else label(c))  # fmt: skip
 chosen_outline = outlines.get(reshaping) if reshaping else None
+if isinstance(chosen_outline, shapely.MultiPolygon) and len(chosen_outline.geoms) == 1:
+    chosen_outline = chosen_outline.geoms[0]  # stored as a multipolygon of one piece
 reshaped_outline = chosen_outline if isinstance(chosen_outline, shapely.Polygon) else None
 if chosen_outline is not None and reshaped_outline is None:
     st.warning("Ce secteur est en plusieurs morceaux : coupez-le ou supprimez-en un avant d'en déplacer les sommets.")
