@@ -14,7 +14,7 @@ from folium.plugins import Draw
 from app_pages._map import commune_base, show_map
 from app_pages._nav import MAIRIE
 from app_pages._staff import attempt, plain, require_page
-from layers import SectorShape, problems_layer, sectors_layer
+from layers import FrenchDrawLabels, SectorShape, problems_layer, sectors_layer
 from services import ServiceError
 from services import sector_edits as edits
 from services.maps import commune_map
@@ -86,6 +86,7 @@ if can_edit:
     if reshaped_outline is not None:
         rings = [reshaped_outline.exterior, *reshaped_outline.interiors]
         folium.Polygon([[(y, x) for x, y in ring.coords] for ring in rings], color="#7c3aed", weight=3).add_to(editable)
+    FrenchDrawLabels().add_to(folium_map)  # before the toolbar, which reads its labels when it is made
     Draw(export=False, feature_group=editable, show_geometry_on_click=False, edit_options={"remove": False},
          draw_options={"polyline": True, "polygon": True, "rectangle": False, "circle": False, "marker": False,
                        "circlemarker": False}).add_to(folium_map)  # fmt: skip
@@ -110,6 +111,9 @@ if isinstance(geometry, dict) and geometry != st.session_state.get("drawn"):
     targets = ["split-line"] if geometry.get("type") == "LineString" else ["draw-geometry", "move-block"]
     for target in targets:
         st.session_state[target] = json.dumps(geometry)
+    crossed = edits.crossed_sector(geometry, outlines) if geometry.get("type") == "LineString" else None
+    if crossed is not None:
+        st.session_state["split-sector"] = crossed  # the sector the line cuts, chosen in the split form
 
 if layout is not None:
     st.dataframe([{"Code": s.code, "Nom": s.name} for s in layout.sectors], hide_index=True, width="stretch")

@@ -16,6 +16,7 @@ from layers._builders import (
     sectors_layer,
     streets_layer,
 )
+from layers._draw_fr import FrenchDrawLabels
 from layers._escape import map_text
 from layers._shaded import ShadedSector, shaded_sectors_layer
 from layers._tiles import TileSpec, tile_spec
@@ -23,6 +24,7 @@ from layers._tiles import TileSpec, tile_spec
 __all__ = [
     "ASSET_ROUTE",
     "SERVED_PACKAGES",
+    "FrenchDrawLabels",
     "HeatCell",
     "MapAlert",
     "MapPoint",

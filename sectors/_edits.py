@@ -121,15 +121,16 @@ def split_sector(
         kind = "vide" if line is None or line.is_empty else line.geom_type
         raise InputError(f"La ligne de coupe doit être une ligne (LineString), reçu : {kind}.", field="line")
     cut = _prolong(line, snap_m)  # type: ignore[arg-type]
+    label = label[:1].lower() + label[1:]  # « le secteur « Nord » »: the sector's own name keeps its case
     pieces = [p for p in shapely.get_parts(split_geometry(sector, cut)) if p.area > CRUMB_M2]
     if len(pieces) < 2:
         raise InputError(
-            f"La ligne ne coupe pas {label.lower()} de part en part : tracez-la d'un bord à l'autre du secteur.",
+            f"La ligne ne coupe pas {label} de part en part : tracez-la d'un bord à l'autre du secteur.",
             field="line",
         )
     if len(pieces) > 2:
         raise InputError(
-            f"La ligne coupe {label.lower()} en {len(pieces)} morceaux : tracez une ligne qui le coupe en deux.",
+            f"La ligne coupe {label} en {len(pieces)} morceaux : tracez une ligne qui le coupe en deux.",
             field="line",
         )
     a, b = sorted(pieces, key=lambda p: -p.area)

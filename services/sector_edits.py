@@ -249,6 +249,20 @@ def _to_geojson(geom: BaseGeometry, epsg: int) -> dict[str, Any]:
     return dict(shapely.geometry.mapping(_shape(transform_geom(geom, epsg, 4326))))
 
 
+def crossed_sector(line: GeoJSON, outlines: Mapping[str, BaseGeometry]) -> str | None:
+    """The code of the sector that a drawn line crosses over the longest stretch (WGS84), or None.
+
+    The page « Secteurs » preselects it in the split form once the mairie has drawn its line.
+    """
+    try:
+        drawn = parse_geojson(line, "line", "La ligne de coupe")
+    except ServiceError:
+        return None
+    lengths = {code: drawn.intersection(outline).length for code, outline in outlines.items()}
+    best = max(lengths, key=lengths.__getitem__, default=None)
+    return best if best is not None and lengths[best] > 0 else None
+
+
 def draft_version(actor: Actor, commune: str) -> int | None:
     """The version of the working draft, ``None`` when there is none."""
     from sectors._drafts import find_draft

@@ -92,6 +92,19 @@ def test_sector_home_highlighted_and_named():
     assert html.count('"#b91c1c"') >= 1  # the home sector's colour, once
 
 
+def test_drawing_toolbar_speaks_french_before_it_is_made():
+    from folium.plugins import Draw
+
+    from layers import FrenchDrawLabels
+
+    folium_map = base_map(BOX.bounds, tile_spec("none"))
+    FrenchDrawLabels().add_to(folium_map)
+    Draw().add_to(folium_map)
+    html = folium_map.get_root().render()
+    assert '"text": "Terminer"' in html and '"text": "Enregistrer"' in html
+    assert html.index("L.drawLocal = ") < html.index("new L.Control.Draw")
+
+
 def test_sector_names_written_on_the_map_when_asked():
     plain_map, labelled = (base_map(BOX.bounds, tile_spec("none")) for _ in range(2))
     shapes = [SectorShape("A", "Les Ulis <nord> ${x}", BOX)]

@@ -335,3 +335,18 @@ def test_cli_move_block_picks_the_block_between_the_streets(engine: Engine, db_u
     finally:
         use_database(None)
         reset_engine()
+
+
+def test_the_sector_a_drawn_line_crosses_is_found():
+    import shapely
+
+    from services.sector_edits import crossed_sector
+
+    west, east = shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)
+    outlines = {"S001": west, "S002": east}
+    line = {"type": "LineString", "coordinates": [[1.6, -0.1], [1.6, 1.1]]}
+    assert crossed_sector(line, outlines) == "S002"
+    slanted = {"type": "LineString", "coordinates": [[0.9, -0.1], [1.2, 1.1]]}  # mostly in the east one
+    assert crossed_sector(slanted, outlines) == "S002"
+    assert crossed_sector({"type": "LineString", "coordinates": [[5, 5], [6, 6]]}, outlines) is None
+    assert crossed_sector("pas du json", outlines) is None

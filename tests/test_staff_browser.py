@@ -103,3 +103,115 @@ def test_gendarmerie_heat_map_goes_when_access_closes(server, browser, staff_db)
     assert page.get_by_text("Carte de chaleur").count() == 0  # neither the page nor its link
     assert outside == []
     context.close()
+
+
+def _editor(page: Any, base: str) -> Any:
+    """The sector editor's map frame, painted (9 sectors and the outline)."""
+    page.goto(f"{base}/secteurs")
+    frame = page.frame_locator("iframe[title*='streamlit_folium']")
+    frame.locator("path.leaflet-interactive").nth(9).wait_for(timeout=WAIT_MS)
+    return frame
+
+
+def _draft(staff_db: str) -> Any:
+    from services import Actor
+    from services._core import _chosen_url
+    from services.sector_edits import draft_version
+    from services.staff import sector_layout
+    from store.schema import Role
+
+    previous = _chosen_url[0]
+    _chosen_url[0] = staff_db
+    try:
+        admin = Actor(role=Role.MAIRIE_ADMIN, commune_id=1)
+        return sector_layout(admin, "91999", draft_version(admin, "91999"))
+    finally:
+        _chosen_url[0] = previous
+
+
+def _middle_sector(page: Any, frame: Any) -> dict[str, float]:
+    """The bounding box (page pixels) of the sector nearest the map's centre, the map scrolled into view."""
+    container = frame.locator(".leaflet-container")
+    container.scroll_into_view_if_needed()
+    whole = container.bounding_box()
+    assert whole is not None
+    centre = (whole["x"] + whole["width"] / 2, whole["y"] + whole["height"] / 2)
+    paths = frame.locator("path.leaflet-interactive")
+    boxes = [b for b in (paths.nth(i).bounding_box() for i in range(paths.count())) if b is not None]
+    sectors = [b for b in boxes if b["width"] < whole["width"] / 2]  # not the commune's outline
+
+    def distance(b: dict[str, float]) -> float:
+        return (b["x"] + b["width"] / 2 - centre[0]) ** 2 + (b["y"] + b["height"] / 2 - centre[1]) ** 2
+
+    return min(sectors, key=distance)
+
+
+def test_admin_splits_a_sector_along_a_line_drawn_with_the_mouse(server, browser, staff_db):
+    context, page, outside = _staff_page(browser, server, ADMIN)
+    frame = _editor(page, server)
+    assert frame.get_by_title("Tracer une ligne (ligne de coupe)").count() == 1  # the toolbar speaks French
+    box = _middle_sector(page, frame)
+    x = box["x"] + box["width"] / 2
+    frame.locator(".leaflet-draw-draw-polyline").click()
+    for points, y in enumerate((box["y"] - 8, box["y"] + box["height"] + 8), start=1):
+        page.mouse.move(x, y, steps=5)  # Leaflet.draw follows the pointer: move, then press and release
+        page.mouse.down()
+        page.mouse.up()
+        frame.locator(".leaflet-editing-icon").nth(points - 1).wait_for(timeout=WAIT_MS)  # the vertex is placed
+    frame.get_by_text("Terminer", exact=True).click()
+    line = page.get_by_label("Ligne de coupe (tracez-la sur la carte, ou collez une LineString GeoJSON)")
+    page.wait_for_function(
+        "el => el.value.includes('LineString')", arg=line.element_handle(timeout=WAIT_MS), timeout=WAIT_MS
+    )
+    before = len(_draft(staff_db).sectors)
+    page.get_by_role("button", name="Couper", exact=True).click()
+    page.get_by_text("Secteur coupé").first.wait_for(timeout=WAIT_MS)
+    after = _draft(staff_db)
+    assert after.status == "draft" and len(after.sectors) == before + 1
+    assert outside == []
+    context.close()
+
+
+def test_admin_moves_a_vertex_with_the_mouse(server, browser, staff_db):
+    import json
+
+    import shapely
+
+    context, page, outside = _staff_page(browser, server, ADMIN)
+    frame = _editor(page, server)
+    page.locator('[data-testid="stSelectbox"]').first.click()
+    option = page.get_by_role("option").nth(1)
+    code = option.inner_text().split(" — ")[0].strip()
+    option.click()
+    outline = page.get_by_label("Nouveau contour")
+    page.wait_for_function("el => el.value.includes('Polygon')", arg=outline.element_handle(timeout=WAIT_MS),
+                           timeout=WAIT_MS)  # fmt: skip
+    before = shapely.geometry.shape(json.loads(outline.input_value()))
+    # The map is drawn again with the sector's outline editable: wait for the new frame alone.
+    page.wait_for_function("() => document.querySelectorAll(\"iframe[title*='streamlit_folium']\").length === 1",
+                           timeout=WAIT_MS)  # fmt: skip
+    frame = page.frame_locator("iframe[title*='streamlit_folium']")
+    frame.locator("path[stroke='#7c3aed']").wait_for(timeout=WAIT_MS)
+    frame.locator(".leaflet-container").scroll_into_view_if_needed()
+    frame.locator(".leaflet-draw-edit-edit").click()
+    handle = frame.locator(".leaflet-editing-icon").nth(2)
+    handle.wait_for(timeout=WAIT_MS)
+    spot = handle.bounding_box()
+    assert spot is not None
+    cx, cy = spot["x"] + spot["width"] / 2, spot["y"] + spot["height"] / 2
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    page.mouse.move(cx + 25, cy + 20, steps=5)
+    page.mouse.up()
+    frame.get_by_text("Enregistrer", exact=True).click()
+    page.wait_for_function("([el, old]) => el.value !== old", arg=[outline.element_handle(), outline.input_value()],
+                           timeout=WAIT_MS)  # fmt: skip
+    moved = shapely.geometry.shape(json.loads(outline.input_value()))
+    assert not moved.equals_exact(before, 1e-9)
+    page.get_by_role("tab", name="Sommets").click()
+    page.get_by_role("button", name="Enregistrer le contour").click()
+    page.get_by_text(f"Contour de {code} modifié").first.wait_for(timeout=WAIT_MS)
+    stored = next(s for s in _draft(staff_db).sectors if s.code == code)
+    assert abs(stored.geometry.area - moved.area) < 1e-9
+    assert outside == []
+    context.close()
