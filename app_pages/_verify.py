@@ -27,9 +27,9 @@ def verification_card(
     with st.container(border=True):
         st.text(f"{member.name} — {member.address or 'adresse non renseignée'}")
         code = member.sector_code or ""
-        sector = (sector_names or {}).get(code, code) or "aucun"
+        sector = (sector_names or {}).get(code) or (f"Secteur {code}" if code else "Aucun secteur")
         channel = CHANNELS.get(member.registered_via, member.registered_via)
-        st.caption(plain(f"Secteur {sector} · {channel}{detail}"))
+        st.caption(plain(f"{sector} · {channel}{detail}"))
         method = st.selectbox(
             "Comment l'adresse a été vérifiée",
             list(VERIFICATION_METHODS),

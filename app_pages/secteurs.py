@@ -17,7 +17,15 @@ from services import ServiceError
 from services import sector_edits as edits
 from services.maps import commune_map
 from services.sectors import STATUS_LABELS, activate
-from services.staff import EXPORT_FORMATS, change_label, export_download, granted, import_upload, sector_layout
+from services.staff import (
+    EXPORT_FORMATS,
+    change_label,
+    export_download,
+    generate_draft,
+    granted,
+    import_upload,
+    sector_layout,
+)
 
 actor, _ = require_page(MAIRIE)
 can_edit = "edit_sectors" in granted(actor, ["edit_sectors"])
@@ -45,7 +53,7 @@ else:
 
 folium_map = commune_base(view)
 if layout is not None:
-    sectors_layer([SectorShape(s.code, s.name, s.geometry) for s in layout.sectors]).add_to(folium_map)
+    sectors_layer([SectorShape(s.code, s.name, s.geometry) for s in layout.sectors], labels=True).add_to(folium_map)
 if validation is not None and validation.problems:
     problems_layer((f"{p.label} ({', '.join(p.codes)})", p.geometry) for p in validation.problems).add_to(folium_map)
 if can_edit:
@@ -176,6 +184,49 @@ if can_edit and codes:
                 result = attempt(lambda: edits.delete_sector(actor, insee, gone), where)
                 if result is not None:
                     done(f"Secteur {gone} supprimé du brouillon {result.version}.")
+
+if can_edit:
+    st.header("Générer un brouillon depuis les rues")
+    st.caption("Les secteurs suivent les rues, équilibrés en foyers ; le résultat est un brouillon à vérifier.")
+    with st.form("generate"):
+        source = st.radio("Rues", ["Rues de la commune (fichier du serveur, sinon OpenStreetMap)", "Fichier téléversé"],
+                          key="generate-source")  # fmt: skip
+        streets_file = st.file_uploader("Fichier des rues (.osm, .osm.pbf, GeoJSON d'Overpass)",
+                                        type=["osm", "pbf", "geojson", "json"], key="generate-streets")  # fmt: skip
+        by_households = st.radio("Découper", ["Par nombre de secteurs", "Par nombre de foyers par secteur"],
+                                 horizontal=True, key="generate-mode") != "Par nombre de secteurs"  # fmt: skip
+        wanted = int(st.number_input("Nombre de secteurs", min_value=1, max_value=500, value=10, key="generate-n"))
+        households = float(st.number_input("Foyers par secteur", min_value=1, value=300, key="generate-households"))
+        ban_file = st.file_uploader("Adresses BAN de la commune (CSV, pour compter les foyers)", type=["csv"],
+                                    key="generate-ban")  # fmt: skip
+        bar_slot, where = st.empty(), st.empty()
+        if st.form_submit_button("Générer le brouillon"):
+            chosen = (streets_file.name, streets_file.getvalue()) if streets_file is not None else None
+            if source == "Fichier téléversé" and chosen is None:
+                where.error("Choisissez le fichier des rues, ou prenez les rues de la commune.")
+            else:
+                bar = bar_slot.progress(0.0, text="Lecture des rues…")
+
+                def advance(step: str, fraction: float) -> None:
+                    bar.progress(min(max(fraction, 0.0), 1.0), text=f"Découpage en cours : {plain(step)}")
+
+                generated = attempt(
+                    lambda: generate_draft(
+                        actor,
+                        insee,
+                        streets=chosen if source == "Fichier téléversé" else None,
+                        n_sectors=None if by_households else wanted,
+                        households_per_sector=households if by_households else None,
+                        addresses=(ban_file.name, ban_file.getvalue()) if ban_file is not None else None,
+                        progress=advance,
+                    ),
+                    where,
+                )
+                if generated is not None:
+                    done(
+                        f"Brouillon {generated.saved_version} généré : {len(generated.sectors)} secteurs sur "
+                        f"{generated.n_blocks} îlots (écart d'équilibre {generated.balance:.2f})."
+                    )
 
 if can_edit and validation is not None:
     st.header("Activer le brouillon")

@@ -441,5 +441,6 @@ def run_dashboard(ctx: BenchContext) -> None:
                 baseline=t_count, baseline_name="one indexed count(*)", higher_is_better=False,
             )  # fmt: skip
             ctx.report("  one indexed count(*) of the same alerts", t_count, "s")
+            ctx.report("  dashboard time / count time", t_board / t_count, "x (lower is better)")
             services.use_database(None)
             services.reset_engine()

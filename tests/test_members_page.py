@@ -8,9 +8,12 @@ refused the page, and it says so.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from test_staff_pages import ADMIN, AGENT, GENDARMERIE, RESIDENT, _actor, _page, _signed_in_as, account
 from test_staff_pages import fresh_db as fresh_db  # the fixture
+from xss_corpus import PAYLOADS
 
 from services import Actor
 from services import members as member_service
@@ -21,13 +24,13 @@ CAMILLE = "habitant@demo.voisinage.fr"  # a verified resident of the first secto
 NAME = "<b>Nouveau</b> [lien](http://x.example) ${alert(1)}"
 
 
-def _sign_up_in_the_first_sector(email: str) -> int:
+def _sign_up_in_the_first_sector(email: str, name: str = NAME) -> int:
     from services.maps import commune_map
 
     actor = _actor()
     sector = commune_map(actor).sectors[0]
     point = sector.geometry.representative_point()
-    done = member_service.register(Actor.operator(), "91999", email=email, name=NAME, lon=point.x, lat=point.y)
+    done = member_service.register(Actor.operator(), "91999", email=email, name=name, lon=point.x, lat=point.y)
     return done.member.id
 
 
@@ -221,3 +224,42 @@ def test_pending_points_layer_escapes_names_and_addresses():
     page = folium_map.get_root().render()
     assert "<b>Nouveau</b>" not in page and "<img src=x" not in page and "${" not in page
     assert "&lt;b&gt;Nouveau&lt;/b&gt;" in page and "&#36;&#123;x&#125;" in page
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_pending_points_never_reach_the_map_raw(payload):
+    import folium
+
+    from layers import MapPoint, points_layer
+
+    folium_map = folium.Map(location=[48.5, 2.3])
+    points_layer([MapPoint(2.3, 48.5, payload, payload)]).add_to(folium_map)
+    page = folium_map.get_root().render()
+    if set(payload) & set("<>`$\\{}\"'&"):
+        assert payload not in page
+    for literal in re.findall(r"`(.*?)`", page, flags=re.DOTALL):
+        assert "${" not in literal
+        assert not re.search(r"<(script|img|svg|a)\b", literal, flags=re.IGNORECASE)
+
+
+def test_the_xss_corpus_through_every_tab_is_shown_as_typed(fresh_db, monkeypatch):
+    from services import categories
+
+    _signed_in_as(monkeypatch, ADMIN.email, ADMIN.password)
+    admin = _actor()
+    sample = PAYLOADS[::6]
+    for index, payload in enumerate(sample):
+        _sign_up_in_the_first_sector(f"xss{index}@demo.voisinage.fr", name=payload[:200])
+    member_service.warn(admin, None, CAMILLE, reason=sample[1])
+    categories.add(admin, None, code="xss", label=sample[2][:80], family="securite")
+    app = _page("membres.py")
+    assert not app.exception, app.exception
+    kinds = ("markdown", "caption", "success", "info", "warning", "error")
+    rendered = [e.value for kind in kinds for e in app.get(kind)]
+    rendered += [e.value for e in app.subheader] + [e.value for e in app.title]
+    markdown_signs = set("<>`$\\{}[]()*_#!|~")
+    for payload in sample:
+        if set(payload) & markdown_signs:
+            assert not any(payload[:200] in text for text in rendered), payload
+    shown = " ".join(t.value for t in app.text)
+    assert sum(payload[:200] in shown for payload in sample) == len(sample)  # as plain text, as typed

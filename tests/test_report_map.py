@@ -111,3 +111,21 @@ def test_a_report_with_alerts_draws_its_charts_into_the_pdf(orsay, tmp_path):
     text = _pdf_text(out.path)
     assert "(Alertes publi\\351es par cat\\351gorie)" in text and "(Alertes publi\\351es par secteur)" in text
     assert "(vol)" in text and "(7)" in text  # the category's bar and its label
+
+
+def test_the_gendarmerie_report_has_no_member_figures(orsay):
+    from stats import quarterly_report_from_db, render_html
+    from stats._roles import sees_members
+
+    assert sees_members("mairie-agent") and not sees_members("gendarmerie")
+    with transaction(services.engine()) as s:
+        from community import get_commune, set_gendarmerie_access
+
+        set_gendarmerie_access(s, Actor.operator(), get_commune(s, ORSAY), True)
+    report = quarterly_report_from_db(services.engine(), ORSAY, "2026-Q3", role="gendarmerie")
+    sectors = report.tables.tables["suivi_secteurs"]
+    assert "membres_verifies" not in sectors and "referents" not in sectors and "alertes" in sectors
+    assert "sans référent" not in " ".join(report.tables.tables["suivi_delais"]["mesure"])
+    mairie = quarterly_report_from_db(services.engine(), ORSAY, "2026-Q3", role="mairie-agent")
+    assert "membres_verifies" in mairie.tables.tables["suivi_secteurs"]
+    assert "Membres vérifiés" not in render_html(report) and "Membres vérifiés" in render_html(mairie)

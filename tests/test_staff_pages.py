@@ -370,3 +370,29 @@ def test_the_editor_map_loads_nothing_from_elsewhere():
     page = _problem_map("Trou")
     assert re.findall(r"https?://[^\s\"'`)]+", page) == []
     assert f"{ASSET_ROUTE}/leaflet-draw/leaflet.draw.js" in page
+
+
+def test_generation_from_the_page_reports_in_french_and_stores_nothing(fresh_db, monkeypatch, shared_file):
+    """The demo commune is synthetic: Orsay's streets do not cut it. The page says so beside the form."""
+    from services.sectors import list_sets
+    from settings import get_settings
+
+    monkeypatch.setenv(
+        "VOISINAGE_MAP_STREETS_FILE", str(shared_file("osm/orsay_91471_highways_subset_2021-03-11.geojson"))
+    )
+    get_settings.cache_clear()
+    _signed_in_as(monkeypatch, ADMIN.email, ADMIN.password)
+    app = _page("secteurs.py")
+    assert not app.exception, app.exception  # a streets file of another place: no background, no failure
+    assert "Générer un brouillon depuis les rues" in [h.value for h in app.header], [e.value for e in app.error]
+    before = len(list_sets(_actor(), "91999").sets)
+    app.number_input(key="generate-n").set_value(4)
+    submit = next(b for b in app.button if b.label == "Générer le brouillon")
+    submit.click().run()
+    assert not app.exception, app.exception
+    assert any("Aucune rue du fichier" in e.value for e in app.error)
+    assert len(list_sets(_actor(), "91999").sets) == before
+    # Asking for a file without giving one is refused before any work.
+    app.radio(key="generate-source").set_value("Fichier téléversé")
+    next(b for b in app.button if b.label == "Générer le brouillon").click().run()
+    assert any("Choisissez le fichier des rues" in e.value for e in app.error)
