@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from alerts_support import BOURAY, T0, build_world, inner_point, who
+from alerts_support import BOURAY, T0, who
 from sqlalchemy import select
+from test_services_alerts import _at, world
 
-import services
 from community import Actor
 from services import ServiceError, alert_desk, alerts, gendarmerie
 from store import transaction
@@ -23,20 +23,7 @@ from store.schema import OutboxMessage
 
 OPERATOR = Actor.operator(label="opérateur test")
 COORDINATES = re.compile(r"\d+\.\d{4,}")
-
-
-@pytest.fixture
-def world(db_url, engine, shared_file):
-    built = build_world(engine, shared_file)
-    services.use_database(db_url)
-    yield built
-    services.use_database(None)
-    services.reset_engine()
-
-
-def _at(world, sector: str) -> dict[str, float]:
-    lon, lat = inner_point(world["geoms"][(BOURAY, sector)])
-    return {"lon": lon, "lat": lat}
+__all__ = ["world"]  # the fixture of the alerts services' tests: Bouray's grid and its members, both backends
 
 
 def _post(world, email: str, sector: str, category: str = "vol", text: str = "Vélo volé devant le portail.") -> int:
