@@ -10,8 +10,10 @@ categories (:func:`effective_categories`, :func:`resolve_category`); retention r
 Store (one transaction per call, bound to the member's commune; row-level security on PostGIS), each taking the
 acting :class:`community.Actor`:
 :func:`post_alert`, :func:`feed`, :func:`get_alert`, :func:`moderate`, :func:`withdraw_alert`,
-:func:`acknowledge_alert`, :func:`close_alert`, :func:`appeal_alert`, :func:`anonymise_closed`, :func:`alert_counts`,
+:func:`acknowledge_alert`, :func:`close_alert`, :func:`appeal_alert`, :func:`claim_alert`, :func:`release_alert`,
+:func:`anonymise_closed`, :func:`alert_counts`,
 :func:`set_category`, :func:`set_commune_options`; every read starts from :func:`visible_alerts`.
+The staff desks' reads: :func:`moderation_queue`, :func:`inbox`, :func:`broadcasts`, :func:`broadcast_reach`.
 RGPD hooks for the members domain: :func:`export_member_alerts`, :func:`anonymise_member_alerts`, registered
 explicitly by :func:`register_rgpd_hooks` (``services.start()`` calls it; importing this package does not).
 """
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
         Rule,
         check_rate,
         check_text,
+        marked_segments,
     )
     from alerts._context import (
         AlertConfig,
@@ -57,9 +60,18 @@ if TYPE_CHECKING:
         set_category,
         set_commune_options,
     )
+    from alerts._desk import QUEUE_STATUSES, broadcast_reach, broadcasts, inbox, moderation_queue
     from alerts._hooks import on_alert_event
     from alerts._keeping import alert_counts, anonymise_closed
-    from alerts._moderating import acknowledge_alert, appeal_alert, close_alert, moderate, withdraw_alert
+    from alerts._moderating import (
+        acknowledge_alert,
+        appeal_alert,
+        claim_alert,
+        close_alert,
+        moderate,
+        release_alert,
+        withdraw_alert,
+    )
     from alerts._moderation import (
         VISIBLE_STATUSES,
         Claim,
@@ -83,7 +95,7 @@ if TYPE_CHECKING:
     )
     from alerts._perimeter import Perimeter, Scope, SectorIndex, SectorRef, diffusion_perimeter, whole_commune, widen
     from alerts._posting import DuplicateOffer, DuplicateSuspectedError, PostResult, post_alert
-    from alerts._reading import feed, feed_for, feed_page, get_alert, silence_reason
+    from alerts._reading import BROADCAST_KIND, feed, feed_for, feed_page, get_alert, silence_reason
     from alerts._retention import ANONYMISED_TEXT, add_months, anonymisation_due, retention_cutoff
     from alerts._rgpd import anonymise_member_alerts, export_member_alerts, register_rgpd_hooks
 
@@ -91,9 +103,11 @@ __getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "ANONYMISED_TEXT",
+    "BROADCAST_KIND",
     "DEFAULT_CATEGORIES",
     "DEFAULT_POLICY",
     "EMERGENCY_MESSAGE",
+    "QUEUE_STATUSES",
     "VISIBLE_STATUSES",
     "Action",
     "AlertConfig",
@@ -134,11 +148,14 @@ __all__ = [
     "appeal",
     "appeal_alert",
     "approve",
+    "broadcast_reach",
+    "broadcasts",
     "category_entries",
     "change_category",
     "check_rate",
     "check_text",
     "claim",
+    "claim_alert",
     "clear_caches",
     "close",
     "close_alert",
@@ -152,14 +169,18 @@ __all__ = [
     "feed_page",
     "forget_commune",
     "get_alert",
+    "inbox",
     "load_viewer",
+    "marked_segments",
     "moderate",
+    "moderation_queue",
     "on_alert_event",
     "post_alert",
     "record_widening",
     "register_rgpd_hooks",
     "reject",
     "release",
+    "release_alert",
     "resolve_category",
     "retention_cutoff",
     "scoped",

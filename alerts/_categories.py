@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from community._permissions import Action, roles_allowed
 from gis import InputError
@@ -143,6 +144,7 @@ def effective_categories(
     return out + list(overrides.extra)
 
 
+@lru_cache(maxsize=4096)
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))

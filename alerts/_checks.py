@@ -294,6 +294,48 @@ def check_text(text: str, policy: CheckPolicy = DEFAULT_POLICY, *, official_auth
     return CheckResult(outcome, tuple(findings))
 
 
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` narrowed to begin and end on a letter or a digit (empty when there is none)."""
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    return start, end
+
+
+def marked_segments(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """``text`` cut into ``(piece, marked)`` pieces, the passages of ``spans`` marked (to show the author what
+    to change).
+
+    Spans are clipped to the text and merged; a marked piece never holds a line break and begins and ends on a
+    letter or a digit (so that any emphasis drawn around it holds), the rest goes to the unmarked pieces.
+    Joining the pieces gives ``text`` back.
+
+    Examples
+    --------
+    >>> marked_segments("Appelez le 06 12 34 56 78.", [(11, 26)])
+    [('Appelez le ', False), ('06 12 34 56 78', True), ('.', False)]
+    """
+    cuts: list[tuple[int, int]] = []
+    for start, end in _merge((max(0, s), min(len(text), e)) for s, e in spans if s < e):
+        line_start = start
+        for line_end in [*(i for i in range(start, end) if text[i] == "\n"), end]:
+            a, b = _trimmed(text, line_start, line_end)
+            if a < b:
+                cuts.append((a, b))
+            line_start = line_end + 1
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for a, b in cuts:
+        if a > at:
+            pieces.append((text[at:a], False))
+        pieces.append((text[a:b], True))
+        at = b
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces
+
+
 class AlertRefusedError(InputError):
     """An alert the checks stopped (emergency, or passages to remove). The message is for the author."""
 

@@ -24,8 +24,10 @@ from store.schema import (
     Role,
 )
 
-
 # ------------------------------------------------------------------ reading
+BROADCAST_KIND = "diffusion"  # the displayed kind of an official message (alerts._posting)
+
+
 def _geojson(geom: shapely.Geometry) -> dict[str, Any]:
     """GeoJSON of a displayed location (point, line, or cell polygon), coordinates rounded to 1e-6°."""
     coords = np.round(shapely.get_coordinates(geom), 6).tolist()
@@ -40,7 +42,11 @@ def _geojson(geom: shapely.Geometry) -> dict[str, Any]:
 def _location(alert: Any, viewer: Viewer, home_codes: set[str]) -> dict[str, Any]:
     if alert.location is not None and viewer.sees_exact_location(alert.author_id, home_codes):
         p = alert.location
-        return {"kind": "exact", "label": alert.address_text or "position exacte", "lon": p.x, "lat": p.y}
+        # A broadcast is labelled by the area it reaches, its address (if any) beside it, never coordinates.
+        label = alert.address_text or "position exacte"
+        if alert.display_kind == BROADCAST_KIND:
+            label = " · ".join(x for x in (alert.display_label, alert.address_text) if x)
+        return {"kind": "exact", "label": label, "lon": p.x, "lat": p.y}
     return {
         "kind": alert.display_kind,
         "label": alert.display_label,

@@ -30,7 +30,8 @@ def require_page(roles: Collection[Role], actions: Collection[str] = ()) -> tupl
     return actor, rights
 
 
-_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:"})
+# "=" (a setext heading under a line) and "&" (an entity such as &lt;) too: the text shows exactly as typed.
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:=&"})
 
 
 def plain(text: str) -> str:
@@ -46,3 +47,12 @@ def attempt(action: Callable[[], T], where: st.delta_generator.DeltaGenerator | 
     except ServiceError as exc:
         (where or st).error(exc.message)
         return None
+
+
+def act(action: Callable[[], object], message: str) -> None:
+    """Run a service call that changes something: on success, ``message`` shown after the rerun (``_flash``); on
+    refusal or bad input, its French message here."""
+    from app_pages._flash import done
+
+    if attempt(action) is not None:
+        done(message)

@@ -170,7 +170,9 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
 UNVERIFIED_ALLOWED: dict[Role, frozenset[Action]] = {Role.RESIDENT: frozenset({A.POST_ALERT})}
 
 # What the gendarmerie may do only while the mairie keeps its access open.
-GENDARMERIE_GATED = frozenset({A.RECEIVE_ALERTS, A.VIEW_ALERTS, A.HANDLE_ALERTS, A.VIEW_STATS, A.VIEW_ABSENCES})
+GENDARMERIE_GATED = frozenset(
+    {A.RECEIVE_ALERTS, A.VIEW_ALERTS, A.HANDLE_ALERTS, A.BROADCAST, A.VIEW_STATS, A.VIEW_ABSENCES}
+)
 
 ROLE_LABELS = {
     Role.RESIDENT: "habitant",

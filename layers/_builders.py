@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import folium
 import shapely
@@ -21,6 +22,8 @@ SECTOR_STYLE = {"color": "#2563eb", "weight": 1.5, "fillColor": "#93c5fd", "fill
 HOME_STYLE = {"color": "#b91c1c", "weight": 3, "fillColor": "#fca5a5", "fillOpacity": 0.3}
 PROBLEM_STYLE = {"color": "#dc2626", "weight": 3, "fillColor": "#ef4444", "fillOpacity": 0.45}
 STREET_STYLE = {"color": "#6b7280", "weight": 1, "opacity": 0.8}
+# A name written on the map: a tooltip always open, centred on its sector.
+LABEL_OPTIONS: dict[str, Any] = {"sticky": False, "permanent": True, "direction": "center", "opacity": 0.85}
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,16 @@ class MapAlert:
     category: str
     text: str
     when: str = ""
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    """A labelled exact point (a sign-up's geocoded home, for the mairie only): tooltip and popup text."""
+
+    lon: float
+    lat: float
+    label: str
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,18 +99,41 @@ def commune_outline(name: str, boundary: shapely.Geometry) -> folium.GeoJson:
     )
 
 
-def sectors_layer(sectors: Iterable[SectorShape], home: Iterable[str] = ()) -> folium.FeatureGroup:
-    """The sectors, each with its name as tooltip; the sectors of ``home`` (codes) are highlighted."""
+def sectors_layer(
+    sectors: Iterable[SectorShape], home: Iterable[str] = (), *, labels: bool = False
+) -> folium.FeatureGroup:
+    """The sectors, each with its name as tooltip; the sectors of ``home`` (codes) are highlighted.
+
+    ``labels``: the names are written on the map itself, at each sector's centre (permanent tooltips, escaped
+    like every map text), for the mairie drawing its sectors.
+    """
     highlighted = set(home)
     group = folium.FeatureGroup(name="secteurs")
     for sector in sectors:
         style = HOME_STYLE if sector.code in highlighted else SECTOR_STYLE
+        options: dict[str, Any] = LABEL_OPTIONS if labels else {}
         folium.GeoJson(
             _feature(sector.geometry),
             style_function=lambda _f, style=style: style,
-            tooltip=folium.Tooltip(map_text(sector.name)),
+            tooltip=folium.Tooltip(map_text(sector.name), **options),
         ).add_to(group)
     return group
+
+
+def _circle(
+    group: folium.FeatureGroup, lon: float, lat: float, tooltip: str, body: str, colors: tuple[str, str]
+) -> None:
+    """One circle marker in ``group``; ``tooltip`` and ``body`` are already escaped."""
+    folium.CircleMarker(
+        location=[lat, lon],
+        radius=7,
+        color=colors[0],
+        fill=True,
+        fill_color=colors[1],
+        fill_opacity=0.8,
+        tooltip=folium.Tooltip(tooltip),
+        popup=folium.Popup(body, max_width=300),
+    ).add_to(group)
 
 
 def alerts_layer(alerts: Iterable[MapAlert]) -> folium.FeatureGroup:
@@ -107,16 +143,18 @@ def alerts_layer(alerts: Iterable[MapAlert]) -> folium.FeatureGroup:
         body = f"<strong>{map_text(alert.category)}</strong><br>{map_text(alert.text)}"
         if alert.when:
             body += f"<br><small>{map_text(alert.when)}</small>"
-        folium.CircleMarker(
-            location=[alert.lat, alert.lon],
-            radius=7,
-            color="#b45309",
-            fill=True,
-            fill_color="#f59e0b",
-            fill_opacity=0.8,
-            tooltip=folium.Tooltip(map_text(alert.category)),
-            popup=folium.Popup(body, max_width=300),
-        ).add_to(group)
+        _circle(group, alert.lon, alert.lat, map_text(alert.category), body, ("#b45309", "#f59e0b"))
+    return group
+
+
+def points_layer(points: Iterable[MapPoint], name: str = "points") -> folium.FeatureGroup:
+    """Exact points (staff maps only): a circle each, the label as tooltip, label and detail in a popup."""
+    group = folium.FeatureGroup(name=name)
+    for point in points:
+        body = f"<strong>{map_text(point.label)}</strong>"
+        if point.detail:
+            body += f"<br>{map_text(point.detail)}"
+        _circle(group, point.lon, point.lat, map_text(point.label), body, ("#6d28d9", "#a78bfa"))
     return group
 
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from notify._outbox import Draft, Recipient, load_prefs, plan
     from notify._prefs import Prefs, normalize_phone, parse_quiet, quiet_until
     from notify._route import sms_inbound_endpoint, sms_inbound_route
+    from notify._secrets import read_unsubscribe_token, seal, unseal, unsubscribe_token
     from notify._sms import request_for
 
 __getattr__, __dir__ = lazy_exports(__name__)
@@ -62,13 +63,17 @@ __all__ = [
     "parse_quiet",
     "plan",
     "quiet_until",
+    "read_unsubscribe_token",
     "receive_sms",
     "register_hooks",
     "request_for",
+    "seal",
     "sign",
     "signature_ok",
     "sms_inbound_endpoint",
     "sms_inbound_route",
     "split_message",
     "unread",
+    "unseal",
+    "unsubscribe_token",
 ]

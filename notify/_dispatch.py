@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import select as selectors
@@ -27,12 +28,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from notify._config import NotifyConfig
-from notify._email import PermanentError, SmtpChannel, build
+from notify._email import PermanentError, SmtpChannel, render
 from notify._outbox import CHANNEL, Draft, Recipient, enqueue, load_prefs
 from notify._prefs import PARIS
+from notify._secrets import SealError, unseal, unsubscribe_token
 from notify._sms import SmsChannel
 from store import bind_commune, is_postgis, transaction
 from store.schema import Commune, Member, MemberStatus, OutboxMessage, Role
@@ -70,6 +73,7 @@ class DispatchReport:
 class _Row:
     id: int
     commune_id: int
+    member_id: int | None
     dedup_key: str
     channel: str
     kind: str
@@ -80,7 +84,9 @@ class _Row:
     attempts: int
 
 
-_COLUMNS = (O.id, O.commune_id, O.dedup_key, O.channel, O.kind, O.recipient, O.subject, O.body, O.link, O.attempts)
+_COLUMNS = (
+    O.id, O.commune_id, O.member_id, O.dedup_key, O.channel, O.kind, O.recipient, O.subject, O.body, O.link, O.attempts
+)  # fmt: skip
 
 
 def _month_start(now: datetime) -> datetime:
@@ -163,6 +169,8 @@ class Dispatcher:
         """Send ``row`` (in a sending thread); the failure, if any."""
         try:
             self._send(row)
+        except SealError as exc:
+            return PermanentError(str(exc))
         except Exception as exc:
             return exc
         return None
@@ -171,11 +179,15 @@ class Dispatcher:
         if self.config.staging:
             log.info("staging: %s to %s not sent: %s", row.channel, row.recipient, row.subject or row.body[:80])
             return
+        body = unseal(self.config.secret, row.body)  # account codes are stored sealed (see notify._secrets)
         if row.channel == "email":
-            msg = build(row.id, row.dedup_key, row.recipient, row.subject, row.body, row.link, self.config)
-            self.email.send(msg)
+            token = None
+            if row.member_id is not None:
+                token = unsubscribe_token(self.config.secret, row.commune_id, row.member_id)
+            mail = render(row.id, row.dedup_key, row.recipient, row.subject, body, row.link, self.config, token)
+            self.email.send(mail, row.recipient)
         else:
-            self.sms.send(row.recipient, row.body, str(row.id))
+            self.sms.send(row.recipient, body, str(row.id))
 
     def _sms_budget_left(self, commune_id: int, now: datetime) -> int:
         with self._session(commune_id) as session:
@@ -330,18 +342,39 @@ class Dispatcher:
         return report
 
     def run(self, stop: threading.Event | None = None) -> None:
-        """Run until ``stop`` is set: a pass, then wait for a NOTIFY (PostGIS) or the poll interval."""
+        """Run until ``stop`` is set: a pass, then wait for a NOTIFY (PostGIS) or the poll interval.
+
+        The database going away (a restart, a failover) does not stop it: the pass is abandoned, the
+        dispatcher waits (doubling up to 30 s) and starts again; rows it had claimed are claimed again once
+        their lease runs out (sent again with the same Message-ID when they had left).
+        """
         stop = stop or threading.Event()
-        listener = _Listener(self.engine) if is_postgis(self.engine) else None
+        listener: _Listener | None = None
+        failures = 0
         try:
             while not stop.is_set():
-                report = self.run_once()
+                try:
+                    if listener is None and is_postgis(self.engine):
+                        listener = _Listener(self.engine)
+                    report = self.run_once()
+                except SQLAlchemyError as exc:  # DBAPIError, or the session's pending rollback after one
+                    failures += 1
+                    log.warning(
+                        "dispatch: base de données injoignable (%s) ; nouvel essai", exc, exc_info=failures == 1
+                    )
+                    if listener is not None:
+                        listener.close()
+                        listener = None
+                    stop.wait(min(self.config.poll_seconds * 2**failures, 30.0))
+                    continue
+                failures = 0
                 if report.total_sent or report.dead or report.retried:
                     log.info("dispatch: %s sent, %s retried, %s dead", dict(report.sent), report.retried, report.dead)
-                if listener is not None:
-                    listener.wait(self.config.poll_seconds)
-                else:
+                if listener is None:
                     stop.wait(self.config.poll_seconds)
+                elif not listener.wait(self.config.poll_seconds):
+                    listener.close()  # its connection died: a new one on the next pass
+                    listener = None
         finally:
             if listener is not None:
                 listener.close()
@@ -374,11 +407,19 @@ class _Listener:
         conn.autocommit = True
         conn.execute(f"LISTEN {CHANNEL}")
 
-    def wait(self, timeout: float) -> None:
-        ready, _, _ = selectors.select([self._conn.fileno()], [], [], timeout)
-        if ready:
-            for _ in self._conn.notifies(timeout=0.01):
-                pass
+    def wait(self, timeout: float) -> bool:
+        """Wait for a NOTIFY or ``timeout`` seconds; False when the connection is gone."""
+        import psycopg  # PostGIS only
+
+        try:
+            ready, _, _ = selectors.select([self._conn.fileno()], [], [], timeout)
+            if ready:
+                for _ in self._conn.notifies(timeout=0.01):
+                    pass
+        except (OSError, ValueError, psycopg.Error):
+            return False
+        return not self._conn.closed
 
     def close(self) -> None:
-        self._raw.invalidate()  # never hand a LISTENing autocommit connection back to the pool
+        with contextlib.suppress(Exception):  # the connection may already be dead
+            self._raw.invalidate()  # never hand a LISTENing autocommit connection back to the pool

@@ -44,6 +44,7 @@ class Draft:
     urgent: bool = False  # security alerts: through quiet hours
     email: bool = True
     digest: bool = False  # a solidarity post: in the daily digest for members who chose it
+    email_body: str = ""  # the e-mail's own body when it differs from the in-app one (a sealed account code)
 
 
 def plan(draft: Draft, who: Recipient, now: datetime) -> list[dict[str, Any]]:
@@ -65,7 +66,8 @@ def plan(draft: Draft, who: Recipient, now: datetime) -> list[dict[str, Any]]:
     due = {"status": "pending", "sent_at": None, "next_attempt_at": later or now}
     if draft.email and who.email and who.prefs.email_on:
         status = "digest" if draft.digest and who.prefs.digest else "pending"
-        rows.append({**base, **due, "channel": "email", "recipient": who.email, "body": draft.body, "status": status})
+        email = {"channel": "email", "recipient": who.email, "body": draft.email_body or draft.body, "status": status}
+        rows.append({**base, **due, **email})
     if draft.sms and who.prefs.sms_possible:
         rows.append({**base, **due, "channel": "sms", "recipient": who.prefs.phone, "body": draft.sms})
     for row in rows:

@@ -1,16 +1,20 @@
 """The commune's alert categories: list them (disabled ones too), add its own, rename, deactivate, reactivate.
 
 Reading needs the commune-wide right to view alerts (the mairie, and the gendarmerie while its access is
-open); every change needs ``EDIT_CATEGORIES`` (the mairie's admin). A change takes effect for posting at once
-(the cached commune context is dropped once the change is committed).
+open) or the right to change them; every change needs ``EDIT_CATEGORIES`` (the mairie's admin, the operator).
+A change takes effect for posting at once (the cached commune context is dropped once the change is committed).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from services._community import in_commune
 from services._core import Actor, ServiceError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 __all__ = ["FAMILIES", "CategoryInfo", "add", "listing", "rename", "set_enabled"]
 
@@ -31,16 +35,23 @@ class CategoryInfo:
 
 
 def listing(actor: Actor, commune: str | None = None) -> list[CategoryInfo]:
-    """Every category of the commune, disabled ones included: the defaults first, then its own."""
-    from alerts import category_entries
-    from community import Action, authorize
+    """Every category of the commune, disabled ones included: the defaults first, then its own (for who reads the
+    commune's alerts, or may change its categories)."""
+    from community import Action, allowed, authorize
 
     with in_commune(actor, commune) as (session, found):
-        authorize(session, actor, Action.VIEW_ALERTS, commune_id=found.id)
-        return [
-            CategoryInfo(e.code, e.label, e.family.value, e.enabled, e.own, e.default_label)
-            for e in category_entries(session, found.id)
-        ]
+        if not allowed(session, actor, Action.EDIT_CATEGORIES, commune_id=found.id):
+            authorize(session, actor, Action.VIEW_ALERTS, commune_id=found.id)
+        return _infos(session, found.id)
+
+
+def _infos(session: Session, commune_id: int) -> list[CategoryInfo]:
+    from alerts import category_entries
+
+    return [
+        CategoryInfo(e.code, e.label, e.family.value, e.enabled, e.own, e.default_label)
+        for e in category_entries(session, commune_id)
+    ]
 
 
 def _change(
@@ -82,9 +93,9 @@ def _change(
             enabled=enabled,
             family=family,
         )
-        commune_id = found.id
+        commune_id, changed = found.id, _infos(session, found.id)
     forget_commune(commune_id)
-    return listing(actor, commune)
+    return changed
 
 
 def _label(label: str) -> str:

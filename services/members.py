@@ -8,6 +8,7 @@ transaction). ``commune`` is an INSEE code; None means the actor's own commune.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,7 @@ from services._community import MemberInfo, SanctionInfo, in_commune, member_of,
 from services._core import Actor, ServiceError, unit_of_work
 
 __all__ = [
+    "Application",
     "MemberInfo",
     "PendingMember",
     "Registered",
@@ -23,6 +25,7 @@ __all__ = [
     "SanctionInfo",
     "TotpEnrolment",
     "accept_invitation",
+    "apply",
     "confirm_totp",
     "delete",
     "delete_own",
@@ -53,6 +56,23 @@ class Registered:
 
     member: MemberInfo
     invitation_token: str | None
+
+
+@dataclass(frozen=True)
+class Application:
+    """The answer to a sign-up on the web, the same whether the e-mail already had an account or not."""
+
+    email: str
+    message: str
+
+
+# The shortest time a web sign-up answers in (seconds), known e-mail or not.
+SIGN_UP_FLOOR_S = 0.25
+APPLIED = (
+    "Votre demande d'inscription est enregistrée : elle est en attente de vérification. Un e-mail vient de vous "
+    "être envoyé à {email} pour choisir votre mot de passe ; un référent de votre secteur ou la mairie vérifiera "
+    "ensuite votre adresse (par courrier, visite ou justificatif)."
+)
 
 
 @dataclass(frozen=True)
@@ -192,6 +212,105 @@ def sign_up(
             now=now,
         )
         return Registered(MemberInfo.of(registration.member, now), None)
+
+
+def apply(
+    commune: str,
+    *,
+    email: str,
+    name: str,
+    address: str,
+    charter_version: int | None,
+    phone: str | None = None,
+    now: datetime | None = None,
+) -> Application:
+    """A resident signs up on the web (no actor yet): the account is created pending verification, and an
+    invitation (e-mailed by the notifications) lets them choose their password on ``/auth/invitation``.
+
+    The answer is the same whether the e-mail already has an account: every check runs either way, and the
+    account holder is told by e-mail that someone tried to sign up with their address (nobody learns from
+    this form which e-mails have an account).
+
+    Raises
+    ------
+    ServiceError
+        ``field`` is ``email`` (malformed), ``name``, ``address`` (unknown, outside the commune),
+        ``charter`` (not accepted, or not the current version), ``phone`` or ``commune``.
+    """
+    started = time.monotonic()
+    try:
+        return _apply(commune, email, name, address, charter_version, phone, _now(now))
+    finally:
+        # Creating an account takes longer than answering for a known e-mail: every answer takes at least
+        # this long, so that the time taken does not tell either.
+        time.sleep(max(0.0, SIGN_UP_FLOOR_S - (time.monotonic() - started)))
+
+
+def _apply(
+    commune: str,
+    email: str,
+    name: str,
+    address: str,
+    charter_version: int | None,
+    phone: str | None,
+    now: datetime,
+) -> Application:
+    from community import EmailTakenError, check_email, check_registration, register_member
+    from notify import normalize_phone
+    from services._config import geocoder, settings
+    from store.schema import NotifyPrefs
+
+    normalized = check_email(email)
+    number = normalize_phone(phone) if phone and phone.strip() else None
+    taken = _email_taken(normalized)
+    with in_commune(None, commune) as (session, found):
+        checks: dict[str, Any] = {
+            "email": normalized,
+            "name": name,
+            "address": address,
+            "channel": "web",
+            "charter_version": charter_version,
+            "geocoder": geocoder(session),
+        }
+        if taken:
+            check_registration(session, None, found, **checks)
+        else:
+            try:
+                registration = register_member(
+                    session, None, found, **checks, now=now, invitation_days=settings().invitation_days
+                )
+            except EmailTakenError:
+                taken = True  # registered meanwhile, in this commune
+            else:
+                if number is not None:
+                    member = registration.member
+                    session.add(NotifyPrefs(member_id=member.id, commune_id=found.id, phone=number, sms_on=False))
+    if taken:
+        _tell_holder(normalized, now)
+    return Application(normalized, APPLIED.format(email=normalized))
+
+
+def _email_taken(email: str) -> bool:
+    from community import email_taken
+
+    with unit_of_work() as session:
+        return email_taken(session, email)
+
+
+def _tell_holder(email: str, now: datetime) -> None:
+    """Tell the holder of ``email`` that someone tried to sign up with it (in their commune's scope), once an hour
+    at most: the form cannot be used to flood someone's mailbox."""
+    from sqlalchemy import select
+
+    from community._events import fire
+    from store import bind_scope_of
+    from store.schema import Member
+
+    with unit_of_work() as session:
+        bind_scope_of(session, "email", email)
+        member = session.scalar(select(Member).where(Member.email == email))
+        if member is not None:
+            fire(session, member, "sign_up_again", window=now.strftime("%Y-%m-%dT%H"))
 
 
 def name_staff(

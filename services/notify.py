@@ -150,8 +150,47 @@ def set_own_channels(
     )
 
 
+def unsubscribe(token: str, *, now: datetime | None = None) -> bool:
+    """Turn e-mail off for the member of a one-click unsubscribe link (RFC 8058); False for a false token.
+
+    The link's token (signed with ``VOISINAGE_NOTIFY_SECRET``) is the only authority needed: mail providers
+    post it without any session. In-app messages still come; SMS choices are untouched.
+    """
+    from sqlalchemy import select
+
+    from community import record
+    from notify._secrets import read_unsubscribe_token
+    from services._config import notify_config
+    from store.schema import Member, MemberStatus, NotifyPrefs
+
+    found = read_unsubscribe_token(notify_config().secret, token)
+    if found is None:
+        return False
+    commune_id, member_id = found
+    now = now or datetime.now(UTC)
+    with unit_of_work(commune_id) as session:
+        member = session.scalar(
+            select(Member).where(
+                Member.id == member_id, Member.commune_id == commune_id, Member.status != MemberStatus.DELETED
+            )
+        )
+        if member is None:
+            return False
+        prefs = session.get(NotifyPrefs, member.id)
+        if prefs is None:
+            prefs = NotifyPrefs(member_id=member.id, commune_id=commune_id, email_on=True, sms_on=False, digest=True)
+            session.add(prefs)
+        if prefs.email_on:
+            prefs.email_on = False
+            prefs.updated_at = now
+            record(session, None, "changed", "member", member.id, commune_id=commune_id, field="email_on",
+                   via="unsubscribe_link")  # fmt: skip
+        return True
+
+
 def unread_badge(actor: Actor, since_id: int = 0, limit: int = 20) -> Unread:
-    """The signed-in member's unread in-app messages newer than ``since_id`` (the app's last marker)."""
+    """The signed-in member's unread in-app messages newer than ``since_id`` (the app's last marker); with
+    ``limit=0``, the count and the newest id only (one index walk: what the app polls every second)."""
     from notify import unread
 
     if actor.member_id is None or actor.commune_id is None:

@@ -291,3 +291,19 @@ def test_charter_publish_and_show(world, tmp_path):
     refused = run(world, "charter", "publish", "--commune", "75113", str(empty))
     assert refused.exit_code == 2 and "trop courte" in refused.stderr
     assert run(world, "charter", "show", "--commune", "75113").stdout.splitlines()[0] == "version 2"
+
+
+def test_categories_add_rename_disable_list(world):
+    added = run(world, "categories", "add", "nuisances-sonores", "--commune", "75113", "--label", "Nuisances",
+                "--family", "securite")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert run(world, "categories", "rename", "vol", "--commune", "75113", "--label", "Vol ou tentative").exit_code == 0
+    assert run(world, "categories", "disable", "nuisances-sonores", "--commune", "75113").exit_code == 0
+    listed = run(world, "categories", "list", "--commune", "75113").stdout.splitlines()
+    rows = {r.split(";")[0]: r.split(";") for r in listed}
+    assert rows["vol"][1:] == ["Vol ou tentative", "securite", "active", "défaut"]
+    assert rows["nuisances-sonores"][1:] == ["Nuisances", "securite", "désactivée", "commune"]
+    bad = run(world, "categories", "add", "Pas Bon", "--commune", "75113", "--label", "X", "--family", "securite")
+    assert bad.exit_code == 2 and "CODE" in bad.stderr and "invalide" in bad.stderr
+    wrong = run(world, "categories", "add", "ok", "--commune", "75113", "--label", "X", "--family", "officiel")
+    assert wrong.exit_code == 2 and "--family" in wrong.stderr

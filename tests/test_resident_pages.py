@@ -133,3 +133,44 @@ def test_account_page_url_path_stays_compte():
     for role in Role:
         files = [f for f, _t in page_list(Actor(role=role, member_id=1, commune_id=1), frozenset({"view_stats"}))]
         assert "compte.py" in files  # st.Page derives the URL path « /compte » from the file name
+
+
+def _sidebar(app: AppTest) -> str:
+    return " ".join(str(e.value) for e in app.sidebar.markdown)
+
+
+@pytest.mark.usefixtures("fresh_db")
+def test_unread_badge_counts_a_publication_of_my_sector_and_the_visit_marks_it_read(monkeypatch):
+    from test_app_pages import SCRIPT
+
+    from services import alerts, unit_of_work
+    from store.schema import Member
+
+    author = _actor(NEIGHBOUR.email)
+    with unit_of_work() as session:
+        home = session.query(Member).filter_by(email=NEIGHBOUR.email).one()
+        lon, lat = home.lon, home.lat
+    for reader in (OTHER, RESIDENT):
+        _signed_in_as(monkeypatch, reader.email, reader.password)
+        first = AppTest.from_file(SCRIPT, default_timeout=TIMEOUT_S).run()  # a visit of « Mon secteur »: all read
+        assert not first.exception, first.exception
+        first.run()
+        assert "Aucun nouveau message" in _sidebar(first)
+    text = "Panneau de signalisation tordu au carrefour."
+    alerts.post(author, category="degradation", text=text, lon=lon, lat=lat, confirm_new=True)
+    _signed_in_as(monkeypatch, OTHER.email, OTHER.password)
+    other = AppTest.from_file(SCRIPT, default_timeout=TIMEOUT_S).run()
+    assert "Aucun nouveau message" in _sidebar(other)  # sector 1: nothing reached them
+    _signed_in_as(monkeypatch, RESIDENT.email, RESIDENT.password)
+    app = AppTest.from_file(SCRIPT, default_timeout=TIMEOUT_S).run()
+    assert "1 nouveau message" in _sidebar(app)  # drawn before the page marks it read
+    assert "Panneau de signalisation tordu" in _texts(app)
+    app.run()
+    assert "Aucun nouveau message" in _sidebar(app)
+
+
+def test_badge_text_has_no_user_text():
+    from app_pages._live import badge_text
+
+    assert badge_text(0) == "Aucun nouveau message"
+    assert badge_text(1) == "1 nouveau message" and badge_text(7) == "7 nouveaux messages"

@@ -128,6 +128,8 @@ def test_commune_categories_add_rename_deactivate(world):
     categories.set_enabled(admin, None, "vol", True)
     assert next(c for c in categories.listing(agent) if c.code == "vol").enabled
     assert _audit(world, "alert_category")[-1].actor_id == admin.member_id
+    # The operator (no right to read alerts) changes the set-up and gets the new list back.
+    assert "vol" in [c.code for c in categories.rename(OPERATOR, COMMUNE, "vol", "Vol") if c.enabled]
     cases = [
         (lambda: categories.add(admin, None, code="vol", label="Vol", family="securite"), "code"),
         (lambda: categories.add(admin, None, code="Pas Bon", label="X", family="securite"), "code"),
