@@ -89,7 +89,7 @@ def import_addresses(actor: Actor, file: Path, *, progress: bool = False) -> Add
     """
     from community import Action, authorize, record
     from gis import InputError
-    from store import import_ban
+    from store import bind_platform, import_ban
 
     with unit_of_work() as session:
         authorize(session, actor, Action.IMPORT_ADDRESSES)
@@ -98,6 +98,7 @@ def import_addresses(actor: Actor, file: Path, *, progress: bool = False) -> Add
     except InputError as exc:
         raise ServiceError(exc.message, exc.problems, field=exc.field or "file") from exc
     with unit_of_work() as session:
+        bind_platform(session)  # a platform entry of the audit log (BAN addresses belong to no one commune)
         record(
             session,
             actor,
@@ -123,6 +124,7 @@ def geocode(actor: Actor, insee: str, text: str) -> AddressHit:
     from community import locate_sector, record
     from sectors import registered_commune
     from services._config import geocoder
+    from store import bind_commune, bind_platform
 
     code, query = _checked(insee, text, commune_first=False)
     with unit_of_work() as session:
@@ -134,7 +136,12 @@ def geocode(actor: Actor, insee: str, text: str) -> AddressHit:
             )
         hit = hits[0]
         registered = registered_commune(session, code)
-        sector = locate_sector(session, registered, hit.lon, hit.lat) if registered is not None else None
+        if registered is None:
+            bind_platform(session)  # no commune's row is read: the look-up is a platform entry of the audit log
+            sector = None
+        else:
+            bind_commune(session, registered.id)  # its sectors, and its audit log
+            sector = locate_sector(session, registered, hit.lon, hit.lat)
         record(session, actor, "viewed", "geocode", code, commune_id=registered.id if registered is not None else None)
     return AddressHit(hit.label, hit.lon, hit.lat, hit.score, sector.name if sector else "")
 
