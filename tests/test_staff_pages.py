@@ -396,3 +396,28 @@ def test_generation_from_the_page_reports_in_french_and_stores_nothing(fresh_db,
     app.radio(key="generate-source").set_value("Fichier téléversé")
     next(b for b in app.button if b.label == "Générer le brouillon").click().run()
     assert any("Choisissez le fichier des rues" in e.value for e in app.error)
+
+
+def test_admin_moves_the_vertices_of_a_sector(fresh_db, monkeypatch):
+    """« Sommets »: the chosen sector's outline fills the form (the map's edit tool fills it the same way);
+    the changed outline goes to the draft."""
+    import shapely
+    from shapely import affinity
+
+    from services.staff import sector_layout
+
+    _signed_in_as(monkeypatch, ADMIN.email, ADMIN.password)
+    app = _page("secteurs.py")
+    target = sector_layout(_actor(), "91999").sectors[0]
+    app.selectbox(key="reshape-sector").set_value(target.code).run()
+    assert not app.exception, app.exception
+    prefilled = shapely.geometry.shape(json.loads(app.text_area(key="reshape-geometry").value))
+    assert prefilled.equals_exact(target.geometry, 1e-9)
+    smaller = affinity.scale(target.geometry, 0.9, 0.9)
+    app.text_area(key="reshape-geometry").set_value(json.dumps(shapely.geometry.mapping(smaller)))
+    next(b for b in app.button if b.label == "Enregistrer le contour").click().run()
+    assert not app.exception, app.exception
+    assert any(f"Contour de {target.code} modifié" in str(s.value) for s in app.success), [e.value for e in app.error]
+    draft = sector_layout(_actor(), "91999", 2).sectors
+    reshaped = next(s for s in draft if s.code == target.code)
+    assert abs(reshaped.geometry.area - smaller.area) < 1e-9
