@@ -143,6 +143,8 @@ def test_the_gendarmerie_inbox_opens_and_closes_with_its_access(world):
     alerts.close(gend, second, "Patrouille passée, individu identifié.", now=T0)
     last = alert_desk.inbox(gend, now=T0)[-1]
     assert last.view.id == second and last.view.status == "closed" and last.feedback.startswith("Patrouille")
+    gend_reach = alert_desk.reach(gend, now=T0)  # a total, never the members of each sector
+    assert gend_reach.members == 3 and gend_reach.sectors == () and gend_reach.label == "Toute la commune"
     posted = alerts.broadcast(gend, text="Vigilance : faux agents des eaux.", now=T0)
     assert posted.alert_id in [b.id for b in alert_desk.broadcasts(gend, now=T0)]
     gendarmerie.close_access(OPERATOR, BOURAY)
