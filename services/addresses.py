@@ -38,6 +38,20 @@ class AddressChoice:
     lat: float
 
 
+def _checked(insee: str, text: str, *, commune_first: bool = True) -> tuple[str, str]:
+    """The normalised INSEE code and address query (``field`` "commune" or "address" when malformed)."""
+    from gis import InputError, check_insee, check_query
+
+    checks = [("commune", check_insee, insee), ("address", check_query, text)]
+    out: dict[str, str] = {}
+    for field, check, value in checks if commune_first else checks[::-1]:
+        try:
+            out[field] = check(value)
+        except InputError as exc:
+            raise ServiceError(exc.message, exc.problems, field=field) from exc
+    return out["commune"], out["address"]
+
+
 # Fewer characters suggest nothing (a type-ahead starts with a number and a few letters of the street).
 SUGGEST_MIN_CHARS = 3
 
@@ -54,19 +68,12 @@ def suggest(insee: str, text: str, *, limit: int = 8) -> list[AddressChoice]:
         ``field="address"``: a query too long, or no BAN address loaded for the commune;
         ``field="commune"``: a malformed code.
     """
-    from gis import InputError, check_insee, check_query
+    from gis import InputError
     from services._config import geocoder
 
     if len(" ".join((text or "").split())) < SUGGEST_MIN_CHARS:
         return []
-    try:
-        code = check_insee(insee)
-    except InputError as exc:
-        raise ServiceError(exc.message, exc.problems, field="commune") from exc
-    try:
-        query = check_query(text)
-    except InputError as exc:
-        raise ServiceError(exc.message, exc.problems, field="address") from exc
+    code, query = _checked(insee, text)
     with unit_of_work() as session:
         try:
             hits = geocoder(session).search(query, insee=code, limit=max(1, min(limit, 20)))
@@ -115,19 +122,11 @@ def geocode(actor: Actor, insee: str, text: str) -> AddressHit:
         ``field="address"``: an empty or overlong query, or no match; ``field="commune"``: a malformed code.
     """
     from community import locate_sector, record
-    from gis import InputError, check_insee, check_query
     from sectors import registered_commune
     from services._config import geocoder
     from store import bind_commune, bind_platform
 
-    try:
-        query = check_query(text)
-    except InputError as exc:
-        raise ServiceError(exc.message, exc.problems, field="address") from exc
-    try:
-        code = check_insee(insee)
-    except InputError as exc:
-        raise ServiceError(exc.message, exc.problems, field="commune") from exc
+    code, query = _checked(insee, text, commune_first=False)
     with unit_of_work() as session:
         hits = geocoder(session).search(query, insee=code, limit=1)
         if not hits:
