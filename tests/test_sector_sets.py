@@ -42,7 +42,9 @@ def _grid(engine: Engine, nx: int = 3, ny: int = 3) -> gpd.GeoDataFrame:
 
 
 def _count(engine: Engine, table: type) -> int:
+    """Rows of ``table`` in Bouray (bound first: on PostGIS, unbound, none would be seen at all)."""
     with transaction(engine) as session:
+        get_commune(session, BOURAY)
         return int(session.scalar(select(func.count()).select_from(table)) or 0)
 
 
