@@ -18,7 +18,7 @@ from test_services_alerts import _at, world
 
 from community import Actor
 from services import ServiceError, alert_desk, alerts, gendarmerie
-from store import transaction
+from store import bind_commune, transaction
 from store.schema import OutboxMessage
 
 OPERATOR = Actor.operator(label="opérateur test")
@@ -189,6 +189,7 @@ def test_a_broadcast_placed_by_a_point_is_labelled_by_the_area_it_reaches(world)
             assert shown[some.alert_id].startswith("Secteurs : "), (reader, shown[some.alert_id])
         assert not COORDINATES.search(" ".join(shown.values()))
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # the outbox rows are Bouray's
         messages = s.scalars(
             select(OutboxMessage).where(OutboxMessage.alert_id.in_([whole.alert_id, some.alert_id]))
         ).all()
