@@ -8,6 +8,7 @@ import streamlit as st
 
 from app_pages._map import commune_folium_map, show_map
 from app_pages._session import require_actor
+from app_pages._staff import plain
 from layers import MapAlert, alerts_layer
 from services import ServiceError
 from services import alerts as alert_service
@@ -22,7 +23,7 @@ except ServiceError as exc:
     st.error(exc.message)
     st.stop()
 
-st.title(f"Mon secteur — {view.name}")
+st.title(f"Mon secteur — {plain(view.name)}")  # a name typed by people: no Markdown
 own = [s for s in view.sectors if s.code in view.own_sectors]
 if own:
     st.text("Votre secteur : " + ", ".join(s.name for s in own))
