@@ -1,8 +1,8 @@
 """Alerts: categories, pre-publication checks, moderation, diffusion perimeter, visibility, retention.
 
-Pure core (no database): :func:`check_text` and its :class:`CheckPolicy`, :func:`check_rate`,
-:func:`probable_duplicates`; the moderation state machine (:func:`submit`, :func:`claim`, :func:`approve`,
-:func:`reject`, :func:`appeal`, :func:`edit`, :func:`acknowledge`, :func:`close`, :func:`withdraw`), whose
+Pure core (no database): :func:`check_text` and its :class:`CheckPolicy`, :func:`check_rate`; the moderation
+state machine (:func:`submit`, :func:`claim`, :func:`approve`, :func:`reject`, :func:`appeal`, :func:`edit`,
+:func:`acknowledge`, :func:`close`, :func:`withdraw`), whose
 rights are the permission matrix's (``community.MATRIX``; a :class:`Participant` is who the history records);
 the diffusion perimeter (:class:`SectorIndex`, :func:`diffusion_perimeter`, :func:`widen`, :func:`whole_commune`);
 categories (:func:`effective_categories`, :func:`resolve_category`); retention rules (:func:`retention_cutoff`).
@@ -10,8 +10,10 @@ categories (:func:`effective_categories`, :func:`resolve_category`); retention r
 Store (one transaction per call, bound to the member's commune; row-level security on PostGIS), each taking the
 acting :class:`community.Actor`:
 :func:`post_alert`, :func:`feed`, :func:`get_alert`, :func:`moderate`, :func:`withdraw_alert`,
-:func:`acknowledge_alert`, :func:`close_alert`, :func:`appeal_alert`, :func:`anonymise_closed`, :func:`alert_counts`,
+:func:`acknowledge_alert`, :func:`close_alert`, :func:`appeal_alert`, :func:`claim_alert`, :func:`release_alert`,
+:func:`anonymise_closed`, :func:`alert_counts`,
 :func:`set_category`, :func:`set_commune_options`; every read starts from :func:`visible_alerts`.
+The staff desks' reads: :func:`moderation_queue`, :func:`inbox`, :func:`broadcasts`, :func:`broadcast_reach`.
 RGPD hooks for the members domain: :func:`export_member_alerts`, :func:`anonymise_member_alerts`, registered
 explicitly by :func:`register_rgpd_hooks` (``services.start()`` calls it; importing this package does not).
 """
@@ -38,21 +40,38 @@ if TYPE_CHECKING:
         AlertRefusedError,
         CheckPolicy,
         CheckResult,
-        Duplicate,
         Finding,
         MunicipalRequestError,
         Outcome,
         RateLimitError,
-        RecentAlert,
         Rule,
         check_rate,
         check_text,
-        probable_duplicates,
+        marked_segments,
     )
-    from alerts._context import AlertConfig, clear_caches, commune_categories, set_category, set_commune_options
+    from alerts._context import (
+        AlertConfig,
+        CategoryEntry,
+        category_entries,
+        change_category,
+        clear_caches,
+        commune_categories,
+        forget_commune,
+        set_category,
+        set_commune_options,
+    )
+    from alerts._desk import QUEUE_STATUSES, broadcast_reach, broadcasts, inbox, moderation_queue
     from alerts._hooks import on_alert_event
     from alerts._keeping import alert_counts, anonymise_closed
-    from alerts._moderating import acknowledge_alert, appeal_alert, close_alert, moderate, withdraw_alert
+    from alerts._moderating import (
+        acknowledge_alert,
+        appeal_alert,
+        claim_alert,
+        close_alert,
+        moderate,
+        release_alert,
+        withdraw_alert,
+    )
     from alerts._moderation import (
         VISIBLE_STATUSES,
         Claim,
@@ -76,7 +95,7 @@ if TYPE_CHECKING:
     )
     from alerts._perimeter import Perimeter, Scope, SectorIndex, SectorRef, diffusion_perimeter, whole_commune, widen
     from alerts._posting import DuplicateOffer, DuplicateSuspectedError, PostResult, post_alert
-    from alerts._reading import feed, feed_for, feed_page, get_alert, silence_reason
+    from alerts._reading import BROADCAST_KIND, feed, feed_for, feed_page, get_alert, silence_reason
     from alerts._retention import ANONYMISED_TEXT, add_months, anonymisation_due, retention_cutoff
     from alerts._rgpd import anonymise_member_alerts, export_member_alerts, register_rgpd_hooks
 
@@ -84,19 +103,21 @@ __getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "ANONYMISED_TEXT",
+    "BROADCAST_KIND",
     "DEFAULT_CATEGORIES",
     "DEFAULT_POLICY",
     "EMERGENCY_MESSAGE",
+    "QUEUE_STATUSES",
     "VISIBLE_STATUSES",
     "Action",
     "AlertConfig",
     "AlertRefusedError",
     "Category",
+    "CategoryEntry",
     "CategoryOverrides",
     "CheckPolicy",
     "CheckResult",
     "Claim",
-    "Duplicate",
     "DuplicateOffer",
     "DuplicateSuspectedError",
     "Event",
@@ -110,7 +131,6 @@ __all__ = [
     "Perimeter",
     "PostResult",
     "RateLimitError",
-    "RecentAlert",
     "Rule",
     "Scope",
     "SectorIndex",
@@ -128,9 +148,14 @@ __all__ = [
     "appeal",
     "appeal_alert",
     "approve",
+    "broadcast_reach",
+    "broadcasts",
+    "category_entries",
+    "change_category",
     "check_rate",
     "check_text",
     "claim",
+    "claim_alert",
     "clear_caches",
     "close",
     "close_alert",
@@ -142,16 +167,20 @@ __all__ = [
     "feed",
     "feed_for",
     "feed_page",
+    "forget_commune",
     "get_alert",
+    "inbox",
     "load_viewer",
+    "marked_segments",
     "moderate",
+    "moderation_queue",
     "on_alert_event",
     "post_alert",
-    "probable_duplicates",
     "record_widening",
     "register_rgpd_hooks",
     "reject",
     "release",
+    "release_alert",
     "resolve_category",
     "retention_cutoff",
     "scoped",

@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -235,10 +235,13 @@ def visible_alerts(viewer: Viewer) -> Select[Alert]:
     return select(Alert).where(visibility_clause(viewer))
 
 
-def visible_id_branches(viewer: Viewer, limit: int, before_id: int | None = None) -> list[Select[int]]:
+def visible_id_branches(
+    viewer: Viewer, limit: int, before_id: int | None = None, categories: Collection[str] | None = None
+) -> list[Select[int]]:
     """The newest ``limit`` visible alert ids, as one index-driven query per branch of
     :func:`visibility_clause` (their union is exactly what the clause allows, withdrawn alerts apart, which
-    the caller drops when it reads the rows; a test checks it).
+    the caller drops when it reads the rows; a test checks it). ``categories``: only alerts of these codes
+    (the solidarity stream); None: every category.
 
     Each branch walks one index backwards (a sector's entries in ``alert_sectors``, the author's alerts, the
     commune's alerts) and stops after ``limit`` rows: a feed costs the same with 1,000 or 1,000,000 alerts.
@@ -250,6 +253,8 @@ def visible_id_branches(viewer: Viewer, limit: int, before_id: int | None = None
     def newest(query: Select[int], column: Any) -> Select[int]:
         if before_id is not None:
             query = query.where(column < before_id)
+        if categories is not None:
+            query = query.where(Alert.category.in_(sorted(categories)))
         return query.order_by(column.desc()).limit(limit)
 
     def sector(code: str, statuses: list[str]) -> Select[int]:

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from community._permissions import Action, roles_allowed
 from gis import InputError
@@ -81,7 +82,8 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
     _c("message-gendarmerie", "Message de la gendarmerie", OFF, GENDARMERIE_ROLES),
 )
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# What a category code looks like (stored with each alert).
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ def validate_overrides(overrides: CategoryOverrides, defaults: Sequence[Category
             problems.append(f"Le libellé de « {code} » doit faire entre 1 et 80 caractères.")
     seen: set[str] = set()
     for cat in overrides.extra:
-        if not _SLUG.match(cat.code) or len(cat.code) > 40:
+        if not SLUG.match(cat.code) or len(cat.code) > 40:
             problems.append(
                 f"Code « {cat.code} » invalide : lettres minuscules sans accent, chiffres et tirets (40 au plus)."
             )
@@ -142,6 +144,7 @@ def effective_categories(
     return out + list(overrides.extra)
 
 
+@lru_cache(maxsize=4096)
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -164,4 +167,5 @@ def resolve_category(typed: str, categories: Iterable[Category]) -> Category:
     raise InputError(
         f"Catégorie inconnue : « {typed} ». Choisissez parmi :",
         problems=[f"{c.code} ({c.label})" for c in cats],
+        field="category",
     )

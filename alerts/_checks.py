@@ -13,8 +13,8 @@
 - ``OK``.
 
 What each rule does (refuse or send to moderation) is a :class:`CheckPolicy`, chosen per commune.
-:func:`check_rate` (posts per member and period) and :func:`probable_duplicates` (same category, nearby,
-recent) complete the checks.
+:func:`check_rate` (posts per member and period) completes the checks. Probable duplicates (same category,
+nearby, recent) are looked up in the store, among the alerts the poster may already see (``alerts._posting``).
 """
 
 from __future__ import annotations
@@ -294,6 +294,48 @@ def check_text(text: str, policy: CheckPolicy = DEFAULT_POLICY, *, official_auth
     return CheckResult(outcome, tuple(findings))
 
 
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` narrowed to begin and end on a letter or a digit (empty when there is none)."""
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    return start, end
+
+
+def marked_segments(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """``text`` cut into ``(piece, marked)`` pieces, the passages of ``spans`` marked (to show the author what
+    to change).
+
+    Spans are clipped to the text and merged; a marked piece never holds a line break and begins and ends on a
+    letter or a digit (so that any emphasis drawn around it holds), the rest goes to the unmarked pieces.
+    Joining the pieces gives ``text`` back.
+
+    Examples
+    --------
+    >>> marked_segments("Appelez le 06 12 34 56 78.", [(11, 26)])
+    [('Appelez le ', False), ('06 12 34 56 78', True), ('.', False)]
+    """
+    cuts: list[tuple[int, int]] = []
+    for start, end in _merge((max(0, s), min(len(text), e)) for s, e in spans if s < e):
+        line_start = start
+        for line_end in [*(i for i in range(start, end) if text[i] == "\n"), end]:
+            a, b = _trimmed(text, line_start, line_end)
+            if a < b:
+                cuts.append((a, b))
+            line_start = line_end + 1
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for a, b in cuts:
+        if a > at:
+            pieces.append((text[at:a], False))
+        pieces.append((text[a:b], True))
+        at = b
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces
+
+
 class AlertRefusedError(InputError):
     """An alert the checks stopped (emergency, or passages to remove). The message is for the author."""
 
@@ -341,47 +383,3 @@ def _duration(delta: timedelta) -> str:
     if minutes % 60 == 0:
         return f"{minutes // 60} h"
     return f"{minutes} min"
-
-
-@dataclass(frozen=True)
-class RecentAlert:
-    """What the duplicate check needs of an existing alert (coordinates in the commune's metric CRS)."""
-
-    id: int
-    category: str
-    x: float
-    y: float
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class Duplicate:
-    """A probable duplicate, offered to the author before posting."""
-
-    id: int
-    distance_m: float
-    age: timedelta
-
-
-def probable_duplicates(
-    category: str,
-    x: float,
-    y: float,
-    now: datetime,
-    recent: Iterable[RecentAlert],
-    *,
-    radius_m: float,
-    window: timedelta,
-) -> list[Duplicate]:
-    """Existing alerts of the same category within ``radius_m`` metres and ``window`` of ``now``, nearest first.
-
-    ``x``, ``y`` and the recent alerts' coordinates are in the commune's metric CRS (metres).
-    """
-    out = []
-    for a in recent:
-        if a.category != category or not (now - window <= a.created_at <= now):
-            continue
-        d = math.hypot(a.x - x, a.y - y)
-        if d <= radius_m:
-            out.append(Duplicate(a.id, d, now - a.created_at))
-    return sorted(out, key=lambda d: (d.distance_m, d.age))

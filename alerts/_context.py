@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from alerts._access import bind_commune
 from alerts._categories import (
     DEFAULT_CATEGORIES,
+    SLUG,
     Category,
     CategoryOverrides,
     Family,
@@ -162,7 +163,9 @@ def commune_categories(session: Session, commune_id: int) -> list[Category]:
         disabled=frozenset(r.code for r in rows if r.code in defaults and not r.enabled),
         labels={r.code: r.label for r in rows if r.code in defaults and r.enabled and r.label},
         extra=tuple(
-            Category(r.code, r.label, Family(r.family or Family.SECURITY)) for r in rows if r.code not in defaults
+            Category(r.code, r.label, Family(r.family or Family.SECURITY))
+            for r in rows
+            if r.code not in defaults and r.enabled
         ),
     )
     return effective_categories(overrides)
@@ -192,9 +195,7 @@ def set_commune_options(
             row.check_policy = check_policy
         row.updated_at = datetime.now(UTC)
         session.add(row)
-    with _LOCK:
-        for key in [k for k in _CONTEXTS if k[1] == commune.id]:
-            del _CONTEXTS[key]
+    forget_commune(commune.id)
 
 
 @dataclass
@@ -255,6 +256,93 @@ def commune_context(session: Session, commune_id: int, config: AlertConfig) -> C
     return made
 
 
+@dataclass(frozen=True)
+class CategoryEntry:
+    """One category as the commune manages it: a default one (maybe renamed or disabled) or its own."""
+
+    code: str
+    label: str
+    family: Family
+    enabled: bool
+    own: bool  # the commune's own category (else one of the defaults)
+    default_label: str  # the default's label ('' for the commune's own)
+
+
+def category_entries(session: Session, commune_id: int) -> list[CategoryEntry]:
+    """Every category of the commune, disabled ones included: the defaults in their order, then its own."""
+    rows = {
+        r.code: r
+        for r in session.scalars(select(AlertCategoryOverride).where(AlertCategoryOverride.commune_id == commune_id))
+    }
+    entries = []
+    for cat in DEFAULT_CATEGORIES:
+        row = rows.pop(cat.code, None)
+        label = row.label if row is not None and row.label else cat.label
+        enabled = row.enabled if row is not None else True
+        entries.append(CategoryEntry(cat.code, label, cat.family, enabled, False, cat.label))
+    for row in sorted(rows.values(), key=lambda r: r.id):
+        entries.append(CategoryEntry(row.code, row.label, Family(row.family or Family.SECURITY), row.enabled, True, ""))
+    return entries
+
+
+def change_category(
+    session: Session,
+    commune: Commune,
+    code: str,
+    *,
+    label: str | None = None,
+    enabled: bool | None = None,
+    family: Family | None = None,
+) -> list[Category]:
+    """Adjust one category of ``commune`` in the caller's transaction: rename or disable a default one, or add
+    (or change) its own. Returns the categories the commune now offers.
+
+    Call :func:`forget_commune` once the transaction is committed (the cached contexts hold the old list).
+    Raises :class:`gis.InputError` (``field`` ``code``, ``label`` or ``family``) for an invalid change.
+    """
+    defaults = {c.code: c for c in DEFAULT_CATEGORIES}
+    row = session.scalar(
+        select(AlertCategoryOverride).where(
+            AlertCategoryOverride.commune_id == commune.id, AlertCategoryOverride.code == code
+        )
+    )
+    if row is None:
+        if code not in defaults and (not label or family is None):
+            raise InputError(
+                f"« {code} » n'est pas une catégorie par défaut : pour l'ajouter, donnez son libellé et sa "
+                "famille (securite ou solidarite).",
+                field="code",
+            )
+        if code not in defaults and (not SLUG.match(code) or len(code) > 40):
+            raise InputError(
+                f"Code « {code} » invalide : lettres minuscules sans accent, chiffres et tirets (40 au plus).",
+                field="code",
+            )
+        row = AlertCategoryOverride(commune_id=commune.id, code=code, label="", family="", enabled=True)
+        session.add(row)
+    if label is not None:
+        row.label = label.strip()
+    if enabled is not None:
+        row.enabled = enabled
+    if family is not None:
+        if code in defaults:
+            raise InputError(f"La famille d'une catégorie par défaut (« {code} ») ne se change pas.", field="family")
+        row.family = Family(family).value
+    session.flush()
+    try:
+        return commune_categories(session, commune.id)  # validates the whole set
+    except InputError as exc:
+        field = exc.field or ("label" if label is not None else "code")
+        raise InputError(exc.message, exc.problems, field=field) from exc
+
+
+def forget_commune(commune_id: int) -> None:
+    """Drop the cached contexts of ``commune_id`` (after a change of its categories or options is committed)."""
+    with _LOCK:
+        for key in [k for k in _CONTEXTS if k[1] == commune_id]:
+            del _CONTEXTS[key]
+
+
 def set_category(
     engine: Engine,
     insee: str,
@@ -264,38 +352,13 @@ def set_category(
     enabled: bool | None = None,
     family: Family | None = None,
 ) -> list[Category]:
-    """Adjust one category for a commune: rename or disable a default one, or add (or change) its own.
+    """Adjust one category for a commune in a transaction of its own (see :func:`change_category`).
 
     Returns the categories the commune now offers. Raises :class:`gis.InputError` for an invalid change.
     """
-    defaults = {c.code: c for c in DEFAULT_CATEGORIES}
     with transaction(engine) as session:
         commune = get_commune(session, insee)
         bind_commune(session, commune.id)
-        row = session.scalar(
-            select(AlertCategoryOverride).where(
-                AlertCategoryOverride.commune_id == commune.id, AlertCategoryOverride.code == code
-            )
-        )
-        if row is None:
-            if code not in defaults and (not label or family is None):
-                raise InputError(
-                    f"« {code} » n'est pas une catégorie par défaut : pour l'ajouter, donnez son libellé et sa "
-                    "famille (securite ou solidarite)."
-                )
-            row = AlertCategoryOverride(commune_id=commune.id, code=code, label="", family="", enabled=True)
-            session.add(row)
-        if label is not None:
-            row.label = label.strip()
-        if enabled is not None:
-            row.enabled = enabled
-        if family is not None:
-            if code in defaults:
-                raise InputError(f"La famille d'une catégorie par défaut (« {code} ») ne se change pas.")
-            row.family = Family(family).value
-        session.flush()
-        categories = commune_categories(session, commune.id)  # validates the whole set (raises on a bad one)
-    with _LOCK:
-        for key in [k for k in _CONTEXTS if k[1] == commune.id]:
-            del _CONTEXTS[key]
+        categories = change_category(session, commune, code, label=label, enabled=enabled, family=family)
+    forget_commune(commune.id)
     return categories

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from alerts import _moderation as mod
-from alerts._access import Viewer, load_viewer, visible_alerts
+from alerts._access import WIDE, Viewer, load_viewer, visible_alerts
+from alerts._categories import DEFAULT_CATEGORIES, Family
 from alerts._context import AlertConfig, as_utc, commune_categories, now_or_utc, sector_index
 from alerts._hooks import fire
 from alerts._perimeter import Perimeter, SectorIndex, whole_commune, widen
@@ -139,7 +140,7 @@ def moderate(
         if not viewer.may_moderate:
             raise InputError("Votre rôle ne permet pas de modérer les alertes.", field="actor")
         alert = session.scalar(visible_alerts(viewer).where(Alert.id == alert_id))
-        if alert is None or not viewer.may(Action.MODERATE_ALERTS, {s.sector_code for s in alert.sectors}):
+        if alert is None or not may_moderate(viewer, alert):
             raise InputError(
                 f"Alerte n°{alert_id} introuvable (ou hors des secteurs que vous modérez).", field="alert_id"
             )
@@ -173,6 +174,19 @@ def moderate(
         return present(alert, viewer, sectors_of(session, [alert.id])[alert.id], labels)
 
 
+# The official messages (the mairie's, the gendarmerie's): moderated only by who moderates the whole commune.
+OFFICIAL_CODES = frozenset(c.code for c in DEFAULT_CATEGORIES if c.family == Family.OFFICIAL)
+
+
+def may_moderate(viewer: Viewer, alert: Alert) -> bool:
+    """Whether ``viewer`` moderates ``alert``: the matrix's ``MODERATE_ALERTS`` over its sectors; an official
+    message only with that right over the whole commune (a referent does not edit or withdraw the mairie's word).
+    """
+    if alert.category in OFFICIAL_CODES and viewer.right(Action.MODERATE_ALERTS) not in WIDE:
+        return False
+    return viewer.may(Action.MODERATE_ALERTS, {s.sector_code for s in alert.sectors})
+
+
 def participant(viewer: Viewer) -> mod.Participant:
     """What an alert's history keeps of the member acting on it."""
     return mod.Participant(viewer.member_id, viewer.role, viewer.name)
@@ -187,7 +201,11 @@ def _apply(
         alert = session.scalar(visible_alerts(viewer).where(Alert.id == alert_id))
         if alert is None:
             raise InputError(f"Alerte n°{alert_id} introuvable.", field="alert_id")
-        if right is not None and not viewer.may(right, {s.sector_code for s in alert.sectors}):
+        if right is not None and not (
+            may_moderate(viewer, alert)
+            if right == Action.MODERATE_ALERTS
+            else viewer.may(right, {s.sector_code for s in alert.sectors})
+        ):
             raise InputError(f"Alerte n°{alert_id} hors des secteurs où vous pouvez agir.", field="alert_id")
         state = move(_state(alert), participant(viewer), now)
         _announce(session, alert, _store_state(alert, state, now))
@@ -217,3 +235,17 @@ def withdraw_alert(engine: Engine, alert_id: int, actor: Actor, reason: str, *, 
     notifications find it to tell the author. Returns what the moderator was shown of the alert.
     """
     return _apply(engine, alert_id, actor, now, lambda s, a, t: mod.withdraw(s, a, reason, t), Action.MODERATE_ALERTS)
+
+
+def claim_alert(
+    engine: Engine, alert_id: int, actor: Actor, *, config: AlertConfig | None = None, now: datetime | None = None
+) -> dict:
+    """A moderator takes the alert for the claim's time (``config.claim_ttl``): others see who holds it and
+    cannot decide meanwhile. Refused while another moderator holds it, or outside the sectors they moderate."""
+    ttl = (config or AlertConfig()).claim_ttl
+    return _apply(engine, alert_id, actor, now, lambda s, a, t: mod.claim(s, a, t, ttl), Action.MODERATE_ALERTS)
+
+
+def release_alert(engine: Engine, alert_id: int, actor: Actor, *, now: datetime | None = None) -> dict:
+    """The moderator holding the alert lets go of it without deciding (nothing happens if they do not hold it)."""
+    return _apply(engine, alert_id, actor, now, mod.release, Action.MODERATE_ALERTS)

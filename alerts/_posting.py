@@ -21,13 +21,16 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    null,
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import CompoundSelect
 
 from alerts import _moderation as mod
 from alerts._access import Viewer, load_viewer, scoped, visibility_clause
@@ -53,10 +56,11 @@ from alerts._perimeter import (
     whole_commune,
     widen,
 )
+from alerts._reading import BROADCAST_KIND
 from community._permissions import Action, Actor
 from community._permissions import Scope as RightScope
 from gis import DisplayedLocation, InputError, check_lonlat_bounds, transform_geom
-from store import check_values, geocode, transaction
+from store import check_values, geocode, is_postgis, transaction
 from store.schema import (
     Alert,
     AlertEvent,
@@ -121,6 +125,8 @@ class PostResult:
     created: bool
     sectors: tuple[str, ...] = ()
     findings: tuple[str, ...] = field(default_factory=tuple)
+    # Where each finding is in the text (start, end), in the order of ``findings``.
+    spans: tuple[tuple[int, int], ...] = field(default_factory=tuple)
 
     @property
     def message(self) -> str:
@@ -182,20 +188,21 @@ def post_alert(
         raise InputError("La clé d'idempotence doit faire de 1 à 100 caractères.", field="key")
     with transaction(engine) as session:
         viewer = load_viewer(session, actor, now, bind=True)
-        # One query: the author's recent posts (rate limit) and an alert already posted with this key.
+        # One query: the author's recent posts and duplicate offers (rate limit), and an alert already posted
+        # with this key.
         offered: DuplicateSuspectedError | None = None
+        since = now - config.rate_window
         mine = session.execute(
             _MINE_OR_SAME if key else _MINE,
-            {"author": viewer.member_id, "since": now - config.rate_window, "key": key},
+            {"author": viewer.member_id, "since": since, "key": key, "commune": viewer.commune_id},
         ).all()
         if key:
-            same = next((r.id for r in mine if r.idempotency_key == key), None)
+            same = next((r.id for r in mine if r.id is not None and r.idempotency_key == key), None)
             if same is not None:
                 existing = session.get(Alert, same)
                 assert existing is not None
                 return _replay(existing, category, text)
-        recent = [as_utc(r.created_at) for r in mine if as_utc(r.created_at) > now - config.rate_window]  # type: ignore[operator]
-        recent += _offers_since(session, viewer, now - config.rate_window)
+        recent = [as_utc(r.created_at) for r in mine if as_utc(r.created_at) > since]  # type: ignore[operator]
         try:
             result = _post_checked(
                 session, viewer, category, text, lon, lat, address, key, confirm_new, config, now, recent, sectors
@@ -216,27 +223,31 @@ def post_alert(
     return result
 
 
-def _offers_since(session: Session, viewer: Viewer, since: datetime) -> list[datetime | None]:
-    """When the member was last offered duplicates (each offer counts as a post against the rate limit)."""
-    params = {"commune": viewer.commune_id, "since": since, "author": viewer.member_id}
-    return [as_utc(t) for t in session.scalars(_OFFERS_SINCE, params)]
-
-
 # Built once (bind parameters): building a statement on every post costs more than running it.
 _SINCE = bindparam("since", type_=DateTime(timezone=True))
 _AUTHOR = bindparam("author", type_=Integer())
-_MINE = select(Alert.id, Alert.created_at, Alert.idempotency_key).where(
-    Alert.author_id == _AUTHOR, Alert.created_at > _SINCE
-)
-# The author's recent posts (rate limit) and an alert already posted with this key, in one query.
-_MINE_OR_SAME = select(Alert.id, Alert.created_at, Alert.idempotency_key).where(
-    Alert.author_id == _AUTHOR, or_(Alert.created_at > _SINCE, Alert.idempotency_key == bindparam("key"))
-)
-_OFFERS_SINCE = select(AuditEntry.at).where(
+# When the member was offered duplicates (each offer counts as a post against the rate limit): rows without id.
+_OFFERS_SINCE = select(
+    null().cast(Integer()).label("id"), AuditEntry.at.label("created_at"), null().cast(String()).label("key")
+).where(
     AuditEntry.commune_id == bindparam("commune", type_=Integer()),
     AuditEntry.at > _SINCE,
     AuditEntry.actor_id == _AUTHOR,
     AuditEntry.object_type == DUPLICATE_OFFER,
+)
+# The author's recent posts and offers (rate limit), in one round trip.
+_MINE: CompoundSelect[Any] = union_all(
+    select(Alert.id, Alert.created_at, Alert.idempotency_key).where(
+        Alert.author_id == _AUTHOR, Alert.created_at > _SINCE
+    ),
+    _OFFERS_SINCE,
+)
+# The same, and an alert already posted with this key.
+_MINE_OR_SAME: CompoundSelect[Any] = union_all(
+    select(Alert.id, Alert.created_at, Alert.idempotency_key).where(
+        Alert.author_id == _AUTHOR, or_(Alert.created_at > _SINCE, Alert.idempotency_key == bindparam("key"))
+    ),
+    _OFFERS_SINCE,
 )
 
 
@@ -333,6 +344,7 @@ def _post_checked(
         reason=", ".join(sorted(r.value for r in checked.rules)),
     )
     anchor_lon, anchor_lat = shown.anchor
+    placed = not isinstance(shown, _Broadcast) or shown.placed
     row = {
         "commune_id": viewer.commune_id,
         "sector_set_id": ctx.set_id,
@@ -347,9 +359,9 @@ def _post_checked(
             [{"regle": f.rule.value, "passage": f.passage} for f in checked.findings], ensure_ascii=False
         ),
         # A broadcast placed nowhere has no exact point (and stays out of heat maps).
-        "location": shapely.Point(lon, lat) if shown.kind != BROADCAST_KIND or address_label else None,
-        "x_m": point_m.x if shown.kind != BROADCAST_KIND or address_label else None,
-        "y_m": point_m.y if shown.kind != BROADCAST_KIND or address_label else None,
+        "location": shapely.Point(lon, lat) if placed else None,
+        "x_m": point_m.x if placed else None,
+        "y_m": point_m.y if placed else None,
         "address_text": address_label[:300],
         "display_kind": shown.kind,
         "display_label": shown.label[:200],
@@ -387,7 +399,7 @@ def _post_checked(
         for e in state.history
     ]
     # A concurrent retry with the same key may have won the race: then nothing is inserted and we return it.
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgis(session):
         statement, params = _insert_all_postgres(row, sector_rows, event_rows)
         alert_id = session.execute(statement, params).scalar()
     else:
@@ -405,10 +417,8 @@ def _post_checked(
         True,
         tuple(index.codes(perimeter.sector_ids)),
         tuple(f.message for f in checked.findings),
+        tuple((f.start, f.end) for f in checked.findings),
     )
-
-
-BROADCAST_KIND = "diffusion"
 
 
 @dataclass(frozen=True)
@@ -419,6 +429,7 @@ class _Broadcast:
     geometry: shapely.Geometry
     label: str
     anchor: tuple[float, float]
+    placed: bool = True  # a place was given (kept as the exact point for those who may see it)
 
 
 def _broadcast_place(
@@ -431,7 +442,11 @@ def _broadcast_place(
     sectors: Sequence[str] | None,
 ) -> tuple[float, float, str, Perimeter, _Broadcast]:
     """An official message reaches the whole commune, or the sectors named; it is shown as that area (its place,
-    when given, is kept for the mairie and the gendarmerie but draws no perimeter)."""
+    when given, is kept for the mairie and the gendarmerie but draws no perimeter).
+
+    Its label is always the area reached (« Toute la commune », « Secteurs : … »); the address label is the
+    geocoded address only, never coordinates: a place given as a point has no address to show.
+    """
     names = [n.strip() for n in sectors or [] if n.strip()]
     perimeter = widen(index, Perimeter((), (), index.union(index.sectors), Scope.AUTO), names) if names else None
     if perimeter is None or perimeter.scope == Scope.COMMUNE:
@@ -440,14 +455,15 @@ def _broadcast_place(
     else:
         label = "Secteurs : " + ", ".join(index.sectors[i].name for i in perimeter.sector_ids)
     address_label = ""
-    if address or lon is not None or lat is not None:
+    placed = bool(address) or lon is not None or lat is not None
+    if placed:
         lon, lat, address_label = _locate(session, viewer, lon, lat, address)
-        address_label = address_label or f"{lon:.6f}, {lat:.6f}"
     else:
         anchor = perimeter.geometry.representative_point()
         lon, lat = anchor.x, anchor.y
     assert lon is not None and lat is not None
-    return lon, lat, address_label, perimeter, _Broadcast(BROADCAST_KIND, perimeter.geometry, label[:200], (lon, lat))
+    shown = _Broadcast(BROADCAST_KIND, perimeter.geometry, label[:200], (lon, lat), placed)
+    return lon, lat, address_label, perimeter, shown
 
 
 def _offer_duplicates(

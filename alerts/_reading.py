@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from alerts._access import Viewer, load_viewer, visible_alerts, visible_id_branches
+from alerts._categories import Family
 from alerts._context import AlertConfig, as_utc, commune_categories, commune_context, now_or_utc
 from alerts._moderation import Status
 from community._permissions import Action, Actor, Scope
@@ -23,8 +24,10 @@ from store.schema import (
     Role,
 )
 
-
 # ------------------------------------------------------------------ reading
+BROADCAST_KIND = "diffusion"  # the displayed kind of an official message (alerts._posting)
+
+
 def _geojson(geom: shapely.Geometry) -> dict[str, Any]:
     """GeoJSON of a displayed location (point, line, or cell polygon), coordinates rounded to 1e-6°."""
     coords = np.round(shapely.get_coordinates(geom), 6).tolist()
@@ -39,7 +42,11 @@ def _geojson(geom: shapely.Geometry) -> dict[str, Any]:
 def _location(alert: Any, viewer: Viewer, home_codes: set[str]) -> dict[str, Any]:
     if alert.location is not None and viewer.sees_exact_location(alert.author_id, home_codes):
         p = alert.location
-        return {"kind": "exact", "label": alert.address_text or "position exacte", "lon": p.x, "lat": p.y}
+        # A broadcast is labelled by the area it reaches, its address (if any) beside it, never coordinates.
+        label = alert.address_text or "position exacte"
+        if alert.display_kind == BROADCAST_KIND:
+            label = " · ".join(x for x in (alert.display_label, alert.address_text) if x)
+        return {"kind": "exact", "label": label, "lon": p.x, "lat": p.y}
     return {
         "kind": alert.display_kind,
         "label": alert.display_label,
@@ -113,15 +120,20 @@ def feed_for(
     limit: int = 50,
     before_id: int | None = None,
     config: AlertConfig | None = None,
+    family: Family | None = None,
 ) -> list[dict]:
     """The newest alerts ``viewer`` may read (inside an open, commune-bound transaction).
 
     Two steps: the newest visible ids, one index walk per branch of the visibility rule
-    (:func:`alerts._access.visible_id_branches`); then the columns of those alerts only.
+    (:func:`alerts._access.visible_id_branches`); then the columns of those alerts only. ``family``: only
+    the alerts of the commune's categories of that family (the solidarity stream).
     """
     limit = max(1, min(limit, 500))
+    codes = None
+    if family is not None:
+        codes = {c.code for c in commune_categories(session, viewer.commune_id) if c.family == family}
     ids: set[int] = set()
-    for branch in visible_id_branches(viewer, limit, before_id):
+    for branch in visible_id_branches(viewer, limit, before_id, codes):
         ids.update(session.scalars(branch))
     newest = sorted(ids, reverse=True)[:limit]
     if not newest:
@@ -189,9 +201,11 @@ def feed_page(
     before_id: int | None = None,
     config: AlertConfig | None = None,
     now: datetime | None = None,
+    family: Family | None = None,
 ) -> tuple[list[dict], str | None]:
-    """Like :func:`feed`, with the reason an empty feed is empty (None when it is not)."""
+    """Like :func:`feed`, with the reason an empty feed is empty (None when it is not); ``family``: only the
+    alerts of that family."""
     with transaction(engine, write=False) as session:
         viewer = load_viewer(session, actor, now_or_utc(now), bind=True)
-        items = feed_for(session, viewer, limit=limit, before_id=before_id, config=config)
+        items = feed_for(session, viewer, limit=limit, before_id=before_id, config=config, family=family)
         return items, (None if items else silence_reason(viewer))

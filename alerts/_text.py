@@ -31,7 +31,7 @@ def fold(text: str) -> str:
     can be quoted from the original. ``œ`` stays ``œ``; typographic apostrophes become ``'``.
     """
     fast = text.translate(_TABLE).lower()
-    if len(fast) == len(text) and all(ord(c) < 0x180 for c in fast):
+    if len(fast) == len(text) and (fast.isascii() or max(fast) < "\u0180"):
         return fast
     return "".join(_fold_char(ch) for ch in text)
 

@@ -31,7 +31,8 @@ def require_page(roles: Collection[Role], actions: Collection[str] = ()) -> tupl
     return actor, rights
 
 
-_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:"})
+# "=" (a setext heading under a line) and "&" (an entity such as &lt;) too: the text shows exactly as typed.
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:=&"})
 # Streamlit's Markdown turns a bare address (https://…, www.…) into a link even when its signs are escaped: a word
 # joiner (invisible) after the scheme or the "www" keeps it text.
 _AUTOLINK = re.compile(r"(https?:|www)(?=[/.])", re.IGNORECASE)

@@ -7,9 +7,9 @@ Streamlit's own bundle (nothing loaded from a CDN).
 
 from datetime import date
 
-import altair as alt
 import streamlit as st
 
+from app_pages._charts import series_lines, side_by_side_bars
 from app_pages._session import require_actor
 from app_pages._staff import attempt, plain, require_page
 from services import ServiceError
@@ -36,7 +36,7 @@ st.caption(
 def show_tables(tables: list[stats_service.Table] | None) -> None:
     """Tables of text cells, each under its title."""
     for table in tables or []:
-        st.subheader(table.title)
+        st.subheader(plain(table.title))
         st.dataframe([dict(zip(table.headers, row, strict=True)) for row in table.rows], hide_index=True)
 
 
@@ -73,17 +73,7 @@ bars = [
     if rate is not None
 ]
 if bars:
-    chart = (
-        alt.Chart(alt.Data(values=bars))
-        .mark_bar()
-        .encode(
-            x=alt.X("Taux pour 1 000:Q"),
-            y=alt.Y("Indicateur:N", title=None),
-            yOffset="Zone:N",
-            color=alt.Color("Zone:N", title=None),
-            tooltip=["Indicateur:N", "Zone:N", alt.Tooltip("Taux pour 1 000:Q", format=".2f")],
-        )
-    )
+    chart = side_by_side_bars(bars, value="Taux pour 1 000", label="Indicateur", series="Zone")
     st.altair_chart(chart, width="stretch")
 else:
     st.info("Aucun taux publié cette année-là.")
@@ -99,16 +89,7 @@ lines = [
     if rate is not None
 ]
 if lines:
-    trend_chart = (
-        alt.Chart(alt.Data(values=lines))
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("Année:O"),
-            y=alt.Y("Taux pour 1 000:Q"),
-            color=alt.Color("Zone:N", title=None),
-            tooltip=["Année:O", "Zone:N", alt.Tooltip("Taux pour 1 000:Q", format=".2f")],
-        )
-    )
+    trend_chart = series_lines(lines, x="Année", value="Taux pour 1 000", series="Zone")
     st.altair_chart(trend_chart, width="stretch")
 if insee == view.insee:
     platform_section(year)

@@ -1,11 +1,16 @@
-"""Vérifications: the sign-ups waiting for a proof of address, for a referent (their sectors) or the mairie."""
+"""Vérifications: the sign-ups waiting for a proof of address, for a referent (their sectors).
+
+The mairie verifies in the « À vérifier » tab of « Membres », with the same card (``app_pages._verify``).
+"""
 
 import streamlit as st
 
+from app_pages import _flash
 from app_pages._session import require_actor
-from community import VERIFICATION_METHODS
+from app_pages._verify import verification_card
 from services import ServiceError
 from services import members as member_service
+from services.maps import commune_map
 
 actor = require_actor()
 st.title("Inscriptions à vérifier")
@@ -15,30 +20,9 @@ except ServiceError as exc:
     st.error(exc.message)
     st.stop()
 
+_flash.show()
 if not pending:
     st.info("Aucune inscription n'attend de vérification.")
-methods = list(VERIFICATION_METHODS)
+names = {s.code: s.name for s in commune_map(actor).sectors}
 for member in pending:
-    with st.container(border=True):
-        # Names and addresses typed by people: plain text only.
-        st.text(f"{member.name} — {member.address or 'adresse non renseignée'}")
-        st.caption(f"Secteur {member.sector_code or '—'} · inscrit par {member.registered_via}")
-        method = st.selectbox(
-            "Comment l'adresse a été vérifiée",
-            methods,
-            format_func=lambda m: VERIFICATION_METHODS[m],
-            key=f"method-{member.id}",
-        )
-        reason = st.text_input("Motif, en cas de refus (dit à la personne)", key=f"reason-{member.id}")
-        verify_col, refuse_col = st.columns(2)
-        try:
-            if verify_col.button("Vérifier", key=f"verify-{member.id}") and member.email:
-                member_service.verify(actor, None, member.email, method=method)
-                st.success("Inscription vérifiée.")
-                st.rerun()
-            if refuse_col.button("Refuser", key=f"refuse-{member.id}") and member.email:
-                member_service.refuse(actor, None, member.email, reason=reason)
-                st.success("Inscription refusée.")
-                st.rerun()
-        except ServiceError as exc:
-            st.error(exc.message)
+    verification_card(actor, member, sector_names=names)

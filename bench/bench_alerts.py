@@ -28,7 +28,7 @@ from community import Actor
 from gis import transform_geom, transform_xy
 from sectors import import_sector_set, register_commune
 from settings import PROJECT_ROOT
-from store import bind_commune, make_engine, transaction, upgrade
+from store import bind_commune, is_postgis, make_engine, transaction, upgrade
 from store.schema import Address, AddressImport, Alert, AlertEvent, AlertSector, Commune, Member, MemberStatus, Role
 
 INSEE = "91095"
@@ -160,7 +160,7 @@ def _populate(engine: Engine, n_members: int, n_alerts: int) -> dict:
             s.execute(insert(Alert), alerts)
             s.execute(insert(AlertSector), sectors)
             s.execute(insert(AlertEvent), events)
-    if engine.dialect.name == "postgresql":
+    if is_postgis(engine):
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
             conn.execute(text("SELECT setval(pg_get_serial_sequence('alerts', 'id'), (SELECT max(id) FROM alerts))"))

@@ -66,7 +66,7 @@ def _commune(engine: Engine, members: int) -> tuple[int, tuple[float, float]]:
 
 
 def _config(**kw: object) -> NotifyConfig:
-    values: dict[str, object] = {"smtp_host": "127.0.0.1", "smtp_tls": "none", "poll_seconds": 0.05, "batch": 100}
+    values: dict[str, object] = {"smtp_host": "127.0.0.1", "smtp_tls": "none", "poll_seconds": 0.05}
     return NotifyConfig(**(values | kw))  # type: ignore[arg-type]
 
 

@@ -69,6 +69,7 @@ def _grid_polygons(x: np.ndarray, y: np.ndarray) -> gpd.GeoDataFrame:
 def run(ctx: BenchContext) -> None:
     run_binning(ctx)
     run_report(ctx)
+    run_dashboard(ctx)
     run_import(ctx)
 
 
@@ -394,3 +395,52 @@ def run_report(ctx: BenchContext) -> None:
             )  # fmt: skip
             ctx.report(f"quarterly report PDF, {n:,} alerts, end to end", timed(full_pdf, 2), "s", target="<= 10 s")
             ctx.report(f"quarterly report HTML, {n:,} alerts, end to end", timed(full_html, 2), "s", target="<= 10 s")
+
+
+def run_dashboard(ctx: BenchContext) -> None:
+    """« Tableau de bord »: :func:`services.stats.dashboard` over 10,000 alerts of a 12-week period (weekly
+    counts, delays from the histories, sector health with BAN households and members), both backends, beside
+    one indexed count of the same alerts (``ix_alerts_heat``: commune, created_at) in the same run."""
+    import services
+    from community import Actor, Role
+    from services.stats import dashboard
+
+    n = 2_000 if ctx.quick else 10_000
+    path = _shared() / BOURAY_FILE
+    if not path.is_file():
+        print(f"fichier absent : {path} ; tableau de bord non mesuré")
+        return
+    boundary = load_boundary(path, INSEE, max_mb=50)
+    end = pd.Timestamp("2026-09-28", tz="Europe/Paris").tz_convert("UTC").to_pydatetime()
+    start = end - pd.Timedelta(weeks=12)
+    with tempfile.TemporaryDirectory() as tmp, _databases(ctx, tmp, "dashboard") as engines:
+        for name, engine in engines:
+            ctx.section(f"tableau de bord, {n:,} alerts over 12 weeks read from the database, {name}")
+            commune = register_bouray(engine, boundary)
+            mairie, _gendarmerie = insert_members(engine, commune)
+            insert_addresses(engine, commune)
+            insert_alerts(engine, commune, n, start, end, staff=(mairie, _gendarmerie))
+            actor = Actor(role=Role.MAIRIE_AGENT, member_id=mairie, commune_id=commune.id)
+            services.use_database(engine.url.render_as_string(hide_password=False))
+            count = text("SELECT count(*) FROM alerts WHERE commune_id = :c AND created_at >= :lo AND created_at < :hi")
+            bounds = {"c": commune.id, "lo": start, "hi": end}
+            if name == "SQLite":  # SQLite stores the UTC fields of aware datetimes without their offset
+                bounds |= {"lo": start.replace(tzinfo=None), "hi": end.replace(tzinfo=None)}
+
+            def one_count(e: Engine = engine, q=count, b=bounds) -> int:  # type: ignore[no-untyped-def]  # noqa: ANN001
+                with e.connect() as conn:
+                    return int(conn.execute(q, b).scalar_one())
+
+            assert one_count() == n, one_count()
+            board = dashboard(actor, start, end, now=end)
+            assert sum(c.count for c in board.per_week) > 0 and len(board.sectors) == len(commune.sectors)
+            t_board = timed(lambda a=actor: dashboard(a, start, end, now=end), repeat=3)  # type: ignore[misc]
+            t_count = timed(one_count, repeat=5)
+            ctx.report(
+                f"services.stats.dashboard, {n:,} alerts", t_board, "s",
+                baseline=t_count, baseline_name="one indexed count(*)", higher_is_better=False,
+            )  # fmt: skip
+            ctx.report("  one indexed count(*) of the same alerts", t_count, "s")
+            ctx.report("  dashboard time / count time", t_board / t_count, "x (lower is better)")
+            services.use_database(None)
+            services.reset_engine()

@@ -35,6 +35,7 @@ app = typer.Typer(
     help="Voisinage : participation citoyenne et voisinage solidaire, sur une carte.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    add_completion=False,
 )
 
 
@@ -77,6 +78,10 @@ def main() -> None:
     messages and exit status 2, never a traceback."""
     from typer._click.exceptions import ClickException, UsageError
 
+    if len(sys.argv) < 2 or "--help" in sys.argv:  # the help is printed: in French
+        from cli._help_fr import install
+
+        install()
     try:
         code = app(standalone_mode=False, prog_name="voisinage")
     except UsageError as exc:

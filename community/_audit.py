@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from community._audit_chain import chain
 from community._permissions import Action, Actor, require
+from store import is_postgis
 from store.schema import AuditEntry, utcnow
 
 AUDIT_ACTIONS = frozenset({"created", "changed", "viewed", "exported", "deleted"})
@@ -59,7 +60,7 @@ def record(
         object_id=str(object_id),
         details=json.dumps(details, ensure_ascii=False, sort_keys=True, default=str),
     )
-    if session.get_bind().dialect.name == "sqlite":
+    if not is_postgis(session):
         chain(session, entry)
     session.add(entry)
     return entry

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 # (session, member, event, details) -> None. Events: "verified", "refused", "warning", "suspension",
-# "exclusion", "sector_changed", "invitation", "password_reset".
+# "exclusion", "sector_changed", "invitation", "password_reset", "sign_up_again".
 MemberHook = Callable[[Session, Any, str, dict[str, Any]], None]
 _hooks: dict[str, MemberHook] = {}
 

@@ -20,8 +20,9 @@ from community._charter import accept_charter, current_charter
 from community._events import fire
 from community._passwords import check_password, hash_password
 from community._permissions import Action, Actor, require
-from community._placement import place_address
+from community._placement import Placement, place_address
 from gis import Geocoder, InputError
+from store import bind_scope_of
 from store.schema import Commune, Member, MemberStatus, Role, utcnow
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
@@ -91,6 +92,92 @@ def find_member(session: Session, commune: Commune, email: str) -> Member:
     return member
 
 
+class EmailTakenError(InputError):
+    """The e-mail already belongs to an account (raised after every other check of a registration passed)."""
+
+
+@dataclass(frozen=True)
+class CheckedRegistration:
+    """A registration's input once every check passed: normalised e-mail and name, home placement, method."""
+
+    email: str
+    name: str
+    placement: Placement | None
+    verification_method: str | None
+
+
+def email_taken(session: Session, email: str) -> bool:
+    """Whether an account of any commune holds ``email`` (normalised).
+
+    On PostGIS, row-level security hides other communes' members: the scope function answers for them (and
+    binds the transaction to that scope: call this in a unit of work of its own).
+    """
+    if bind_scope_of(session, "email", email) is not None:
+        return True
+    return session.scalar(select(Member.id).where(Member.email == email)) is not None
+
+
+def check_registration(
+    session: Session,
+    actor: Actor | None,
+    commune: Commune,
+    *,
+    email: str,
+    name: str,
+    role: Role = Role.RESIDENT,
+    password: str | None = None,
+    address: str | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    channel: str = "web",
+    charter_version: int | None = None,
+    verification_method: str | None = None,
+    geocoder: Geocoder | None = None,
+) -> CheckedRegistration:
+    """Every check of :func:`register_member` except the e-mail's uniqueness, writing nothing.
+
+    A web sign-up with an e-mail already in use goes through the same checks, so that its answer cannot tell
+    whether the e-mail has an account.
+    """
+    if channel not in CHANNELS:
+        raise InputError(f"Canal d'inscription inconnu : {channel}.", field="channel")
+    if role == Role.PLATFORM_ADMIN:
+        raise InputError("Un compte d'administrateur de la plateforme ne se crée pas ici.", field="role")
+    if channel == "web":
+        if actor is not None:
+            raise InputError("L'inscription en ligne est faite par la personne elle-même.", field="channel")
+        if role != Role.RESIDENT:
+            raise InputError("L'inscription en ligne ne crée que des comptes d'habitant.", field="role")
+        charter = current_charter(session, commune.id)
+        if charter is None:
+            raise InputError(
+                f"La mairie de {commune.name} n'a pas encore publié sa charte : inscription impossible.",
+                field="charter",
+            )
+        if charter_version != charter.version:
+            raise InputError(
+                f"Lisez et acceptez la charte (version {charter.version}) pour vous inscrire.", field="charter"
+            )
+    else:
+        if actor is None:
+            raise InputError("Indiquez qui inscrit ce membre.", field="actor")
+        require(actor, Action.REGISTER_MEMBER, commune_id=commune.id)
+        if role in STAFF_ROLES or role == Role.REFERENT:
+            require(actor, Action.NAME_STAFF if role in STAFF_ROLES else Action.ASSIGN_REFERENT, commune_id=commune.id)
+    if verification_method is not None:
+        verification_method = check_method(verification_method)
+    email = check_email(email)
+    name = _check_name(name)
+    if password is not None:
+        check_password(password, email=email, name=name)
+    placement = None
+    if address is not None or lon is not None or lat is not None:
+        placement = place_address(session, commune, text=address, lon=lon, lat=lat, geocoder=geocoder)
+    elif role in (Role.RESIDENT, Role.REFERENT):
+        raise InputError("Indiquez l'adresse du domicile, ou son point (longitude et latitude).", field="address")
+    return CheckedRegistration(email, name, placement, verification_method)
+
+
 def register_member(
     session: Session,
     actor: Actor | None,
@@ -136,45 +223,26 @@ def register_member(
         verified at once by them with this method.
     """
     now = now or utcnow()
-    if channel not in CHANNELS:
-        raise InputError(f"Canal d'inscription inconnu : {channel}.", field="channel")
-    if role == Role.PLATFORM_ADMIN:
-        raise InputError("Un compte d'administrateur de la plateforme ne se crée pas ici.", field="role")
-    if channel == "web":
-        if actor is not None:
-            raise InputError("L'inscription en ligne est faite par la personne elle-même.", field="channel")
-        if role != Role.RESIDENT:
-            raise InputError("L'inscription en ligne ne crée que des comptes d'habitant.", field="role")
-        charter = current_charter(session, commune.id)
-        if charter is None:
-            raise InputError(
-                f"La mairie de {commune.name} n'a pas encore publié sa charte : inscription impossible.",
-                field="charter",
-            )
-        if charter_version != charter.version:
-            raise InputError(
-                f"Lisez et acceptez la charte (version {charter.version}) pour vous inscrire.", field="charter"
-            )
-    else:
-        if actor is None:
-            raise InputError("Indiquez qui inscrit ce membre.", field="actor")
-        require(actor, Action.REGISTER_MEMBER, commune_id=commune.id)
-        if role in STAFF_ROLES or role == Role.REFERENT:
-            require(actor, Action.NAME_STAFF if role in STAFF_ROLES else Action.ASSIGN_REFERENT, commune_id=commune.id)
-    if verification_method is not None:
-        verification_method = check_method(verification_method)
-    email = check_email(email)
-    name = _check_name(name)
-    if password is not None:
-        check_password(password, email=email, name=name)
+    checked = check_registration(
+        session,
+        actor,
+        commune,
+        email=email,
+        name=name,
+        role=role,
+        password=password,
+        address=address,
+        lon=lon,
+        lat=lat,
+        channel=channel,
+        charter_version=charter_version,
+        verification_method=verification_method,
+        geocoder=geocoder,
+    )
+    email, name, placement = checked.email, checked.name, checked.placement
+    verification_method = checked.verification_method
     if session.scalar(select(Member.id).where(Member.email == email)) is not None:
-        raise InputError(f"L'adresse e-mail {email} est déjà utilisée par un compte.", field="email")
-    placement = None
-    if address is not None or lon is not None or lat is not None:
-        placement = place_address(session, commune, text=address, lon=lon, lat=lat, geocoder=geocoder)
-    elif role in (Role.RESIDENT, Role.REFERENT):
-        raise InputError("Indiquez l'adresse du domicile, ou son point (longitude et latitude).", field="address")
-
+        raise EmailTakenError(f"L'adresse e-mail {email} est déjà utilisée par un compte.", field="email")
     member = Member(
         commune_id=commune.id,
         email=email,

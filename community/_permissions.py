@@ -49,6 +49,7 @@ class Action(enum.StrEnum):
     PUBLISH_CHARTER = "publish_charter"
     EDIT_SECTORS = "edit_sectors"
     SET_GENDARMERIE_ACCESS = "set_gendarmerie_access"
+    EDIT_CATEGORIES = "edit_categories"  # the commune's alert categories: add, rename, deactivate
     VIEW_AUDIT_LOG = "view_audit_log"
     VIEW_STATS = "view_stats"
     VIEW_ABSENCES = "view_absences"  # every declared absence of the commune (holiday watch)
@@ -103,6 +104,7 @@ _COMMUNE_ADMIN = (
     A.PUBLISH_CHARTER,
     A.EDIT_SECTORS,
     A.SET_GENDARMERIE_ACCESS,
+    A.EDIT_CATEGORIES,
     A.VIEW_AUDIT_LOG,
 )
 # The platform operator runs the service for communes; data minimisation: it does not read or post alerts.
@@ -168,7 +170,9 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
 UNVERIFIED_ALLOWED: dict[Role, frozenset[Action]] = {Role.RESIDENT: frozenset({A.POST_ALERT})}
 
 # What the gendarmerie may do only while the mairie keeps its access open.
-GENDARMERIE_GATED = frozenset({A.RECEIVE_ALERTS, A.VIEW_ALERTS, A.HANDLE_ALERTS, A.VIEW_STATS, A.VIEW_ABSENCES})
+GENDARMERIE_GATED = frozenset(
+    {A.RECEIVE_ALERTS, A.VIEW_ALERTS, A.HANDLE_ALERTS, A.BROADCAST, A.VIEW_STATS, A.VIEW_ABSENCES}
+)
 
 ROLE_LABELS = {
     Role.RESIDENT: "habitant",
@@ -208,6 +212,7 @@ ACTION_LABELS = {
     A.PUBLISH_CHARTER: "publier la charte",
     A.EDIT_SECTORS: "modifier les secteurs",
     A.SET_GENDARMERIE_ACCESS: "ouvrir ou fermer l'accès de la gendarmerie",
+    A.EDIT_CATEGORIES: "modifier les catégories d'alerte de la commune",
     A.VIEW_AUDIT_LOG: "consulter le journal d'audit",
     A.VIEW_STATS: "consulter les statistiques",
     A.VIEW_ABSENCES: "consulter les absences signalées",

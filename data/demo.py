@@ -23,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 from cli import app
 from data.demo_accounts import create_demo_accounts, create_demo_alerts
 from data.synthetic import grid_sectors
+from data.synthetic_ban import address_rows, grid_streets, named_streets, write_ban
 from gis import metric_crs, read_vector_file, write_vector_file
 from sectors import pick_commune
 from settings import PROJECT_ROOT
@@ -55,10 +56,33 @@ def _points_file(boundary: BaseGeometry, folder: Path) -> Path:
     return path
 
 
+DEMO_CHARTER = """Charte de la participation citoyenne (démonstration)
+
+1. J'informe mes voisins de faits de sécurité ou de solidarité, je décris des faits, jamais des personnes.
+2. Ici pas de shérif, pas de milice : je n'interviens pas moi-même, je ne patrouille pas, je ne menace personne.
+3. En cas d'urgence ou de délit en cours, j'appelle le 17 (ou le 112) avant tout.
+4. Je ne publie ni nom, ni plaque d'immatriculation, ni numéro de téléphone, ni origine supposée.
+5. Je respecte la vie privée de chacun : ce que je lis ici reste entre voisins.
+6. Voisinage n'est pas « allô mairie » : voirie, éclairage, déchets se signalent à la mairie.
+"""
+
+
+def _addresses_and_charter(
+    folder: Path, insee: str, streets: dict[str, BaseGeometry], postcode: str, city: str
+) -> list[tuple[str, ...]]:
+    """The steps importing synthetic BAN addresses along ``streets`` and publishing the demo charter."""
+    rows = address_rows(streets, insee=insee, postcode=postcode, city=city, epsg=metric_crs(insee))
+    ban = write_ban(rows, folder / "adresses.csv")
+    charter = folder / "charte.txt"
+    charter.write_text(DEMO_CHARTER, encoding="utf-8")
+    return [("addresses", "import", str(ban)), ("charter", "publish", str(charter), "--commune", insee)]
+
+
 def _steps(folder: Path, *, shared: bool = True) -> list[tuple[str, ...]]:
     if shared and COMMUNES.exists() and STREETS.exists():
         insee = "91471"
         boundary = pick_commune(read_vector_file(COMMUNES, max_mb=50), insee, COMMUNES.name)
+        streets = named_streets(read_vector_file(STREETS, max_mb=50), boundary)
         return [
             ("commune", "add", "--insee", insee, "--name", "Orsay", "--boundary", str(COMMUNES)),
             (
@@ -84,6 +108,7 @@ def _steps(folder: Path, *, shared: bool = True) -> list[tuple[str, ...]]:
                 *(f"{c:.5f}" for c in shapely.get_coordinates(shapely.point_on_surface(boundary))[0]),
             ),
             ("sectors", "locate", "--commune", insee, "--csv", str(_points_file(boundary, folder))),
+            *_addresses_and_charter(folder, insee, streets, "91400", "Orsay"),
         ]
     if shared:
         print(f"({SHARED} absent : commune synthétique découpée en grille)")
@@ -99,6 +124,7 @@ def _steps(folder: Path, *, shared: bool = True) -> list[tuple[str, ...]]:
         ("sectors", "import", "--commune", insee, str(sectors_file), "--activate"),
         ("sectors", "list", "--commune", insee),
         ("sectors", "locate", "--commune", insee, "--csv", str(_points_file(boundary, folder))),
+        *_addresses_and_charter(folder, insee, grid_streets(boundary, metric_crs(insee)), "91999", "Démonstration"),
     ]
 
 

@@ -70,8 +70,9 @@ def current_code(account: DemoAccount) -> str:
 
 
 def create_demo_accounts(db_url: str, insee: str) -> None:
-    """Create the demo accounts in the commune ``insee`` (verified; residents at their sector's centre)."""
-    from community import Actor, assign_referent, register_member, verify_member
+    """Create the demo accounts in the commune ``insee`` (verified; residents at their sector's centre; the
+    commune's charter, when published, accepted)."""
+    from community import Actor, accept_charter, assign_referent, current_charter, register_member, verify_member
     from community._placement import active_sectors, get_commune
     from store import make_engine, transaction
     from store.schema import Member
@@ -80,6 +81,7 @@ def create_demo_accounts(db_url: str, insee: str) -> None:
     with transaction(make_engine(db_url)) as session:
         commune = get_commune(session, insee)
         sectors = active_sectors(session, commune)
+        charter = current_charter(session, commune.id)
         for account in DEMO_ACCOUNTS:
             point = None
             if account.role in (Role.RESIDENT, Role.REFERENT) and sectors:
@@ -101,6 +103,8 @@ def create_demo_accounts(db_url: str, insee: str) -> None:
                 verify_member(session, operator, member, method="operator", note="démonstration")
             if account.role == Role.REFERENT:
                 assign_referent(session, operator, commune, member.sector_code or "", member)
+            if charter is not None:
+                accept_charter(session, member, charter.version)
             if account.totp_secret:
                 member.totp_secret = account.totp_secret
                 member.totp_enabled = True

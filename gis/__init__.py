@@ -20,7 +20,7 @@ if TYPE_CHECKING:
         block_adjacency,
         build_blocks,
     )
-    from gis._blur import DisplayedLocation, LocationBlurrer, exact_location
+    from gis._blur import DisplayedLocation, exact_location
     from gis._coords import FRENCH_TERRITORIES, check_lonlat_bounds
     from gis._crs import LAMBERT_93, OVERSEAS_CRS, check_insee, metric_crs, require_metric
     from gis._errors import InputError
@@ -60,7 +60,6 @@ __all__ = [
     "GeocoderUnavailableError",
     "HeatBins",
     "InputError",
-    "LocationBlurrer",
     "OsmFeatures",
     "OsmnxStreetSource",
     "ParsedQuery",

@@ -44,6 +44,16 @@ class MapAlert:
 
 
 @dataclass(frozen=True)
+class MapPoint:
+    """A labelled exact point (a sign-up's geocoded home, for the mairie only): tooltip and popup text."""
+
+    lon: float
+    lat: float
+    label: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class HeatCell:
     """A heat map cell: its centre (WGS84) and its weight (number of alerts)."""
 
@@ -100,6 +110,22 @@ def sectors_layer(sectors: Iterable[SectorShape], home: Iterable[str] = ()) -> f
     return group
 
 
+def _circle(
+    group: folium.FeatureGroup, lon: float, lat: float, tooltip: str, body: str, colors: tuple[str, str]
+) -> None:
+    """One circle marker in ``group``; ``tooltip`` and ``body`` are already escaped."""
+    folium.CircleMarker(
+        location=[lat, lon],
+        radius=7,
+        color=colors[0],
+        fill=True,
+        fill_color=colors[1],
+        fill_opacity=0.8,
+        tooltip=folium.Tooltip(tooltip),
+        popup=folium.Popup(body, max_width=300),
+    ).add_to(group)
+
+
 def alerts_layer(alerts: Iterable[MapAlert]) -> folium.FeatureGroup:
     """The alerts at their displayed location: a circle each, the category as tooltip, the text in a popup."""
     group = folium.FeatureGroup(name="alertes")
@@ -107,16 +133,18 @@ def alerts_layer(alerts: Iterable[MapAlert]) -> folium.FeatureGroup:
         body = f"<strong>{map_text(alert.category)}</strong><br>{map_text(alert.text)}"
         if alert.when:
             body += f"<br><small>{map_text(alert.when)}</small>"
-        folium.CircleMarker(
-            location=[alert.lat, alert.lon],
-            radius=7,
-            color="#b45309",
-            fill=True,
-            fill_color="#f59e0b",
-            fill_opacity=0.8,
-            tooltip=folium.Tooltip(map_text(alert.category)),
-            popup=folium.Popup(body, max_width=300),
-        ).add_to(group)
+        _circle(group, alert.lon, alert.lat, map_text(alert.category), body, ("#b45309", "#f59e0b"))
+    return group
+
+
+def points_layer(points: Iterable[MapPoint], name: str = "points") -> folium.FeatureGroup:
+    """Exact points (staff maps only): a circle each, the label as tooltip, label and detail in a popup."""
+    group = folium.FeatureGroup(name=name)
+    for point in points:
+        body = f"<strong>{map_text(point.label)}</strong>"
+        if point.detail:
+            body += f"<br>{map_text(point.detail)}"
+        _circle(group, point.lon, point.lat, map_text(point.label), body, ("#6d28d9", "#a78bfa"))
     return group
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from notify._config import NotifyConfig
     from notify._dispatch import Dispatcher, DispatchReport, backoff
     from notify._email import message_id
-    from notify._feed import InAppMessage, Unread, mark_read, unread
+    from notify._feed import InAppMessage, Unread, mark_read, messages, unread
     from notify._hooks import (
         configure,
         current_config,
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from notify._outbox import Draft, Recipient, load_prefs, plan
     from notify._prefs import Prefs, normalize_phone, parse_quiet, quiet_until
     from notify._route import sms_inbound_endpoint, sms_inbound_route
+    from notify._secrets import read_unsubscribe_token, seal, unseal, unsubscribe_token
     from notify._sms import request_for
 
 __getattr__, __dir__ = lazy_exports(__name__)
@@ -57,17 +58,22 @@ __all__ = [
     "load_prefs",
     "mark_read",
     "message_id",
+    "messages",
     "normalize_phone",
     "parse_quiet",
     "plan",
     "quiet_until",
+    "read_unsubscribe_token",
     "receive_sms",
     "register_hooks",
     "request_for",
+    "seal",
     "sign",
     "signature_ok",
     "sms_inbound_endpoint",
     "sms_inbound_route",
     "split_message",
     "unread",
+    "unseal",
+    "unsubscribe_token",
 ]

@@ -13,7 +13,7 @@ import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from alerts import Family, Viewer, commune_categories
+from alerts import BROADCAST_KIND, Family, Viewer, commune_categories
 from community import gendarmerie_access_open, recipients
 from notify._config import NotifyConfig
 from notify._outbox import Draft, Recipient, enqueue, load_prefs
@@ -57,7 +57,12 @@ def _viewer(member: Member, commune: Commune, gendarmerie_open: bool) -> Viewer:
 
 
 def _exact(alert: Alert) -> str:
-    """The exact place, for those allowed to see it: the address given, else the point's coordinates."""
+    """The exact place, for those allowed to see it: the address given, else the point's coordinates.
+
+    A broadcast is placed by the area it reaches (its displayed label): only a real address is added.
+    """
+    if alert.display_kind == BROADCAST_KIND:
+        return alert.address_text
     point = alert.location
     where = ""
     if point is not None and not shapely.is_empty(point):
@@ -65,25 +70,38 @@ def _exact(alert: Alert) -> str:
     return f"{alert.address_text} ({where})" if alert.address_text and where else alert.address_text or where
 
 
-def _preload(session: Session, commune_id: int) -> None:
+def _preload(session: Session, commune_id: int) -> list[Member]:
     """Load the commune's verified members with their sanctions in two queries, so that the recipients rule
-    (which reads each member's sanctions) finds them in the session instead of querying once per member."""
-    session.scalars(
-        select(Member)
-        .options(selectinload(Member.sanctions))
-        .where(Member.commune_id == commune_id, Member.status == MemberStatus.VERIFIED)
-    ).all()
+    (which reads each member's sanctions) finds them in the session instead of querying once per member.
+
+    The caller keeps the list while it works: the session holds its objects weakly, and members nobody
+    references would be dropped and loaded again (with one sanctions query each)."""
+    return list(
+        session.scalars(
+            select(Member)
+            .options(selectinload(Member.sanctions))
+            .where(Member.commune_id == commune_id, Member.status == MemberStatus.VERIFIED)
+        )
+    )
 
 
 def _recipient(member: Member, prefs: dict) -> Recipient:
     return Recipient(member.id, member.email, prefs[member.id])
 
 
+def _last_event(session: Session, alert_id: int, move: str) -> tuple[int, int | None]:
+    """The id and the actor of the alert's latest ``move`` event ((0, None) when there is none)."""
+    found = session.execute(
+        select(AlertEvent.id, AlertEvent.actor_id)
+        .where(AlertEvent.alert_id == alert_id, AlertEvent.move == move)
+        .order_by(AlertEvent.id.desc())
+        .limit(1)
+    ).first()
+    return (int(found.id), found.actor_id) if found is not None else (0, None)
+
+
 def _event_id(session: Session, alert_id: int, move: str) -> int:
-    found = session.scalar(
-        select(func.max(AlertEvent.id)).where(AlertEvent.alert_id == alert_id, AlertEvent.move == move)
-    )
-    return int(found or 0)
+    return _last_event(session, alert_id, move)[0]
 
 
 def _referents(session: Session, alert: Alert, codes: set[str]) -> set[int]:
@@ -170,7 +188,7 @@ def enqueue_for_alert(
     sms_ok = family in (Family.SECURITY, Family.OFFICIAL)
     if move in ("publish", "approve", "widen") and alert.status == "published":
         codes = {s.sector_code for s in alert.sectors}
-        _preload(session, alert.commune_id)
+        loaded = _preload(session, alert.commune_id)  # kept referenced until the audience is built
         audience = recipients(session, alert.commune_id, codes, now=now)
         # The referents of the perimeter's sectors and, for security alerts, the gendarmerie while its access is
         # open: both may read the alert wherever they live.
@@ -182,6 +200,7 @@ def enqueue_for_alert(
             if (m.role == Role.REFERENT and m.id in referents) or (gendarmerie and m.role == Role.GENDARMERIE)
         ]
         audience = [m for m in audience if m.id != alert.author_id]
+        del loaded
         new += tell(audience, "publication", f"a{alert.id}:pub", sms=sms_ok)
         if move == "approve" and author is not None:
             new += tell([author], "approved", f"a{alert.id}:ok:{_event_id(session, alert.id, move)}")
@@ -189,11 +208,14 @@ def enqueue_for_alert(
         kind = "moderation" if move == "submit" else "appeal"
         new += tell(_staff(session, alert, now), kind, f"a{alert.id}:{move}:{_event_id(session, alert.id, move)}")
     elif move in ("reject", "close") and author is not None:
+        event_id, actor_id = _last_event(session, alert.id, move)
+        if actor_id == author.id:
+            return new  # the author closed their own alert: nothing to tell them
         kind = "rejected" if move == "reject" else "closed"
         reason = alert.reject_reason if move == "reject" else alert.feedback
         f = AlertFacts(alert.id, label, alert.text, alert.display_label, commune.name, _exact(alert), reason)
         subject, body = alert_text(kind, f, link)
-        key = f"a{alert.id}:{move}:{_event_id(session, alert.id, move)}"
+        key = f"a{alert.id}:{move}:{event_id}"
         prefs = load_prefs(session, [author.id])
         new += enqueue(
             session,

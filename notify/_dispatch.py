@@ -30,9 +30,10 @@ from sqlalchemy import Engine, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from notify._config import NotifyConfig
-from notify._email import PermanentError, SmtpChannel, build
+from notify._email import PermanentError, SmtpChannel, render
 from notify._outbox import CHANNEL, Draft, Recipient, enqueue, load_prefs
 from notify._prefs import PARIS
+from notify._secrets import SealError, unseal, unsubscribe_token
 from notify._sms import SmsChannel
 from store import bind_commune, is_postgis, transaction
 from store.schema import Commune, Member, MemberStatus, OutboxMessage, Role
@@ -70,6 +71,7 @@ class DispatchReport:
 class _Row:
     id: int
     commune_id: int
+    member_id: int | None
     dedup_key: str
     channel: str
     kind: str
@@ -80,7 +82,9 @@ class _Row:
     attempts: int
 
 
-_COLUMNS = (O.id, O.commune_id, O.dedup_key, O.channel, O.kind, O.recipient, O.subject, O.body, O.link, O.attempts)
+_COLUMNS = (
+    O.id, O.commune_id, O.member_id, O.dedup_key, O.channel, O.kind, O.recipient, O.subject, O.body, O.link, O.attempts
+)  # fmt: skip
 
 
 def _month_start(now: datetime) -> datetime:
@@ -163,6 +167,8 @@ class Dispatcher:
         """Send ``row`` (in a sending thread); the failure, if any."""
         try:
             self._send(row)
+        except SealError as exc:
+            return PermanentError(str(exc))
         except Exception as exc:
             return exc
         return None
@@ -171,11 +177,15 @@ class Dispatcher:
         if self.config.staging:
             log.info("staging: %s to %s not sent: %s", row.channel, row.recipient, row.subject or row.body[:80])
             return
+        body = unseal(self.config.secret, row.body)  # account codes are stored sealed (see notify._secrets)
         if row.channel == "email":
-            msg = build(row.id, row.dedup_key, row.recipient, row.subject, row.body, row.link, self.config)
-            self.email.send(msg)
+            token = None
+            if row.member_id is not None:
+                token = unsubscribe_token(self.config.secret, row.commune_id, row.member_id)
+            mail = render(row.id, row.dedup_key, row.recipient, row.subject, body, row.link, self.config, token)
+            self.email.send(mail, row.recipient)
         else:
-            self.sms.send(row.recipient, row.body, str(row.id))
+            self.sms.send(row.recipient, body, str(row.id))
 
     def _sms_budget_left(self, commune_id: int, now: datetime) -> int:
         with self._session(commune_id) as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,14 +43,23 @@ def unread(session: Session, member_id: int, since_id: int = 0, limit: int = 20)
             *mine, OutboxMessage.id > since_id, OutboxMessage.read_at.is_(None)
         )
     ).one()
-    rows = session.scalars(
-        select(OutboxMessage).where(*mine, OutboxMessage.id > since_id).order_by(OutboxMessage.id.desc()).limit(limit)
-    ).all()
-    messages = tuple(
+    return Unread(int(count or 0), int(last or since_id), messages(session, member_id, since_id, limit))
+
+
+def messages(
+    session: Session, member_id: int, since_id: int = 0, limit: int = 20, kinds: Collection[str] | None = None
+) -> tuple[InAppMessage, ...]:
+    """The newest in-app messages of ``member_id`` above ``since_id``, read or not (only ``kinds`` if given)."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.member_id == member_id, OutboxMessage.channel == "inapp", OutboxMessage.id > since_id
+    )
+    if kinds is not None:
+        query = query.where(OutboxMessage.kind.in_(sorted(kinds)))
+    rows = session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)).all()
+    return tuple(
         InAppMessage(r.id, r.kind, r.subject, r.body, r.link, r.alert_id, r.created_at, r.read_at is not None)
         for r in rows
     )
-    return Unread(int(count or 0), int(last or since_id), messages)
 
 
 def mark_read(session: Session, member_id: int, up_to_id: int, now: datetime) -> int:

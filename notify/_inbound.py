@@ -14,14 +14,12 @@ import hashlib
 import hmac
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
 import shapely
 from sqlalchemy import Engine, Table, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from alerts import AlertRefusedError, Outcome, commune_categories, resolve_category
@@ -29,8 +27,9 @@ from gis import InputError
 from notify._config import NotifyConfig
 from notify._outbox import write
 from notify._prefs import normalize_phone
-from store import bind_commune, transaction
-from store.schema import Commune, Member, MemberStatus, NotifyCounter, NotifyPrefs, Sector, SectorSet, SmsNonce
+from notify._render import SMS_MAX_PARTS, shorten
+from store import bind_commune, bind_scope_of, transaction, upsert_insert
+from store.schema import Member, MemberStatus, NotifyCounter, NotifyPrefs, Sector, SectorSet, SmsNonce
 
 UNKNOWN = (
     "Numéro inconnu de Voisinage : inscrivez-vous dans l'application et vérifiez votre adresse pour alerter par SMS."
@@ -84,7 +83,7 @@ def _field(form: dict[str, list[str]], name: str) -> str:
 def _first_time(session: Session, nonce: str, now: datetime) -> bool:
     table = SmsNonce.__table__
     assert isinstance(table, Table)
-    maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    maker = upsert_insert(session)
     added = session.execute(
         maker(table).on_conflict_do_nothing(index_elements=["nonce"]).returning(table.c.nonce),
         {"nonce": nonce[:100], "seen_at": now},
@@ -94,7 +93,7 @@ def _first_time(session: Session, nonce: str, now: datetime) -> bool:
 
 def _count_unknown(session: Session, now: datetime) -> None:
     name = f"sms_inconnu:{now:%Y-%m-%d}"
-    maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    maker = upsert_insert(session)
     table = NotifyCounter.__table__
     assert isinstance(table, Table)
     statement = maker(table).values(name=name, n=1)
@@ -102,24 +101,24 @@ def _count_unknown(session: Session, now: datetime) -> None:
 
 
 def _member_of(engine: Engine, number: str) -> tuple[int, int, str, str | None] | None:
-    """(commune id, member id, e-mail, sector code) of the verified member with this number."""
-    with transaction(engine) as session:
-        communes = list(session.scalars(select(Commune.id).order_by(Commune.id)))
-    for commune_id in communes:
-        with transaction(engine) as session:
-            bind_commune(session, commune_id)
-            row = session.execute(
-                select(Member.id, Member.email, Member.sector_code)
-                .join(NotifyPrefs, NotifyPrefs.member_id == Member.id)
-                .where(
-                    NotifyPrefs.commune_id == commune_id,
-                    NotifyPrefs.phone == number,
-                    Member.status == MemberStatus.VERIFIED,
-                )
-            ).first()
-        if row is not None and row.email:
-            return commune_id, row.id, row.email, row.sector_code
-    return None
+    """(commune id, member id, e-mail, sector code) of the verified member with this number.
+
+    One indexed look-up: on PostGIS the number's commune comes from the narrow SECURITY DEFINER function
+    (``voisinage_scope_of('phone', …)``, migration 0012) and binds the transaction, whose row-level security
+    then shows that commune's member; on SQLite one query on the ``phone`` index.
+    """
+    with transaction(engine, write=False) as session:
+        bind_scope_of(session, "phone", number)
+        row = session.execute(
+            select(Member.commune_id, Member.id, Member.email, Member.sector_code)
+            .join(NotifyPrefs, NotifyPrefs.member_id == Member.id)
+            .where(NotifyPrefs.phone == number, Member.status == MemberStatus.VERIFIED, Member.commune_id.is_not(None))
+            .order_by(Member.id)
+            .limit(1)
+        ).first()
+    if row is None or not row.email:
+        return None
+    return int(row.commune_id), int(row.id), str(row.email), row.sector_code
 
 
 def _sector_point(session: Session, commune_id: int, code: str | None) -> tuple[float, float] | None:
@@ -168,6 +167,8 @@ def receive(
         return SmsReply(200, UNKNOWN)
     commune_id, member_id, email, sector = found
     reply = _post(engine, commune_id, email, sector, _field(form, "text"), post)
+    # The whole answer, up to SMS_MAX_PARTS concatenated SMS; beyond, cut after a whole word with "…".
+    reply = replace(reply, text=shorten(reply.text, parts=SMS_MAX_PARTS))
     with transaction(engine) as session:
         bind_commune(session, commune_id)
         write(session, commune_id, [_reply_row(member_id, number, nonce, reply.text, now)])
@@ -200,11 +201,11 @@ def _post(engine: Engine, commune_id: int, email: str, sector: str | None, text:
         except AlertRefusedError as exc:
             if exc.result.outcome == Outcome.EMERGENCY:
                 return SmsReply(200, EMERGENCY)
-            return SmsReply(200, exc.message[:300])
+            return SmsReply(200, exc.message)
         except InputError as exc:
             if addr is not None and i + 1 < len(attempts) and "Adresse" in exc.message:
                 continue  # the address was not found: fall back to the member's sector
-            return SmsReply(200, exc.message[:300])
+            return SmsReply(200, exc.message)
     return SmsReply(200, "Alerte non enregistrée.")
 
 
@@ -218,7 +219,7 @@ def _reply_row(member_id: int, number: str, nonce: str, text: str, now: datetime
         "urgent": True,
         "recipient": number,
         "subject": "",
-        "body": text[:300],
+        "body": text,
         "link": "",
         "status": "pending",
         "attempts": 0,

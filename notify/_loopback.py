@@ -27,26 +27,37 @@ class _Collect:
         self.box = box
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook
-        msg = message_from_bytes(envelope.content, policy=policy.default)
+        # Kept raw and parsed when read: the server shares the process (and its GIL) with what is measured.
+        transport = getattr(server, "transport", None)
+        tls = session.ssl is not None or (transport is not None and transport.get_extra_info("ssl_object") is not None)
         with self.box.lock:
-            self.box.messages.append((list(envelope.rcpt_tos), msg))
+            self.box.raw.append((list(envelope.rcpt_tos), envelope.content))
+            self.box.sessions.append((tls, session.auth_data))
         if self.box.on_message is not None:
             self.box.on_message()
         return "250 Message accepted"
 
 
 class SmtpSink:
-    """An aiosmtpd server collecting every message; ``stop()`` then ``start()`` reuse the same port."""
+    """An aiosmtpd server collecting every message; ``stop()`` then ``start()`` reuse the same port.
 
-    def __init__(self, port: int | None = None) -> None:
+    ``server_options`` go to aiosmtpd's controller: ``tls_context`` (STARTTLS), ``ssl_context`` (implicit
+    TLS), ``require_starttls``, ``authenticator``, ``auth_required``… ``sessions`` records, per message, whether
+    it came over TLS and what the authenticator returned for its session (None: not authenticated).
+    """
+
+    def __init__(self, port: int | None = None, **server_options: Any) -> None:
         self.port = port or free_port()
-        self.messages: list[tuple[list[str], Message]] = []
+        self.server_options = server_options
+        self.sessions: list[tuple[bool, Any]] = []
+        self.raw: list[tuple[list[str], bytes]] = []
+        self._parsed: list[tuple[list[str], Message]] = []
         self.lock = threading.Lock()
         self.on_message: Callable[[], None] | None = None
         self._controller: Controller | None = None
 
     def start(self) -> SmtpSink:
-        self._controller = Controller(_Collect(self), hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(_Collect(self), hostname="127.0.0.1", port=self.port, **self.server_options)
         self._controller.start()
         return self
 
@@ -55,19 +66,26 @@ class SmtpSink:
             self._controller.stop()
             self._controller = None
 
+    @property
+    def messages(self) -> list[tuple[list[str], Message]]:
+        """Every message received so far: (envelope recipients, parsed message)."""
+        with self.lock:
+            for rcpts, content in self.raw[len(self._parsed) :]:
+                self._parsed.append((rcpts, message_from_bytes(content, policy=policy.default)))
+            return list(self._parsed)
+
     def recipients(self) -> list[str]:
         with self.lock:
-            return [r for rcpts, _ in self.messages for r in rcpts]
+            return [r for rcpts, _ in self.raw for r in rcpts]
 
     def message_ids(self) -> list[str]:
-        with self.lock:
-            return [m["Message-ID"] for _, m in self.messages]
+        return [m["Message-ID"] for _, m in self.messages]
 
     def wait_for(self, count: int, timeout: float = 30.0) -> bool:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             with self.lock:
-                if len(self.messages) >= count:
+                if len(self.raw) >= count:
                     return True
             time.sleep(0.05)
         return False

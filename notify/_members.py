@@ -3,6 +3,7 @@ reset) and broadcasts of the mairie or the gendarmerie, written in the transacti
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -12,8 +13,11 @@ from sqlalchemy.orm import Session
 from community import recipients
 from notify._config import NotifyConfig
 from notify._outbox import Draft, Recipient, enqueue, load_prefs
-from notify._render import SMS_LENGTH
+from notify._render import SMS_LENGTH, shorten
+from notify._secrets import seal
 from store.schema import Member
+
+CODE_SENT = "Un code personnel vous a été envoyé par courriel. Il n'est jamais affiché ici."
 
 
 def _when(value: Any) -> str:
@@ -41,6 +45,10 @@ def member_text(event: str, details: dict[str, Any], config: NotifyConfig) -> tu
         "password_reset": ("Nouveau mot de passe", "Vous avez demandé à changer de mot de passe. Choisissez-en un "
                            f"nouveau sur la page ci-dessous avec ce code : {details.get('token', '')}\nSi vous "
                            "n'avez rien demandé, ignorez ce message.", f"{url}/auth/invitation"),
+        "sign_up_again": ("Demande d'inscription", "Quelqu'un vient de demander à s'inscrire à Voisinage avec "
+                          "votre adresse e-mail, qui a déjà un compte : aucun nouveau compte n'a été créé. Si "
+                          "c'était vous, connectez-vous (ou choisissez un nouveau mot de passe avec « Mot de passe "
+                          "oublié »). Sinon, ignorez ce message.", f"{url}/auth/login"),
     }  # fmt: skip
     found = texts.get(event)
     if found is None:
@@ -63,17 +71,18 @@ def enqueue_for_member(
         return 0
     now = now or datetime.now(UTC)
     subject, body, link = found
-    # One message per event occurrence: the key carries what distinguishes two of them.
-    stamp = details.get("token") or details.get("after") or now.isoformat(timespec="seconds")
+    # One message per event occurrence: the key carries what distinguishes two of them (a code only hashed).
+    token = str(details.get("token") or "")
+    stamp = hashlib.sha256(token.encode()).hexdigest()[:24] if token else ""
+    stamp = stamp or details.get("after") or now.isoformat(timespec="seconds")
     key = f"m{member.id}:{event}:{stamp}"
+    draft = Draft(event, key, subject, body, link)
+    if token:
+        # A usable code never lies in the outbox readable: the e-mail's body is sealed with the notifications'
+        # key (opened by the dispatcher at send time), and the in-app copy says where the code went.
+        draft = Draft(event, key, subject, CODE_SENT, link, email_body=seal(config.secret, body))
     prefs = load_prefs(session, [member.id])
-    return enqueue(
-        session,
-        member.commune_id,
-        Draft(event, key, subject, body, link),
-        [Recipient(member.id, member.email, prefs[member.id])],
-        now,
-    )
+    return enqueue(session, member.commune_id, draft, [Recipient(member.id, member.email, prefs[member.id])], now)
 
 
 def enqueue_broadcast(
@@ -105,6 +114,6 @@ def enqueue_broadcast(
         f"[Voisinage] {subject}",
         f"{text}\n\n— {author}\n\n{link}",
         link,
-        sms=sms if len(sms) <= SMS_LENGTH else sms[: SMS_LENGTH - 1] + "…",
+        sms=shorten(sms, length=SMS_LENGTH),
     )
     return enqueue(session, commune_id, draft, [Recipient(m.id, m.email, prefs[m.id]) for m in members], now)

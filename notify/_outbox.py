@@ -11,12 +11,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from notify._prefs import Prefs, quiet_until
+from store import upsert_insert, wake_listeners
 from store.schema import NotifyPrefs, OutboxMessage
 
 CHANNEL = "voisinage_outbox"  # the LISTEN/NOTIFY channel of the dispatchers
@@ -45,6 +44,7 @@ class Draft:
     urgent: bool = False  # security alerts: through quiet hours
     email: bool = True
     digest: bool = False  # a solidarity post: in the daily digest for members who chose it
+    email_body: str = ""  # the e-mail's own body when it differs from the in-app one (a sealed account code)
 
 
 def plan(draft: Draft, who: Recipient, now: datetime) -> list[dict[str, Any]]:
@@ -66,7 +66,8 @@ def plan(draft: Draft, who: Recipient, now: datetime) -> list[dict[str, Any]]:
     due = {"status": "pending", "sent_at": None, "next_attempt_at": later or now}
     if draft.email and who.email and who.prefs.email_on:
         status = "digest" if draft.digest and who.prefs.digest else "pending"
-        rows.append({**base, **due, "channel": "email", "recipient": who.email, "body": draft.body, "status": status})
+        email = {"channel": "email", "recipient": who.email, "body": draft.email_body or draft.body, "status": status}
+        rows.append({**base, **due, **email})
     if draft.sms and who.prefs.sms_possible:
         rows.append({**base, **due, "channel": "sms", "recipient": who.prefs.phone, "body": draft.sms})
     for row in rows:
@@ -90,15 +91,14 @@ def write(session: Session, commune_id: int, rows: Sequence[dict[str, Any]]) -> 
         return 0
     table = OutboxMessage.__table__
     assert isinstance(table, Table)
-    postgres = session.get_bind().dialect.name == "postgresql"
-    maker = pg_insert if postgres else sqlite_insert
+    maker = upsert_insert(session)
     values = [{**r, "commune_id": commune_id} for r in rows]
     new = 0
     for start in range(0, len(values), 500):
         statement = maker(table).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(table.c.id)
         new += len(session.execute(statement, values[start : start + 500]).all())
-    if postgres and new:
-        session.execute(text(f"NOTIFY {CHANNEL}"))
+    if new:
+        wake_listeners(session, CHANNEL)
     return new
 
 

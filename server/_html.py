@@ -63,7 +63,8 @@ def login_page(
         '<label for="totp">Code à 6 chiffres (référents, mairie, gendarmerie)</label>'
         '<input id="totp" name="totp" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*">'
         '<button type="submit">Se connecter</button></form>'
-        '<p><a href="/auth/forgot">Mot de passe oublié ?</a></p>'
+        '<p><a href="/auth/forgot">Mot de passe oublié ?</a> · <a href="/inscription">Pas encore de compte ? '
+        "S'inscrire</a></p>"
         f"{demo}",
     )
 

@@ -19,6 +19,7 @@ ROUTE_PROVIDERS: list[str] = [
     "server._accounts:routes",
     "server._assets:routes",
     "server._sms:routes",
+    "server._unsubscribe:routes",
 ]
 
 

@@ -54,9 +54,43 @@ def geocoder(session: Session) -> Geocoder:
 
 def notify_config() -> NotifyConfig:
     """The notifications' configuration from the settings (also handed to :func:`notify.configure`)."""
+    from dataclasses import replace
+
     from notify import NotifyConfig
 
-    return NotifyConfig.from_settings(settings())
+    s = settings()
+    return replace(NotifyConfig.from_settings(s), secret=s.notify_secret or notify_key_file_secret())
+
+
+NOTIFY_KEY_FILE = "notify-secret.key"
+
+
+def notify_key_file_secret(directory: Path | None = None) -> str:
+    """The notifications' key kept in ``data/notify-secret.key`` (created with a random key, owner-only, on
+    first use; every process of the machine reads the same file)."""
+    import os
+    import secrets
+
+    from settings import PROJECT_ROOT
+
+    path = (directory or PROJECT_ROOT / "data") / NOTIFY_KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process wrote it first: read theirs
+        else:
+            with os.fdopen(fd, "w", encoding="ascii") as out:
+                out.write(secrets.token_urlsafe(32) + "\n")
+    for _ in range(50):  # the writer of another process may not have flushed yet
+        key = path.read_text(encoding="ascii").strip()
+        if key:
+            return key
+        import time
+
+        time.sleep(0.02)
+    raise RuntimeError(f"{path} est vide : supprimez-le ou donnez VOISINAGE_NOTIFY_SECRET.")
 
 
 def streets_cache_dir() -> Path:

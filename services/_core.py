@@ -49,15 +49,16 @@ def reset_engine() -> None:
 
 
 @contextmanager
-def unit_of_work(commune_id: int | None = None, *, url: str | None = None) -> Iterator[Session]:
+def unit_of_work(commune_id: int | None = None, *, url: str | None = None, write: bool = True) -> Iterator[Session]:
     """One transaction: committed on success, rolled back on any error.
 
     With ``commune_id``, the transaction is bound to that commune (PostGIS row-level security sees only its
-    rows; no-op on SQLite).
+    rows; no-op on SQLite). ``write=False``: a read that never takes SQLite's write lock (polled reads such as
+    the unread badge).
     """
     from store import bind_commune, transaction
 
-    with transaction(engine(url)) as session:
+    with transaction(engine(url), write=write) as session:
         if commune_id is not None:
             bind_commune(session, commune_id)
         yield session

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 
 def start() -> None:
-    """Register the RGPD hooks of every domain that holds member data (alerts), and the outbox hooks of
-    ``notify`` with its configuration from the settings (also called when the services' engine is made)."""
+    """Register the RGPD hooks of every domain that holds member data (alerts), the audit of the operator's
+    changes to alerts made for a member, and the outbox hooks of ``notify`` with its configuration from the
+    settings (also called when the services' engine is made)."""
     import notify
-    from alerts import register_rgpd_hooks
+    from alerts import on_alert_event, register_rgpd_hooks
     from services._config import notify_config
+    from services.alerts import audit_operator_move
 
     register_rgpd_hooks()
+    on_alert_event("operator-audit", audit_operator_move)
     notify.configure(notify_config())
     notify.register_hooks()

@@ -29,6 +29,52 @@ class AddressHit:
     sector: str
 
 
+@dataclass(frozen=True)
+class AddressChoice:
+    """One suggestion for an address being typed: the BAN label and its point (WGS84)."""
+
+    label: str
+    lon: float
+    lat: float
+
+
+# Fewer characters suggest nothing (a type-ahead starts with a number and a few letters of the street).
+SUGGEST_MIN_CHARS = 3
+
+
+def suggest(insee: str, text: str, *, limit: int = 8) -> list[AddressChoice]:
+    """The addresses of commune ``insee`` matching what is being typed, best first (public: BAN addresses
+    are open data; used by the sign-up form and « Signaler »), through the geocoder the settings choose.
+
+    Returns an empty list for a query shorter than :data:`SUGGEST_MIN_CHARS` or with no match.
+
+    Raises
+    ------
+    ServiceError
+        ``field="address"``: a query too long, or no BAN address loaded for the commune;
+        ``field="commune"``: a malformed code.
+    """
+    from gis import InputError, check_insee, check_query
+    from services._config import geocoder
+
+    if len(" ".join((text or "").split())) < SUGGEST_MIN_CHARS:
+        return []
+    try:
+        code = check_insee(insee)
+    except InputError as exc:
+        raise ServiceError(exc.message, exc.problems, field="commune") from exc
+    try:
+        query = check_query(text)
+    except InputError as exc:
+        raise ServiceError(exc.message, exc.problems, field="address") from exc
+    with unit_of_work() as session:
+        try:
+            hits = geocoder(session).search(query, insee=code, limit=max(1, min(limit, 20)))
+        except InputError as exc:
+            raise ServiceError(exc.message, exc.problems, field="address") from exc
+    return [AddressChoice(hit.label, hit.lon, hit.lat) for hit in hits]
+
+
 def import_addresses(actor: Actor, file: Path, *, progress: bool = False) -> AddressImport:
     """Import (or update) the addresses of an official BAN CSV file; a malformed file is not imported at all.
 
@@ -94,4 +140,4 @@ def geocode(actor: Actor, insee: str, text: str) -> AddressHit:
     return AddressHit(hit.label, hit.lon, hit.lat, hit.score, sector.name if sector else "")
 
 
-__all__ = ["AddressHit", "AddressImport", "geocode", "import_addresses"]
+__all__ = ["AddressChoice", "AddressHit", "AddressImport", "geocode", "import_addresses", "suggest"]

@@ -10,29 +10,61 @@ When the operator acts for a member, each action is also written to the audit lo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services._core import Actor, ServiceError, engine, unit_of_work
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 __all__ = [
     "AlertView",
+    "CategoryChoice",
     "Feed",
+    "Passage",
     "Posted",
     "acknowledge",
     "anonymise_closed",
     "appeal",
     "broadcast",
+    "categories",
     "close",
     "feed",
     "get",
+    "hold",
+    "marked",
     "moderate",
+    "objections",
     "post",
+    "release",
     "require_charter",
     "withdraw",
 ]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A passage of an alert's text the checks object to: where it is, what to do, and whether it stops the post
+    (else a moderator reads it first)."""
+
+    start: int
+    end: int
+    advice: str
+    refuses: bool
+
+
+@dataclass(frozen=True)
+class CategoryChoice:
+    """A category of the actor's commune they may post in."""
+
+    code: str
+    label: str
+    family: str  # securite, solidarite, officiel
 
 
 @dataclass(frozen=True)
@@ -45,6 +77,8 @@ class Posted:
     sectors: tuple[str, ...]
     findings: tuple[str, ...]
     message: str
+    # The passages sent to moderation (a published or replayed post has none).
+    passages: tuple[Passage, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,20 +148,44 @@ def _config() -> Any:
     return alert_config()
 
 
-def _audit_operator(actor: Actor, action: str, alert_id: int | str, **details: Any) -> None:
-    """When the operator acts for a member, the audit log says so (the alert's history names the member)."""
+# The operator acting for a member in this call, with what to audit: read by :func:`audit_operator_move`, which
+# the alerts domain runs inside the transaction of every change (``alerts.on_alert_event``).
+_operating: ContextVar[tuple[Actor, str, dict[str, Any]] | None] = ContextVar("voisinage_operating", default=None)
+
+
+@contextmanager
+def _operated(actor: Actor, action: str, **details: Any) -> Iterator[None]:
+    """Within this block, a change to an alert made for a member by the operator is audited as such, in the
+    change's own transaction (it commits or rolls back with it)."""
+    if not actor.operated_by:
+        yield
+        return
+    token = _operating.set((actor, action, details))
+    try:
+        yield
+    finally:
+        _operating.reset(token)
+
+
+def audit_operator_move(session: Session, alert_id: int, move: str) -> None:
+    """Alert hook: record the operator's move for a member in the transaction of the change."""
+    pending = _operating.get()
+    if pending is None:
+        return
+    from community import record
+
+    actor, action, details = pending
+    record(session, actor, action, "alert", alert_id, commune_id=actor.commune_id, **{"move": move, **details})
+
+
+def _audit_operator_read(actor: Actor, alert_id: int | str, **details: Any) -> None:
+    """A read by the operator for a member is audited after it (a read has no transaction to share)."""
     if not actor.operated_by:
         return
     from community import record
 
     with unit_of_work(actor.commune_id) as session:
-        record(session, actor, action, "alert", alert_id, commune_id=actor.commune_id, **details)
-
-
-def _moved(actor: Actor, alert_id: int, move: str, shown: dict[str, Any]) -> AlertView:
-    """The view of an alert after a moderation move, audited when the operator made it for a member."""
-    _audit_operator(actor, "changed", alert_id, move=move)
-    return AlertView.of(shown)
+        record(session, actor, "viewed", "alert", alert_id, commune_id=actor.commune_id, **details)
 
 
 def require_charter(actor: Actor) -> None:
@@ -151,10 +209,53 @@ def require_charter(actor: Actor) -> None:
 
 
 def _posted(result: Any) -> Posted:
+    spans = getattr(result, "spans", ())
+    passages = tuple(
+        Passage(start, end, advice, refuses=False) for (start, end), advice in zip(spans, result.findings, strict=False)
+    )
     return Posted(
         result.alert_id, str(result.status), result.created, tuple(result.sectors), tuple(result.findings),
-        result.message,
+        result.message, passages,
     )  # fmt: skip
+
+
+def objections(error: Exception) -> tuple[Passage, ...]:
+    """The passages the checks objected to when ``error`` is their refusal of a post (else none), in text order.
+
+    The page shows the author's text with these passages marked (:func:`alerts.marked_segments`).
+    """
+    from alerts import Action, AlertRefusedError
+
+    if not isinstance(error, AlertRefusedError):
+        return ()
+    return tuple(
+        Passage(f.start, f.end, f.message, refuses=f.action in (Action.REFUSE, None)) for f in error.result.findings
+    )
+
+
+def marked(text: str, passages: Sequence[Passage]) -> list[tuple[str, bool]]:
+    """``text`` cut into ``(piece, marked)`` pieces, the ``passages`` marked (see :func:`alerts.marked_segments`)."""
+    from alerts import marked_segments
+
+    return marked_segments(text, [(p.start, p.end) for p in passages])
+
+
+def categories(actor: Actor) -> list[CategoryChoice]:
+    """The categories of the actor's commune (its own set: renamed, disabled, added by the mairie) the actor may
+    post in, as the commune lists them.
+
+    Raises
+    ------
+    ServiceError
+        ``field="actor"`` for an account of no commune.
+    """
+    from alerts import commune_categories
+
+    if actor.commune_id is None:
+        raise ServiceError("Ce compte n'est rattaché à aucune commune.", field="actor")
+    with unit_of_work(actor.commune_id, write=False) as session:
+        found = commune_categories(session, actor.commune_id)
+    return [CategoryChoice(c.code, c.label, str(c.family)) for c in found if c.may_be_posted_by(actor.role.value)]
 
 
 def post(
@@ -181,20 +282,20 @@ def post(
     from alerts import post_alert
 
     require_charter(actor)
-    result = post_alert(
-        engine(),
-        actor,
-        category=category,
-        text=text,
-        lon=lon,
-        lat=lat,
-        address=address,
-        key=key,
-        confirm_new=confirm_new,
-        config=_config(),
-        now=now,
-    )
-    _audit_operator(actor, "created", result.alert_id, category=category)
+    with _operated(actor, "created", category=category):
+        result = post_alert(
+            engine(),
+            actor,
+            category=category,
+            text=text,
+            lon=lon,
+            lat=lat,
+            address=address,
+            key=key,
+            confirm_new=confirm_new,
+            config=_config(),
+            now=now,
+        )
     return _posted(result)
 
 
@@ -218,20 +319,20 @@ def broadcast(
     from store.schema import Role
 
     category = "message-gendarmerie" if actor.role == Role.GENDARMERIE else "message-mairie"
-    result = post_alert(
-        engine(),
-        actor,
-        category=category,
-        text=text,
-        lon=lon,
-        lat=lat,
-        address=address,
-        key=key,
-        sectors=list(sectors or []),
-        config=_config(),
-        now=now,
-    )
-    _audit_operator(actor, "created", result.alert_id, category=category, sectors=list(sectors or []))
+    with _operated(actor, "created", category=category, sectors=list(sectors or [])):
+        result = post_alert(
+            engine(),
+            actor,
+            category=category,
+            text=text,
+            lon=lon,
+            lat=lat,
+            address=address,
+            key=key,
+            sectors=list(sectors or []),
+            config=_config(),
+            now=now,
+        )
     return _posted(result)
 
 
@@ -240,7 +341,7 @@ def feed(actor: Actor, *, limit: int = 50, before_id: int | None = None, now: da
     from alerts import feed_page
 
     items, why = feed_page(engine(), actor, limit=limit, before_id=before_id, config=_config(), now=now)
-    _audit_operator(actor, "viewed", "feed", count=len(items))
+    _audit_operator_read(actor, "feed", count=len(items))
     return Feed(tuple(AlertView.of(i) for i in items), why)
 
 
@@ -249,7 +350,7 @@ def get(actor: Actor, alert_id: int, *, now: datetime | None = None) -> AlertVie
     from alerts import get_alert
 
     shown = get_alert(engine(), actor, alert_id, now=now)
-    _audit_operator(actor, "viewed", alert_id)
+    _audit_operator_read(actor, alert_id)
     return AlertView.of(shown)
 
 
@@ -266,50 +367,74 @@ def moderate(
     """One moderator's decision: approve, reject with a reason, widen to sectors (or ``commune``), or edit."""
     from alerts import moderate as decide
 
-    shown = decide(
-        engine(),
-        alert_id,
-        actor,
-        approve=approve,
-        reject=reject,
-        widen_to=list(widen) if widen else None,
-        edit_text=edit_text,
-        config=_config(),
-        now=now,
-    )
-    return _moved(actor, alert_id, "moderate", shown)
+    with _operated(actor, "changed"):
+        shown = decide(
+            engine(),
+            alert_id,
+            actor,
+            approve=approve,
+            reject=reject,
+            widen_to=list(widen) if widen else None,
+            edit_text=edit_text,
+            config=_config(),
+            now=now,
+        )
+    return AlertView.of(shown)
+
+
+def hold(actor: Actor, alert_id: int, *, now: datetime | None = None) -> AlertView:
+    """Take the alert in hand for the claim's time (``VOISINAGE_ALERT_CLAIM_MINUTES``): other moderators see who
+    holds it and cannot decide meanwhile (``field="alert_id"`` outside the sectors the actor moderates)."""
+    from alerts import claim_alert
+
+    with _operated(actor, "changed"):
+        shown = claim_alert(engine(), alert_id, actor, config=_config(), now=now)
+    return AlertView.of(shown)
+
+
+def release(actor: Actor, alert_id: int, *, now: datetime | None = None) -> AlertView:
+    """Let go of an alert one holds, without deciding."""
+    from alerts import release_alert
+
+    with _operated(actor, "changed"):
+        shown = release_alert(engine(), alert_id, actor, now=now)
+    return AlertView.of(shown)
 
 
 def withdraw(actor: Actor, alert_id: int, reason: str, *, now: datetime | None = None) -> AlertView:
     """Withdraw a published alert, with a reason its author is told: it leaves every feed, its history stays."""
     from alerts import withdraw_alert
 
-    shown = withdraw_alert(engine(), alert_id, actor, reason, now=now)
-    return _moved(actor, alert_id, "withdraw", shown)
+    with _operated(actor, "changed"):
+        shown = withdraw_alert(engine(), alert_id, actor, reason, now=now)
+    return AlertView.of(shown)
 
 
 def acknowledge(actor: Actor, alert_id: int, *, now: datetime | None = None) -> AlertView:
     """The mairie or the gendarmerie says it has taken the alert into account."""
     from alerts import acknowledge_alert
 
-    shown = acknowledge_alert(engine(), alert_id, actor, now=now)
-    return _moved(actor, alert_id, "acknowledge", shown)
+    with _operated(actor, "changed"):
+        shown = acknowledge_alert(engine(), alert_id, actor, now=now)
+    return AlertView.of(shown)
 
 
 def close(actor: Actor, alert_id: int, feedback: str, *, now: datetime | None = None) -> AlertView:
     """Close an alert with a word of feedback (the mairie, the gendarmerie, or its author)."""
     from alerts import close_alert
 
-    shown = close_alert(engine(), alert_id, actor, feedback, now=now)
-    return _moved(actor, alert_id, "close", shown)
+    with _operated(actor, "changed"):
+        shown = close_alert(engine(), alert_id, actor, feedback, now=now)
+    return AlertView.of(shown)
 
 
 def appeal(actor: Actor, alert_id: int, text: str, *, now: datetime | None = None) -> AlertView:
     """The author contests the refusal of their alert, once."""
     from alerts import appeal_alert
 
-    shown = appeal_alert(engine(), alert_id, actor, text, now=now)
-    return _moved(actor, alert_id, "appeal", shown)
+    with _operated(actor, "changed"):
+        shown = appeal_alert(engine(), alert_id, actor, text, now=now)
+    return AlertView.of(shown)
 
 
 def anonymise_closed(actor: Actor, commune: str, *, months: int | None = None, now: datetime | None = None) -> int:

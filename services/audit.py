@@ -28,7 +28,7 @@ def verify_audit_log(actor: Actor, insee: str | None = None, *, url: str | None 
     from community import get_commune
     from community._audit_chain import verify
     from community._permissions import Action, require
-    from store import bind_platform
+    from store import bind_platform, is_postgis
     from store.schema import Commune
 
     with unit_of_work(url=url) as session:
@@ -41,7 +41,7 @@ def verify_audit_log(actor: Actor, insee: str | None = None, *, url: str | None 
         else:
             bind_platform(session)
         require(actor, Action.VIEW_AUDIT_LOG, commune_id=commune_id)
-        if session.get_bind().dialect.name == "postgresql":
+        if is_postgis(session):
             return AuditCheck(0, False, (), None)
         report = verify(session, commune_id, every_commune=insee is None)
         codes = dict(session.execute(Commune.__table__.select().with_only_columns(Commune.id, Commune.insee)).all())

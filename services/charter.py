@@ -8,7 +8,7 @@ from datetime import datetime
 from services._community import aware, in_commune, member_of, own_member
 from services._core import Actor, ServiceError
 
-__all__ = ["Acceptance", "CharterInfo", "accept", "current", "publish"]
+__all__ = ["Acceptance", "CharterInfo", "CharterStatus", "accept", "current", "publish", "status"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,15 @@ class Acceptance:
     version: int
     channel: str
     accepted_at: datetime
+
+
+@dataclass(frozen=True)
+class CharterStatus:
+    """The charter in force and how many of the commune's active members accepted it."""
+
+    charter: CharterInfo | None
+    accepted: int  # verified members who accepted the version in force
+    members: int  # verified members of the commune (every one has to accept it)
 
 
 def publish(actor: Actor, commune: str | None, text: str, *, now: datetime | None = None) -> CharterInfo:
@@ -87,3 +96,28 @@ def accept(
             session, member, charter.version if version is None else version, channel=channel, actor=recorder, now=now
         )
         return Acceptance(member.id, charter.version, done.channel, aware(done.accepted_at))  # type: ignore[arg-type]
+
+
+def status(actor: Actor, commune: str | None = None) -> CharterStatus:
+    """The charter in force and its acceptances among verified members (for who lists the commune's members)."""
+    from sqlalchemy import func, select
+
+    from community import Action, authorize, current_charter, record
+    from store.schema import CharterAcceptance, Member, MemberStatus
+
+    with in_commune(actor, commune) as (session, found):
+        authorize(session, actor, Action.LIST_MEMBERS, commune_id=found.id)
+        verified = (Member.commune_id == found.id, Member.status == MemberStatus.VERIFIED)
+        members = int(session.scalar(select(func.count()).select_from(Member).where(*verified)) or 0)
+        charter = current_charter(session, found.id)
+        record(session, actor, "viewed", "charter_acceptances", found.id, commune_id=found.id)
+        if charter is None:
+            return CharterStatus(None, 0, members)
+        accepted = session.scalar(
+            select(func.count())
+            .select_from(CharterAcceptance)
+            .join(Member, Member.id == CharterAcceptance.member_id)
+            .where(CharterAcceptance.charter_id == charter.id, *verified)
+        )
+        info = CharterInfo(found.id, charter.version, charter.text, aware(charter.published_at))  # type: ignore[arg-type]
+        return CharterStatus(info, int(accepted or 0), members)

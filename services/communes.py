@@ -89,6 +89,11 @@ def add_commune(actor: Actor, insee: str, name: str, boundary_file: Path) -> Com
 
 def list_communes(actor: Actor) -> list[CommuneInfo]:
     """Every registered commune, by INSEE code (public: the communes covered by the platform)."""
+    return public_communes()
+
+
+def public_communes() -> list[CommuneInfo]:
+    """The communes covered by the platform, by INSEE code, for a visitor signing up (no account yet)."""
     from sectors import list_communes as listed
 
     with unit_of_work() as session:
@@ -101,4 +106,4 @@ def get(actor: Actor, insee: str) -> CommuneInfo:
         return _info(find(session, insee))
 
 
-__all__ = ["CommuneInfo", "add_commune", "commune_id", "find", "get", "list_communes"]
+__all__ = ["CommuneInfo", "add_commune", "commune_id", "find", "get", "list_communes", "public_communes"]

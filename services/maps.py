@@ -59,3 +59,39 @@ def commune_map(actor: Actor) -> CommuneMap:
             raise ServiceError("Commune introuvable.", field="commune")
         sectors = tuple(MapSector(s.code, s.name, s.geom) for s in active_sectors(session, commune))
         return CommuneMap(commune.insee, commune.name, commune.boundary, sectors, frozenset(actor.sectors))
+
+
+@dataclass(frozen=True)
+class HomeMap:
+    """Where an applicant's address lies: the commune with the home sector only (the applicant sees their own
+    sector, nothing else: no other sector, no member, no alert), the address as the BAN writes it."""
+
+    map: CommuneMap
+    address: str
+    sector_name: str | None
+
+
+def home_map(insee: str, address: str) -> HomeMap:
+    """The map of a sign-up in progress (public: before any account): ``address`` geocoded in commune
+    ``insee`` through the geocoder of the settings, checked inside the commune, and its sector.
+
+    Raises
+    ------
+    ServiceError
+        ``field="address"``: unknown address or outside the commune; ``field="commune"``: unknown commune.
+    """
+    from community import place_address
+    from community._placement import active_sectors
+    from services._community import in_commune
+    from services._config import geocoder
+
+    with in_commune(None, insee) as (session, commune):
+        placed = place_address(session, commune, text=address, geocoder=geocoder(session))
+        home = placed.sector
+        sectors = tuple(
+            MapSector(s.code, s.name, s.geom)
+            for s in active_sectors(session, commune)
+            if home is not None and s.code == home.code
+        )
+        view = CommuneMap(commune.insee, commune.name, commune.boundary, sectors, frozenset(s.code for s in sectors))
+        return HomeMap(view, placed.label, home.name if home is not None else None)

@@ -16,11 +16,15 @@ from services._community import MemberInfo, SanctionInfo, in_commune, member_of,
 from services._core import Actor, ServiceError, unit_of_work
 
 __all__ = [
+    "Application",
     "MemberInfo",
+    "PendingMember",
     "Registered",
+    "SanctionEntry",
     "SanctionInfo",
     "TotpEnrolment",
     "accept_invitation",
+    "apply",
     "confirm_totp",
     "delete",
     "delete_own",
@@ -30,10 +34,12 @@ __all__ = [
     "lift",
     "list_members",
     "name_staff",
+    "pending",
     "refuse",
     "register",
     "relocate",
     "reset_totp",
+    "sanctions",
     "sign_up",
     "start_totp",
     "suspend",
@@ -52,11 +58,46 @@ class Registered:
 
 
 @dataclass(frozen=True)
+class Application:
+    """The answer to a sign-up on the web, the same whether the e-mail already had an account or not."""
+
+    email: str
+    message: str
+
+
+APPLIED = (
+    "Votre demande d'inscription est enregistrée : elle est en attente de vérification. Un e-mail vient de vous "
+    "être envoyé à {email} pour choisir votre mot de passe ; un référent de votre secteur ou la mairie vérifiera "
+    "ensuite votre adresse (par courrier, visite ou justificatif)."
+)
+
+
+@dataclass(frozen=True)
 class TotpEnrolment:
     """A second factor being enrolled: ``uri`` (``otpauth://``) is shown once, as a QR code or as text."""
 
     member_id: int
     uri: str
+
+
+@dataclass(frozen=True)
+class PendingMember:
+    """A sign-up waiting for verification, with the point its address was geocoded to (exact: staff only)."""
+
+    member: MemberInfo
+    lon: float | None
+    lat: float | None
+    registered_at: datetime
+
+
+@dataclass(frozen=True)
+class SanctionEntry:
+    """A sanction in the commune's history, with the member it concerns and whether it is in force."""
+
+    sanction: SanctionInfo
+    email: str | None
+    name: str
+    in_force: bool  # a suspension running now, or an exclusion; a warning never is
 
 
 def _now(now: datetime | None) -> datetime:
@@ -168,6 +209,87 @@ def sign_up(
             now=now,
         )
         return Registered(MemberInfo.of(registration.member, now), None)
+
+
+def apply(
+    commune: str,
+    *,
+    email: str,
+    name: str,
+    address: str,
+    charter_version: int | None,
+    phone: str | None = None,
+    now: datetime | None = None,
+) -> Application:
+    """A resident signs up on the web (no actor yet): the account is created pending verification, and an
+    invitation (e-mailed by the notifications) lets them choose their password on ``/auth/invitation``.
+
+    The answer is the same whether the e-mail already has an account: every check runs either way, and the
+    account holder is told by e-mail that someone tried to sign up with their address (nobody learns from
+    this form which e-mails have an account).
+
+    Raises
+    ------
+    ServiceError
+        ``field`` is ``email`` (malformed), ``name``, ``address`` (unknown, outside the commune),
+        ``charter`` (not accepted, or not the current version), ``phone`` or ``commune``.
+    """
+    from community import EmailTakenError, check_email, check_registration, register_member
+    from notify import normalize_phone
+    from services._config import geocoder, settings
+    from store.schema import NotifyPrefs
+
+    now = _now(now)
+    normalized = check_email(email)
+    number = normalize_phone(phone) if phone and phone.strip() else None
+    taken = _email_taken(normalized)
+    with in_commune(None, commune) as (session, found):
+        checks: dict[str, Any] = {
+            "email": normalized,
+            "name": name,
+            "address": address,
+            "channel": "web",
+            "charter_version": charter_version,
+            "geocoder": geocoder(session),
+        }
+        if taken:
+            check_registration(session, None, found, **checks)
+        else:
+            try:
+                registration = register_member(
+                    session, None, found, **checks, now=now, invitation_days=settings().invitation_days
+                )
+            except EmailTakenError:
+                taken = True  # registered meanwhile, in this commune
+            else:
+                if number is not None:
+                    member = registration.member
+                    session.add(NotifyPrefs(member_id=member.id, commune_id=found.id, phone=number, sms_on=False))
+    if taken:
+        _tell_holder(normalized)
+    return Application(normalized, APPLIED.format(email=normalized))
+
+
+def _email_taken(email: str) -> bool:
+    from community import email_taken
+
+    with unit_of_work() as session:
+        return email_taken(session, email)
+
+
+def _tell_holder(email: str) -> None:
+    """Tell the holder of ``email`` that someone tried to sign up with it (in their commune's scope)."""
+    from sqlalchemy import select
+
+    from community._events import fire
+    from store import bind_scope_of
+    from store.schema import Member
+
+    with unit_of_work() as session:
+        bind_scope_of(session, "email", email)
+        member = session.scalar(select(Member).where(Member.email == email))
+        if member is not None:
+            fire(session, member, "sign_up_again")
 
 
 def name_staff(
@@ -283,6 +405,54 @@ def list_members(actor: Actor, commune: str | None = None, *, status: str | None
     now = _now(None)
     with in_commune(actor, commune) as (session, found):
         return [MemberInfo.of(m, now) for m in listing(session, actor, found, status=wanted)]
+
+
+def pending(actor: Actor, commune: str | None = None) -> list[PendingMember]:
+    """The sign-ups waiting for verification that the actor may see (a referent: their sectors), oldest first,
+    each with its geocoded point; the listing is audited."""
+    from community import list_members as listing
+    from services._community import aware
+    from store.schema import MemberStatus
+
+    now = _now(None)
+    with in_commune(actor, commune) as (session, found):
+        rows = listing(session, actor, found, status=MemberStatus.PENDING)
+        rows.sort(key=lambda m: (aware(m.created_at), m.id))
+        return [PendingMember(MemberInfo.of(m, now), m.lon, m.lat, aware(m.created_at)) for m in rows]  # type: ignore[arg-type]
+
+
+def sanctions(actor: Actor, commune: str | None = None, *, now: datetime | None = None) -> list[SanctionEntry]:
+    """Every sanction of the commune's members, newest first (for who lists the whole commune; audited).
+
+    Raises
+    ------
+    ServiceError
+        ``field="actor"``: the actor may not list the commune's members.
+    """
+    from sqlalchemy import select
+
+    from community import Action, authorize, record
+    from store.schema import Member, Sanction, SanctionKind
+
+    now = _now(now)
+    with in_commune(actor, commune) as (session, found):
+        authorize(session, actor, Action.LIST_MEMBERS, commune_id=found.id)
+        rows = session.execute(
+            select(Sanction, Member.email, Member.name)
+            .join(Member, Member.id == Sanction.member_id)
+            .where(Member.commune_id == found.id)
+            .order_by(Sanction.id.desc())
+        ).all()
+        record(session, actor, "viewed", "sanctions", found.id, commune_id=found.id, count=len(rows))
+        entries = []
+        for sanction, email, name in rows:
+            info = SanctionInfo.of(sanction)
+            running = info.ends_at is not None and info.lifted_at is None and info.starts_at <= now < info.ends_at
+            in_force = info.kind == SanctionKind.EXCLUSION.value or (
+                info.kind == SanctionKind.SUSPENSION.value and running
+            )
+            entries.append(SanctionEntry(info, email, name, in_force))
+        return entries
 
 
 def view(actor: Actor, commune: str | None, email: str) -> MemberInfo:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from services._core import Actor, ServiceError, engine, unit_of_work
 
 if TYPE_CHECKING:
-    from notify import DispatchReport, SmsReply, Unread
+    from notify import DispatchReport, InAppMessage, SmsReply, Unread
 
 
 @dataclass(frozen=True)
@@ -100,14 +101,91 @@ def set_channels(
             prefs.digest = digest
         prefs.updated_at = now
         session.flush()
-        return Channels(
-            member.email or "",
-            prefs.email_on,
-            prefs.sms_on,
-            prefs.phone,
-            f"{_minutes(prefs.quiet_from)}-{_minutes(prefs.quiet_to)}" if prefs.quiet_from is not None else "",
-            prefs.digest,
+        return _channels(member.email, prefs)
+
+
+def _channels(email: str | None, prefs: Any) -> Channels:
+    """The typed view of a member's choices (``prefs``: a ``NotifyPrefs`` row or :class:`notify.Prefs`)."""
+    quiet = f"{_minutes(prefs.quiet_from)}-{_minutes(prefs.quiet_to)}" if prefs.quiet_from is not None else ""
+    return Channels(email or "", prefs.email_on, prefs.sms_on, prefs.phone, quiet, prefs.digest)
+
+
+def own_channels(actor: Actor) -> Channels:
+    """The signed-in member's notification choices (the defaults when they never chose)."""
+    from notify import load_prefs
+    from store.schema import Member
+
+    if actor.member_id is None or actor.commune_id is None:
+        raise ServiceError("Seul un membre connecté a des choix de notification.", field="session")
+    with unit_of_work(actor.commune_id, write=False) as session:
+        member = session.get(Member, actor.member_id)
+        if member is None:
+            raise ServiceError("Ce compte n'existe pas ou a été supprimé.", field="session")
+        return _channels(member.email, load_prefs(session, [member.id])[member.id])
+
+
+def set_own_channels(
+    actor: Actor,
+    *,
+    phone: str | None = None,
+    email_on: bool | None = None,
+    sms_on: bool | None = None,
+    quiet: str | None = None,
+    digest: bool | None = None,
+    now: datetime | None = None,
+) -> Channels:
+    """The signed-in member changes their own choices (« Mon compte »); see :func:`set_channels`."""
+    from store.schema import Commune, Member
+
+    if actor.member_id is None or actor.commune_id is None:
+        raise ServiceError("Seul un membre connecté a des choix de notification.", field="session")
+    with unit_of_work(actor.commune_id, write=False) as session:
+        member = session.get(Member, actor.member_id)
+        commune = session.get(Commune, actor.commune_id)
+        if member is None or commune is None or not member.email:
+            raise ServiceError("Ce compte n'existe pas ou a été supprimé.", field="session")
+        insee, email = commune.insee, member.email
+    return set_channels(
+        actor, insee, email, phone=phone, email_on=email_on, sms_on=sms_on, quiet=quiet, digest=digest, now=now
+    )
+
+
+def unsubscribe(token: str, *, now: datetime | None = None) -> bool:
+    """Turn e-mail off for the member of a one-click unsubscribe link (RFC 8058); False for a false token.
+
+    The link's token (signed with ``VOISINAGE_NOTIFY_SECRET``) is the only authority needed: mail providers
+    post it without any session. In-app messages still come; SMS choices are untouched.
+    """
+    from sqlalchemy import select
+
+    from community import record
+    from notify._secrets import read_unsubscribe_token
+    from services._config import notify_config
+    from store.schema import Member, MemberStatus, NotifyPrefs
+
+    found = read_unsubscribe_token(notify_config().secret, token)
+    if found is None:
+        return False
+    commune_id, member_id = found
+    now = now or datetime.now(UTC)
+    with unit_of_work(commune_id) as session:
+        member = session.scalar(
+            select(Member).where(
+                Member.id == member_id, Member.commune_id == commune_id, Member.status != MemberStatus.DELETED
+            )
         )
+        if member is None:
+            return False
+        prefs = session.get(NotifyPrefs, member.id)
+        if prefs is None:
+            prefs = NotifyPrefs(member_id=member.id, commune_id=commune_id, email_on=True, sms_on=False, digest=True)
+            session.add(prefs)
+        if prefs.email_on:
+            prefs.email_on = False
+            prefs.updated_at = now
+            record(session, None, "changed", "member", member.id, commune_id=commune_id, field="email_on",
+                   via="unsubscribe_link")  # fmt: skip
+        return True
 
 
 def unread_badge(actor: Actor, since_id: int = 0, limit: int = 20) -> Unread:
@@ -116,8 +194,18 @@ def unread_badge(actor: Actor, since_id: int = 0, limit: int = 20) -> Unread:
 
     if actor.member_id is None or actor.commune_id is None:
         raise ServiceError("Seul un membre connecté a des messages.", field="session")
-    with unit_of_work(actor.commune_id) as session:
+    with unit_of_work(actor.commune_id, write=False) as session:  # polled every second: never the write lock
         return unread(session, actor.member_id, since_id, limit)
+
+
+def inbox(actor: Actor, kinds: Sequence[str] | None = None, limit: int = 20) -> tuple[InAppMessage, ...]:
+    """The signed-in member's newest in-app messages, read or not (only ``kinds`` if given, e.g. ``help_offer``)."""
+    from notify import messages
+
+    if actor.member_id is None or actor.commune_id is None:
+        raise ServiceError("Seul un membre connecté a des messages.", field="session")
+    with unit_of_work(actor.commune_id, write=False) as session:
+        return messages(session, actor.member_id, 0, limit, kinds)
 
 
 def mark_read(actor: Actor, up_to_id: int, *, now: datetime | None = None) -> int:

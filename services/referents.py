@@ -8,7 +8,7 @@ from datetime import datetime
 from services._community import MemberInfo, in_commune, member_of
 from services._core import Actor
 
-__all__ = ["SectorPlaces", "assign", "end", "places"]
+__all__ = ["SectorPlaces", "assign", "candidates", "end", "places"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,12 @@ class SectorPlaces:
     name: str
     referents: int
     places: int
+    members: tuple[MemberInfo, ...] = ()  # the referents themselves
+
+    @property
+    def empty(self) -> int:
+        """Places of referent still to fill."""
+        return max(self.places - self.referents, 0)
 
 
 def assign(actor: Actor, commune: str | None, email: str, sector: str, *, now: datetime | None = None) -> MemberInfo:
@@ -43,9 +49,37 @@ def end(actor: Actor, commune: str | None, email: str, sector: str, *, now: date
 
 def places(actor: Actor, commune: str | None) -> list[SectorPlaces]:
     """Every active sector with its referents and places of referent (for those who list members)."""
-    from community import Action, authorize, record, sector_staffing
+    from community import Action, authorize, record, referents_of, sector_staffing
 
     with in_commune(actor, commune) as (session, found):
         authorize(session, actor, Action.LIST_MEMBERS, commune_id=found.id)
         record(session, actor, "viewed", "referents", found.id, commune_id=found.id)
-        return [SectorPlaces(s.code, s.name, s.referents, s.places) for s in sector_staffing(session, found)]
+        staffing = sector_staffing(session, found)
+        named = {s.code: tuple(MemberInfo.of(m) for m in referents_of(session, found, s.code)) for s in staffing}
+        return [SectorPlaces(s.code, s.name, s.referents, s.places, named[s.code]) for s in staffing]
+
+
+def candidates(actor: Actor, commune: str | None, sector: str) -> list[MemberInfo]:
+    """The verified residents living in ``sector`` (code or name) who are not its referents yet, by name.
+
+    Raises
+    ------
+    ServiceError
+        ``field="sector"``: no such active sector; ``field="actor"``: the actor may not name referents.
+    """
+    from community import Action, authorize, find_sector, list_members
+    from store.schema import MemberStatus, Role
+
+    with in_commune(actor, commune) as (session, found):
+        authorize(session, actor, Action.ASSIGN_REFERENT, commune_id=found.id)
+        ref = find_sector(session, found, sector)
+        return sorted(
+            (
+                MemberInfo.of(m)
+                for m in list_members(session, actor, found, status=MemberStatus.VERIFIED)
+                if m.sector_code == ref.code
+                and m.role in (Role.RESIDENT, Role.REFERENT)
+                and not any(a.sector_code == ref.code and a.ended_at is None for a in m.referent_assignments)
+            ),
+            key=lambda m: (m.name.casefold(), m.id),
+        )

@@ -12,6 +12,9 @@ from services.stats import reader_role
 
 if TYPE_CHECKING:
     import pandas as pd
+    from shapely.geometry.base import BaseGeometry
+
+    from services.staff import Download
 
 REPORT_SUFFIXES = (".pdf", ".html", ".htm")
 SHAPES = ("square", "hex")
@@ -48,6 +51,34 @@ def read_alert_records(path: Path) -> pd.DataFrame:
     return frame
 
 
+def commune_streets(insee: str, streets_file: Path | None = None) -> BaseGeometry | None:
+    """The streets of commune ``insee`` to draw on its report's map (lines, EPSG:4326), or None.
+
+    From ``streets_file``, else the ``map_streets_file`` setting, else the cached OpenStreetMap download of
+    the commune (sector generation); lines outside the commune are cut by the map itself.
+    """
+    import shapely
+
+    from gis import InputError, OsmnxStreetSource, read_street_file
+    from services._config import settings, streets_cache_dir
+
+    s = settings()
+    if streets_file is not None and not streets_file.is_file():
+        raise ServiceError(f"Fichier de rues introuvable : {streets_file}.", field="streets")
+    candidates = [streets_file] if streets_file is not None else []
+    if s.map_streets_file:
+        candidates.append(Path(s.map_streets_file))
+    candidates.append(OsmnxStreetSource(streets_cache_dir()).cache_path(insee))
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
+        return None
+    try:
+        frame = read_street_file(path, max_mb=s.max_streets_mb).to_crs(4326)
+    except InputError as exc:
+        raise ServiceError(exc.message, exc.problems, field="streets") from exc
+    return shapely.union_all(frame.geometry.values)
+
+
 def quarterly(
     actor: Actor,
     insee: str,
@@ -57,6 +88,7 @@ def quarterly(
     audience: str | None = None,
     shape: str = "square",
     alerts_file: Path | None = None,
+    streets_file: Path | None = None,
 ) -> Report:
     """Write the quarterly report of a registered commune (density map, indicators, monitoring, SSMSI).
 
@@ -73,6 +105,9 @@ def quarterly(
     alerts_file
         Alerts read from this CSV / JSON-lines file instead of the database (sectors and members still from
         the database).
+    streets_file
+        The streets drawn on the map (OSM, Overpass GeoJSON); default: the ``map_streets_file`` setting, else
+        the commune's cached OpenStreetMap download, else none (the report says so).
     """
     from community import record
     from gis import InputError
@@ -105,9 +140,10 @@ def quarterly(
         "cell_m": s.heat_cell_m,
         "heat_shape": shape,
     }
+    streets = commune_streets(code, streets_file)
     try:
         if alerts_file is None:
-            report = quarterly_report_from_db(engine(), code, quarter, **options)  # type: ignore[arg-type]
+            report = quarterly_report_from_db(engine(), code, quarter, streets=streets, **options)  # type: ignore[arg-type]
         else:
             alerts = read_alert_records(alerts_file)
             records = load_records(engine(), code, *parse_quarter(quarter))
@@ -121,6 +157,7 @@ def quarterly(
                     sectors=records.sectors,
                     members=records.members,
                     notes=[n for n in records.notes if "anonymisée" not in n],
+                    streets=streets,
                     **options,  # type: ignore[arg-type]
                 )
     except ServiceError:
@@ -138,4 +175,19 @@ def quarterly(
     return Report(out_file, report.quarter, report.commune, report.alerts_in_quarter)
 
 
-__all__ = ["Report", "quarterly", "read_alert_records"]
+def quarterly_download(actor: Actor, quarter: str, *, audience: str | None = None) -> Download:
+    """The quarterly report of the actor's commune as a PDF to hand to the browser (see :func:`quarterly`)."""
+    import tempfile
+
+    from services._community import in_commune
+    from services.staff import Download
+
+    with in_commune(actor, None) as (_session, commune):
+        insee = commune.insee
+    with tempfile.TemporaryDirectory(prefix="voisinage-rapport-") as folder:
+        done = quarterly(actor, insee, quarter, Path(folder) / "rapport.pdf", audience=audience)
+        data = done.path.read_bytes()
+    return Download(f"rapport-{insee}-{done.quarter}.pdf", data, "application/pdf")
+
+
+__all__ = ["Report", "commune_streets", "quarterly", "quarterly_download", "read_alert_records"]

@@ -21,6 +21,7 @@ from services.communes import find
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from stats._dashboard_db import DashboardFigures
     from store.schema import Commune
 
 SOURCES = ("ssmsi", "reference")
@@ -396,6 +397,54 @@ def heat(
     return HeatView(code, cells, s.heat_cell_m, 1 if is_staff(reader) else s.heat_min_count)
 
 
+def dashboard(
+    actor: Actor, start: datetime | None = None, end: datetime | None = None, *, now: datetime | None = None
+) -> DashboardFigures:
+    """The « Tableau de bord » of the actor's commune: alerts per week by category over ``[start, end)``
+    (default: the last 12 weeks), moderation and acknowledgement delays, the gendarmerie's feedback share,
+    and each sector's health as of ``now`` (definitions in :mod:`stats._dashboard`).
+
+    Needs ``VIEW_STATS`` on the commune (the mairie; the gendarmerie while its access is open). Member
+    figures per sector only when the matrix lets the actor list the commune's members (not the gendarmerie).
+    Delays over fewer alerts than ``VOISINAGE_STATS_MIN_COUNT`` are withheld for everyone.
+
+    Raises
+    ------
+    ServiceError
+        ``field="actor"`` when the matrix refuses, ``"commune"`` for an account of no commune,
+        ``"period"`` for an empty or naive period.
+    """
+    from datetime import UTC
+
+    from community import Action, allowed, authorize
+    from gis import InputError
+    from services._community import in_commune
+    from services._config import settings
+    from services._core import engine
+    from stats._dashboard_db import dashboard_from_db, default_period
+
+    moment = now or datetime.now(UTC)
+    if moment.tzinfo is None or any(d is not None and d.tzinfo is None for d in (start, end)):
+        raise ServiceError("Les dates de la période doivent porter un fuseau horaire.", field="period")
+    first, last = default_period(moment)
+    with in_commune(actor, None) as (session, commune):
+        authorize(session, actor, Action.VIEW_STATS, commune_id=commune.id)
+        members = allowed(session, actor, Action.LIST_MEMBERS, commune_id=commune.id)
+        code = commune.insee
+    try:
+        return dashboard_from_db(
+            engine(),
+            code,
+            start or first,
+            end or last,
+            now=moment,
+            members=members,
+            min_sample=settings().stats_min_count,
+        )
+    except InputError as exc:
+        raise ServiceError(exc.message, exc.problems, field=exc.field or "period") from exc
+
+
 __all__ = [
     "Figure",
     "HeatCellInfo",
@@ -404,6 +453,7 @@ __all__ = [
     "Table",
     "Written",
     "alert_categories",
+    "dashboard",
     "export",
     "figures",
     "heat",

@@ -220,7 +220,12 @@ class Settings(BaseSettings):
         description="How often an idle dispatcher looks for messages to send (SQLite polls; PostGIS is also woken "
         "at once by LISTEN/NOTIFY).",
     )
-    notify_batch: int = Field(default=50, ge=1, description="Messages one dispatcher claims at a time.")
+    notify_batch: int = Field(
+        default=200,
+        ge=1,
+        description="Messages one dispatcher claims at a time (a killed dispatcher holds them until its lease "
+        "runs out).",
+    )
     notify_workers: int = Field(
         default=4,
         ge=1,
@@ -299,6 +304,20 @@ class Settings(BaseSettings):
         description="Inbound SMS whose timestamp is further than this from now are refused (replay window).",
     )
     # ---------------------------------------------------------------- app server (voisinage serve)
+    # ---------------------------------------------------------------- notifications' secrets and TLS (notify2)
+    notify_secret: str = Field(
+        default="",
+        description="Secret key of the notifications: encrypts the account codes (invitation, password reset) "
+        "waiting in the outbox and signs the one-click unsubscribe links. Every process (serve, dispatch) must "
+        "share it. Empty: a random key is generated once into data/notify-secret.key (owner-only file, kept "
+        "out of the database).",
+    )
+    smtp_ca_file: str = Field(
+        default="",
+        description="PEM file of the certificate authorities trusted for the SMTP server's certificate "
+        "(STARTTLS or TLS); empty: the system's authorities. The host name is always checked.",
+    )
+
     map_tiles: str = Field(
         default="none",
         description="Base map tiles: 'none' (no third party: the commune's own streets are drawn), 'ign' "

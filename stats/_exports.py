@@ -23,7 +23,7 @@ from stats._alert_figures import (
 )
 from stats._format import WITHHELD
 from stats._indicators import BASE_LABELS, SOURCE_LABELS, CommuneView, available_years, commune_trend, commune_views
-from stats._roles import is_staff
+from stats._roles import is_staff, sees_members
 
 
 @dataclass
@@ -158,7 +158,10 @@ def build_tables(
     if is_staff(role):
         # Scheme monitoring (members, referents, delays) is for the mairie and the gendarmerie only.
         mon = monitoring(a, s, m)
-        out.tables["suivi_secteurs"] = mon.sectors.rename(
+        per_sector = mon.sectors
+        if not sees_members(role):  # the gendarmerie: the sectors' alerts, not who lives there
+            per_sector = per_sector.drop(columns=["members", "referents", "participation_pct"])
+        out.tables["suivi_secteurs"] = per_sector.rename(
             columns={
                 "code": "code_secteur",
                 "name": "secteur",
@@ -180,7 +183,11 @@ def build_tables(
                     for who, hours in sorted(mon.acknowledgement_delay_by.items())
                 ),
                 {"mesure": "part avec retour de la gendarmerie", "valeur": mon.gendarmerie_feedback_share},
-                {"mesure": "secteurs sans référent", "valeur": ", ".join(mon.sectors_without_referent) or "aucun"},
+                *(
+                    [{"mesure": "secteurs sans référent", "valeur": ", ".join(mon.sectors_without_referent) or "aucun"}]
+                    if sees_members(role)
+                    else []
+                ),
             ]
         )
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine
 
 from gis import SQUARE, InputError
@@ -42,6 +43,7 @@ def quarterly_report_from_db(
     heat_min_count: int = 5,
     cell_m: float = 250.0,
     heat_shape: str = SQUARE,
+    streets: BaseGeometry | None = None,
 ) -> QuarterlyReport:
     """The quarterly report of ``insee`` with the alerts, sectors and members stored in the database.
 
@@ -66,6 +68,7 @@ def quarterly_report_from_db(
             heat_shape=heat_shape,
             notes=records.notes,
             from_database=True,
+            streets=streets,
         )
 
 

@@ -54,6 +54,18 @@ class MapData:
     cell_counts: list[int]
     cell_classes: list[int]
     legend: list[tuple[str, str]]  # (colour, label)
+    streets: list[np.ndarray] = field(default_factory=list)  # street lines clipped to the commune
+    labels: list[tuple[str, float, float]] = field(default_factory=list)  # sector name at a point inside it
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """A bar chart of the report: one bar per label; ``hidden`` bars are counts withheld for the reader."""
+
+    title: str
+    labels: tuple[str, ...]
+    values: tuple[float, ...]
+    hidden: tuple[bool, ...]
 
 
 @dataclass
@@ -72,6 +84,7 @@ class QuarterlyReport:
     tables: StatsTables
     ssmsi_views: list[CommuneView]
     notes: list[str] = field(default_factory=list)
+    charts: list[ChartData] = field(default_factory=list)
 
 
 def _rings(geom: BaseGeometry) -> list[np.ndarray]:
@@ -101,20 +114,42 @@ def _classes(counts: np.ndarray) -> tuple[list[int], list[tuple[str, str]]]:
     return classes.tolist(), legend
 
 
-def build_map(boundary: BaseGeometry, crs: int, heat: HeatBins, sectors: Iterable[Any] = ()) -> MapData:
-    """Project the boundary and sector outlines into the metric CRS and classify the heat cells."""
+def _lines(geom: BaseGeometry) -> list[np.ndarray]:
+    parts = shapely.get_parts(shapely.line_merge(geom) if geom.geom_type == "MultiLineString" else geom)
+    out = []
+    for part in parts:
+        for line in getattr(part, "geoms", [part]):
+            if line.geom_type == "LineString" and not line.is_empty:
+                out.append(np.asarray(line.coords))
+    return out
+
+
+def build_map(
+    boundary: BaseGeometry,
+    crs: int,
+    heat: HeatBins,
+    sectors: Iterable[Any] = (),
+    streets: BaseGeometry | None = None,
+) -> MapData:
+    """Project the boundary, sector outlines (and their names' places) and the streets (lines in EPSG:4326,
+    clipped to the commune) into the metric CRS, and classify the heat cells."""
     to_metric = Transformer.from_crs(4326, crs, always_xy=True)
 
     def project(geom: BaseGeometry) -> BaseGeometry:
         return shapely.transform(geom, lambda xy: np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1])))
 
     metric_boundary = project(boundary)
-    outlines = []
+    outlines, labels = [], []
     for s in sectors:
         geom = s.get("geom") if isinstance(s, dict) else getattr(s, "geom", None)
         if geom is not None:
-            name = s.get("name") if isinstance(s, dict) else getattr(s, "name", "")
-            outlines.append((str(name), _rings(project(geom).intersection(metric_boundary))))
+            name = str(s.get("name") if isinstance(s, dict) else getattr(s, "name", ""))
+            inside = project(geom).intersection(metric_boundary)
+            outlines.append((name, _rings(inside)))
+            if not inside.is_empty:
+                spot = shapely.point_on_surface(inside)
+                labels.append((name, float(spot.x), float(spot.y)))
+    lines = _lines(project(streets).intersection(metric_boundary)) if streets is not None else []
     cells = heat.polygons(to_crs=None)
     classes, legend = _classes(heat.count)
     minx, miny, maxx, maxy = metric_boundary.bounds
@@ -130,7 +165,43 @@ def build_map(boundary: BaseGeometry, crs: int, heat: HeatBins, sectors: Iterabl
         cell_counts=[int(c) for c in heat.count],
         cell_classes=classes,
         legend=legend,
+        streets=lines,
+        labels=labels,
     )
+
+
+MAX_BARS = 40
+# The count tables drawn as bar charts: (table, label column, title).
+CHARTED = (
+    ("alertes_par_categorie", "categorie", "Alertes publiées par catégorie"),
+    ("alertes_par_mois", "mois", "Alertes publiées par mois"),
+    ("alertes_par_secteur", "secteur", "Alertes publiées par secteur"),
+)
+
+
+def report_charts(tables: StatsTables) -> list[ChartData]:
+    """Bar charts of the count tables, from the tables as the reader gets them: a count hidden in a table
+    (``< N``) is a hidden bar in its chart, never its value. Tables without rows give no chart."""
+    charts = []
+    for name, label_column, title in CHARTED:
+        frame = tables.tables.get(name)
+        if frame is None or frame.empty or "alertes" not in frame:
+            continue
+        if len(frame) > MAX_BARS:  # a commune of 200 sectors: the busiest ones, on one page
+            frame = frame.assign(_n=pd.to_numeric(frame["alertes"], errors="coerce").fillna(0))
+            frame = frame.nlargest(MAX_BARS, "_n", keep="first").drop(columns="_n")
+            title = f"{title} (les {MAX_BARS} premiers)"
+        counts = pd.to_numeric(frame["alertes"], errors="coerce")
+        hidden = counts.isna()
+        charts.append(
+            ChartData(
+                title,
+                tuple(str(v) for v in frame[label_column]),
+                tuple(0.0 if h else float(v) for v, h in zip(counts, hidden, strict=True)),
+                tuple(bool(h) for h in hidden),
+            )
+        )
+    return charts
 
 
 def _period_label(start: pd.Timestamp, end: pd.Timestamp) -> str:
@@ -153,6 +224,7 @@ def build_quarterly_report(
     heat_shape: str = SQUARE,
     notes: Iterable[str] = (),
     from_database: bool = False,
+    streets: BaseGeometry | None = None,
 ) -> QuarterlyReport:
     """Gather the quarterly report of a registered commune.
 
@@ -173,6 +245,8 @@ def build_quarterly_report(
         Notes of the data source printed with the report (e.g. how households were counted).
     from_database
         The records were read from the database (:func:`stats.quarterly_report_from_db`), not given by hand.
+    streets
+        The commune's streets (lines, EPSG:4326) drawn under the map; None: a note says there are none.
     """
     commune = get_commune(session, insee)
     start, end = parse_quarter(quarter)
@@ -218,6 +292,8 @@ def build_quarterly_report(
     )
     year = comparison_year(session, insee, start.year)
     views = commune_views(session, insee, year) if year is not None else []
+    if streets is None:
+        notes.append("Carte : aucun fichier de rues pour la commune, les rues ne sont pas tracées.")
     if year is None:
         notes.append("Aucun chiffre SSMSI importé pour cette commune : « voisinage stats import FICHIER ».")
     elif year != start.year:
@@ -231,8 +307,9 @@ def build_quarterly_report(
         generated_at=datetime.now(UTC),
         alerts_in_quarter=len(shown),
         heat=heat,
-        map=build_map(commune.boundary, commune.crs_epsg, heat, sector_list),
+        map=build_map(commune.boundary, commune.crs_epsg, heat, sector_list, streets),
         tables=tables,
         ssmsi_views=views,
         notes=notes,
+        charts=report_charts(tables),
     )

@@ -14,12 +14,14 @@ import pandas as pd
 
 from stats._format import MISSING, fr_number
 from stats._indicators import HEADERS, view_rows
-from stats._report import MapData, QuarterlyReport
+from stats._report import ChartData, MapData, QuarterlyReport
 from stats._roles import is_staff, role_label
 
 if TYPE_CHECKING:
     from reportlab.graphics.shapes import Drawing
 
+STREET_COLOUR = "#c8c8c8"
+BAR_COLOUR = "#de2d26"
 _TITLES = {
     "alertes_par_categorie": "Alertes par catégorie",
     "alertes_par_mois": "Alertes par mois",
@@ -130,6 +132,10 @@ def _svg(data: MapData, width: int = 640, height: int = 480) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         'role="img" aria-label="Carte de densité des alertes">'
     ]
+    parts += [
+        f'<polyline points="{points(line)}" fill="none" stroke="{STREET_COLOUR}" stroke-width="0.6"/>'
+        for line in data.streets
+    ]
     for ring, count, cls in zip(data.cells, data.cell_counts, data.cell_classes, strict=True):
         colour = data.legend[cls][0]
         parts.append(
@@ -144,6 +150,34 @@ def _svg(data: MapData, width: int = 640, height: int = 480) -> str:
             )
     for ring in data.boundary:
         parts.append(f'<polygon points="{points(ring)}" fill="none" stroke="#222222" stroke-width="1.5"/>')
+    for name, x, y in data.labels:
+        ((px, py),) = to_page(np.array([[x, y]]))
+        parts.append(
+            f'<text x="{px:.1f}" y="{height - py:.1f}" text-anchor="middle" font-size="10" font-family="sans-serif" '
+            f'fill="#111111" stroke="#ffffff" stroke-width="2" paint-order="stroke">{html.escape(name)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _svg_bars(chart: ChartData, width: int = 640, bar: int = 16) -> str:
+    """A horizontal bar chart as inline SVG; hidden bars say « masqué » instead of a length."""
+    left, top = 200, 4
+    height = top * 2 + bar * len(chart.labels) * 1.4
+    scale = (width - left - 60) / max(max(chart.values, default=0.0), 1.0)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:.0f}" width="{width}" '
+        f'height="{height:.0f}" role="img" aria-label="{html.escape(chart.title)}" font-family="sans-serif" '
+        'font-size="11">'
+    ]
+    for k, (label, value, hidden) in enumerate(zip(chart.labels, chart.values, chart.hidden, strict=True)):
+        y = top + k * bar * 1.4
+        parts.append(f'<text x="{left - 6}" y="{y + bar * 0.75:.1f}" text-anchor="end">{html.escape(label)}</text>')
+        shown = "masqué" if hidden else fr_number(value, 0)
+        parts.append(
+            f'<rect x="{left}" y="{y:.1f}" width="{value * scale:.1f}" height="{bar}" fill="{BAR_COLOUR}"/>'
+            f'<text x="{left + value * scale + 4:.1f}" y="{y + bar * 0.75:.1f}">{html.escape(shown)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -165,6 +199,8 @@ def render_html(report: QuarterlyReport) -> str:
         ]
         body.append("</p>")
     body.append(f"<p>{e(_cells_caption(report))}</p>")
+    for chart in report.charts:
+        body.append(f"<h2>{e(chart.title)}</h2>{_svg_bars(chart)}")
     for title, headers, rows in sections(report):
         body.append(f"<h2>{e(title)}</h2><table><thead><tr>")
         body += [f"<th>{e(h)}</th>" for h in headers]
@@ -194,11 +230,14 @@ def _pdf_text(text: str) -> str:
 
 def map_drawing(data: MapData, width: float, height: float) -> Drawing:
     """The density map as a reportlab Drawing: cells coloured by class, sector outlines, commune boundary."""
-    from reportlab.graphics.shapes import Drawing, Polygon
+    from reportlab.graphics.shapes import Drawing, Polygon, PolyLine, String
     from reportlab.lib import colors
 
     drawing = Drawing(width, height)
     to_page = _fit(data, width, height)
+    street = colors.HexColor(STREET_COLOUR)
+    for line in data.streets:
+        drawing.add(PolyLine(to_page(line).ravel().tolist(), strokeColor=street, strokeWidth=0.4))
     for ring, cls in zip(data.cells, data.cell_classes, strict=True):
         drawing.add(
             Polygon(
@@ -215,6 +254,46 @@ def map_drawing(data: MapData, width: float, height: float) -> Drawing:
             )
     for ring in data.boundary:
         drawing.add(Polygon(to_page(ring).ravel().tolist(), fillColor=None, strokeColor=colors.black, strokeWidth=1))
+    for name, x, y in data.labels:
+        ((px, py),) = to_page(np.array([[x, y]]))
+        drawing.add(String(px, py, _drawn_text(name), fontSize=6.5, textAnchor="middle", fillColor=colors.black))
+    return drawing
+
+
+def _drawn_text(text: str) -> str:
+    """Text drawn in a reportlab Drawing (no markup there): only the narrow no-break space is replaced."""
+    return text.replace("\u202f", "\u00a0")
+
+
+def chart_drawing(chart: ChartData, width: float) -> Drawing:
+    """A horizontal bar chart (reportlab graphics) of ``chart``; a hidden bar is labelled « masqué »."""
+    from reportlab.graphics.charts.barcharts import HorizontalBarChart
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib import colors
+
+    row = 13.0
+    height = row * len(chart.labels) + 24
+    drawing = Drawing(width, height)
+    bars = HorizontalBarChart()
+    bars.x, bars.y = 5.2 * 28.35, 16  # 5.2 cm for the labels
+    bars.width, bars.height = width - bars.x - 40, row * len(chart.labels)
+    shown = (list(reversed(chart.values)), list(reversed(chart.hidden)))  # reportlab draws the first at the bottom
+    bars.data = [shown[0]]
+    bars.categoryAxis.categoryNames = [_drawn_text(label)[:40] for label in reversed(chart.labels)]
+    bars.categoryAxis.labels.fontSize = 7
+    bars.categoryAxis.labels.boxAnchor = "e"
+    bars.valueAxis.valueMin = 0
+    bars.valueAxis.valueMax = top = max(max(chart.values, default=0.0), 1.0)
+    bars.valueAxis.valueStep = max(1, math.ceil(top / 5))  # whole numbers of alerts on the axis
+    bars.valueAxis.labels.fontSize = 7
+    bars.valueAxis.labelTextFormat = lambda v: fr_number(v, 0)
+    bars.bars[0].fillColor = colors.HexColor(BAR_COLOUR)
+    bars.barLabelFormat = "values"  # explicit labels: a hidden bar says « masqué », never 0
+    bars.barLabelArray = [["masqué" if h else fr_number(v, 0) for v, h in zip(*shown, strict=True)]]
+    bars.barLabels.fontSize = 6.5
+    bars.barLabels.boxAnchor = "w"
+    bars.barLabels.dx = 3
+    drawing.add(bars)
     return drawing
 
 
@@ -250,6 +329,8 @@ def render_pdf(report: QuarterlyReport, path: Path | str) -> Path:
             legend.add(String(k * 2.6 * cm + 11, 3, f"{label} alerte(s)", fontSize=7))
         story.append(legend)
     story.append(para(_cells_caption(report)))
+    for chart in report.charts:
+        story += [para(chart.title, "Heading3"), chart_drawing(chart, width)]
     for title, headers, rows in sections(report):
         story.append(para(title, "Heading3"))
         data = [[Paragraph(_pdf_text(h), small) for h in headers]]

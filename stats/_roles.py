@@ -51,3 +51,9 @@ def is_staff(role: str | Role) -> bool:
     no statistics for it, as the matrix says).
     """
     return as_role(role) in STAFF_ROLES
+
+
+def sees_members(role: str | Role) -> bool:
+    """Whether ``role`` may read member figures per sector (members, referents): the matrix lets it list the
+    commune's members (the mairie, the platform admin; not the gendarmerie, whatever its access)."""
+    return scope_of(as_role(role), Action.LIST_MEMBERS) in _WIDE

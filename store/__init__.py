@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         serialised,
         transaction,
         upsert_insert,
+        wake_listeners,
         wkb_column,
     )
     from store._migrate import upgrade
@@ -63,5 +64,6 @@ __all__ = [
     "transaction",
     "upgrade",
     "upsert_insert",
+    "wake_listeners",
     "wkb_column",
 ]

@@ -122,9 +122,19 @@ def database_unavailable(exc: BaseException) -> str | None:
     )
 
 
-def is_postgis(engine: Engine) -> bool:
-    """Whether ``engine`` talks to PostgreSQL/PostGIS (else: embedded SQLite)."""
-    return engine.dialect.name == "postgresql"
+def is_postgis(bind: Any) -> bool:
+    """Whether ``bind`` (an engine, connection or session) talks to PostgreSQL/PostGIS (else: embedded SQLite).
+
+    The one place that reads the dialect: every other package asks here (a test keeps it so).
+    """
+    engine = bind.get_bind() if hasattr(bind, "get_bind") else bind
+    return bool(engine.dialect.name == "postgresql")
+
+
+def wake_listeners(session: Any, channel: str) -> None:
+    """``NOTIFY channel`` at commit on PostGIS (listeners wake up); nothing on SQLite, whose readers poll."""
+    if is_postgis(session):
+        session.execute(text(f"NOTIFY {channel}"))
 
 
 # SQLite files whose write lock the current thread holds through an open writing transaction.
@@ -186,11 +196,9 @@ def upsert_insert(bind: Any) -> Any:
     (an engine, connection or session): the one place outside the migrations that picks it by backend."""
     from sqlalchemy.dialects import postgresql, sqlite
 
-    engine = bind.get_bind() if hasattr(bind, "get_bind") else bind
-    return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    return postgresql.insert if is_postgis(bind) else sqlite.insert
 
 
 def wkb_column(bind: Any, column: str) -> str:
     """SQL selecting geometry ``column`` as WKB on ``bind``'s backend (PostGIS: ``ST_AsBinary``; SQLite: as stored)."""
-    engine = bind.get_bind() if hasattr(bind, "get_bind") else bind
-    return f"ST_AsBinary({column})" if engine.dialect.name == "postgresql" else column
+    return f"ST_AsBinary({column})" if is_postgis(bind) else column

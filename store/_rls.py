@@ -28,7 +28,7 @@ from gis import InputError
 from store._engine import is_postgis
 
 PLATFORM = "platform"
-ScopeKey = Literal["email", "session", "invitation"]
+ScopeKey = Literal["email", "session", "invitation", "phone"]
 
 # One round trip: the definer function's answer is bound at once (commune id, or the platform scope).
 _BIND_SCOPE_OF = text(
@@ -67,7 +67,8 @@ def bind_platform(session: Session) -> None:
 
 
 def bind_scope_of(session: Session, kind: ScopeKey, key: str) -> int | str | None:
-    """Bind the transaction to the scope of an e-mail (normalised), a session token hash or an invitation hash.
+    """Bind the transaction to the scope of an e-mail (normalised), a session token hash, an invitation hash or
+    a phone number given for SMS (E.164; a verified member's first).
 
     Returns
     -------

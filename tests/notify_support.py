@@ -23,6 +23,7 @@ def config(smtp: SmtpSink | None = None, gateway: GatewaySink | None = None, **k
         "backoff_max_seconds": 1.0,
         "poll_seconds": 0.1,
         "lease_seconds": 5.0,
+        "secret": "clé-de-test-des-notifications",
     }
     values.update(kw)
     return NotifyConfig(**values)  # type: ignore[arg-type]

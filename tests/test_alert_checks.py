@@ -15,11 +15,9 @@ from alerts import (
     CheckPolicy,
     Outcome,
     RateLimitError,
-    RecentAlert,
     Rule,
     check_rate,
     check_text,
-    probable_duplicates,
 )
 from gis import InputError
 
@@ -224,7 +222,7 @@ def test_official_authors_may_give_a_phone_number() -> None:
     assert check_text(text, official_author=True).outcome == Outcome.OK
 
 
-# ------------------------------------------------------------------ rate limit and duplicates
+# ------------------------------------------------------------------ rate limit (duplicates: test_alerts_store)
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
@@ -234,16 +232,3 @@ def test_rate_limit() -> None:
     check_rate(posts, NOW, max_posts=3, window=window)  # 2 in the window: allowed
     with pytest.raises(RateLimitError, match="dans 120 min"):
         check_rate([*posts, NOW - timedelta(hours=22)], NOW, max_posts=3, window=window)
-
-
-def test_probable_duplicates_same_category_nearby_recent() -> None:
-    recent = [
-        RecentAlert(1, "vol", 100.0, 0.0, NOW - timedelta(hours=1)),
-        RecentAlert(2, "vol", 30.0, 40.0, NOW - timedelta(hours=2)),  # 50 m
-        RecentAlert(3, "cambriolage", 10.0, 0.0, NOW - timedelta(minutes=5)),  # other category
-        RecentAlert(4, "vol", 1000.0, 0.0, NOW - timedelta(minutes=5)),  # too far
-        RecentAlert(5, "vol", 0.0, 0.0, NOW - timedelta(days=3)),  # too old
-    ]
-    found = probable_duplicates("vol", 0.0, 0.0, NOW, recent, radius_m=300, window=timedelta(hours=24))
-    assert [d.id for d in found] == [2, 1]
-    assert found[0].distance_m == pytest.approx(50.0)

@@ -125,12 +125,13 @@ def test_pages_by_role():
     def titles(role: Role) -> list[str]:
         return [title for _file, title in page_list(Actor(role=role, member_id=1, commune_id=1))]
 
-    assert titles(Role.RESIDENT) == ["Mon secteur", "Signaler", "Absence", "Statistiques", "Mon compte"]
+    assert titles(Role.RESIDENT) == ["Mon secteur", "Signaler", "Absence", "Entraide", "Statistiques", "Mon compte"]
     assert "Modération" in titles(Role.REFERENT) and "Modération" not in titles(Role.RESIDENT)
     assert "Inscriptions à vérifier" in titles(Role.REFERENT)
-    assert "Inscriptions à vérifier" in titles(Role.MAIRIE_AGENT)
+    assert "Inscriptions à vérifier" not in titles(Role.MAIRIE_AGENT)  # the mairie verifies in « Membres »
+    assert "Membres" in titles(Role.MAIRIE_AGENT)
     assert "Inscriptions à vérifier" not in titles(Role.GENDARMERIE)
-    assert page_list(None) == [("accueil.py", "Accueil")]
+    assert page_list(None) == [("accueil.py", "Accueil"), ("inscription.py", "Inscription")]
 
 
 def test_referent_verifies_a_pending_sign_up_of_their_sector(app_db, monkeypatch):
@@ -204,7 +205,7 @@ def test_signaler_puts_emergency_numbers_first_and_explains_a_missing_place(app_
 
 
 def test_referent_approves_a_pending_alert_of_their_sector(app_db, monkeypatch):
-    from services import Actor, alerts, unit_of_work
+    from services import Actor, alerts, charter, unit_of_work
     from services.auth import act_for
     from services.members import register
     from store.schema import Member
@@ -217,6 +218,7 @@ def test_referent_approves_a_pending_alert_of_their_sector(app_db, monkeypatch):
     register(Actor.operator(), "91999", email="pas.encore@demo.voisinage.fr", name="Sam", role="resident",
              lon=lon, lat=lat)  # fmt: skip
     author = act_for("pas.encore@demo.voisinage.fr", operator="tests")
+    charter.accept(author)  # the demo commune publishes a charter: accepted before posting
     posted = alerts.post(
         author, category="degradation", text="Boîte aux lettres arrachée cette nuit devant le 3.", lon=lon, lat=lat
     )

@@ -12,7 +12,7 @@ from notify_support import GatewaySink, SmtpSink, config
 from sqlalchemy import func, select
 
 import notify
-from alerts import load_viewer, moderate, post_alert, visible_alerts
+from alerts import close_alert, load_viewer, moderate, post_alert, visible_alerts
 from community import Actor, verify_member, warn
 from notify import Dispatcher
 from store import bind_commune, transaction
@@ -95,10 +95,16 @@ def test_a_published_alert_mails_each_member_of_its_perimeter_once_and_nobody_el
     rows = _rows(world, channel="email")
     assert sorted(smtp.message_ids()) == sorted(notify.message_id(r.id, r.dedup_key, config().smtp_from) for r in rows)
     _, mail = smtp.messages[0]
-    assert mail["List-Unsubscribe"] == "<https://voisinage.example/?page=preferences>"
+    # List-Unsubscribe: the member's one-click link (RFC 8058); the footer points at « Mon compte ».
+    rows_by_to = {r.recipient: r for r in rows}
+    member_id = rows_by_to[mail["To"]].member_id
+    token = notify.unsubscribe_token(config().secret, world["bouray_id"], member_id)
+    assert mail["List-Unsubscribe"] == f"<https://voisinage.example/notifications/unsubscribe?token={token}>"
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     parts = {p.get_content_type(): p.get_content() for p in mail.walk() if not p.is_multipart()}
     assert "Vol" in parts["text/plain"] and f"?alerte={result.alert_id}" in parts["text/plain"]
-    assert "text/html" in parts
+    assert "text/html" in parts and "https://voisinage.example/compte" in parts["text/plain"]
+    assert 'href="https://voisinage.example/compte"' in parts["text/html"]
     # Residents never get the exact point: no coordinates in what they receive.
     with transaction(world["engine"]) as s:
         bind_commune(s, world["bouray_id"])
@@ -142,6 +148,16 @@ def test_pending_alert_goes_to_the_moderators_with_the_exact_point(world, smtp) 
     told = {m for m in smtp.recipients()[2:]}
     assert "claire@a.fr" in told and "alice@a.fr" in told
     assert not any(f"{point.y:.5f}" in r.body for r in _rows(world, kind="publication") if r.recipient == "alice@a.fr")
+
+
+def test_the_author_is_told_of_a_closing_by_someone_else_not_of_their_own(world) -> None:
+    engine = world["engine"]
+    mine, theirs = _post(world), _post(world, sector="C3", text="Scooter volé dans la nuit devant le garage.")
+    close_alert(engine, mine.alert_id, who(engine, "bob@a.fr"), "Vélo retrouvé.", now=T0 + timedelta(minutes=1))
+    close_alert(engine, theirs.alert_id, who(engine, "mairie@a.fr"), "Affaire suivie.", now=T0 + timedelta(minutes=2))
+    closed = [(r.alert_id, r.channel) for r in _rows(world, kind="closed")]
+    assert (theirs.alert_id, "email") in closed and (theirs.alert_id, "inapp") in closed
+    assert all(alert_id != mine.alert_id for alert_id, _ in closed)
 
 
 def test_gendarmerie_gets_security_alerts_only_while_access_is_open(world, smtp) -> None:
@@ -304,3 +320,22 @@ def test_broadcast_and_withdrawal_reach_who_they_should(world, smtp, gateway) ->
     }
     assert [b["to"] for b, _ in gateway.received].count("+33622222222") == 3  # broadcast, alert, withdrawal
     assert "bob@a.fr" not in withdrawn  # the author was not told of the publication
+
+
+def test_rendering_shares_the_body_and_writes_the_per_recipient_headers() -> None:
+    from email import message_from_bytes, policy
+
+    from notify._email import render
+
+    c = config()
+    raw = [
+        render(i, f"k{i}", f"m{i}@voisins.fr", "[Voisinage] Vol — Centre", TEXT, "https://l", c, None) for i in (1, 2)
+    ]
+    assert all(isinstance(r, bytes) for r in raw)
+    one, two = (message_from_bytes(r, policy=policy.default) for r in raw)  # type: ignore[arg-type]
+    assert (one["To"], two["To"]) == ("m1@voisins.fr", "m2@voisins.fr")
+    assert one["Message-ID"] != two["Message-ID"] and one["Subject"] == "[Voisinage] Vol — Centre"
+    assert one["List-Unsubscribe"] == "<https://voisinage.example/compte>" and one["List-Unsubscribe-Post"] is None
+    assert one.get_body(("plain",)).get_content() == two.get_body(("plain",)).get_content()
+    # An address that is not ASCII takes the whole-message path (sent with SMTPUTF8).
+    assert not isinstance(render(3, "k3", "élodie@exemple.fr", "s", TEXT, "", c, None), bytes)

@@ -140,3 +140,59 @@ def test_pure_helpers() -> None:
         notify.normalize_phone("12")
     assert notify.signature_ok("k", b"x", notify.sign("k", b"x")) and not notify.signature_ok("", b"x", "sha256=")
     assert BOURAY == "91095"
+
+
+def test_a_long_refusal_is_answered_whole_not_cut(world) -> None:
+    from alerts._checks import MUNICIPAL_MESSAGE
+
+    text = "DEGRADATION le lampadaire de la rue est en panne depuis une semaine, éclairage public à réparer"
+    reply = _receive(world, _body(text, nonce="long1"))
+    assert reply.alert_id is None and _count(world, Alert) == 0
+    assert len(reply.text) > 300 and MUNICIPAL_MESSAGE in reply.text, reply.text  # the 300-character cut is gone
+    with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])
+        (answer,) = s.scalars(select(OutboxMessage.body).where(OutboxMessage.kind == "sms_reply")).all()
+    assert answer == reply.text
+
+
+def test_sms_parts_and_shortening_never_cut_a_word() -> None:
+    from notify._render import SMS_MAX_PARTS, shorten, sms_parts
+
+    assert (sms_parts("a" * 160), sms_parts("a" * 161), sms_parts("a" * 306), sms_parts("a" * 307)) == (1, 2, 2, 3)
+    assert (sms_parts("ê" * 70), sms_parts("ê" * 71), sms_parts("é" * 160)) == (1, 2, 1)  # é is GSM-7, ê is not
+    assert sms_parts("€" * 80) == 1 and sms_parts("€" * 81) == 2  # two septets each
+    words = "vélo volé devant l'école ce matin " * 40
+    cut = shorten(words, parts=2)
+    assert cut.endswith("…") and sms_parts(cut) <= 2 and words.startswith(cut[:-1] + " ")  # after a whole word
+    assert shorten("court", parts=SMS_MAX_PARTS) == "court"
+    assert shorten("un deux trois", length=9) == "un deux…"
+
+
+def test_the_number_is_found_in_its_commune_with_one_lookup(world) -> None:
+    from sqlalchemy import event
+
+    from notify._inbound import _member_of
+
+    engine = world["engine"]
+    with transaction(engine) as s:
+        lea = s.scalar(select(Member).where(Member.email == "lea@lardy.fr"))
+        bind_commune(s, lea.commune_id)
+        s.add(NotifyPrefs(member_id=lea.id, commune_id=lea.commune_id, email_on=True, sms_on=True,
+                          phone="+33611112222", digest=True))  # fmt: skip
+        lea_id, lardy = lea.id, lea.commune_id
+    assert lardy != world["bouray_id"]
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # SQLAlchemy's event signature
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SET", "SHOW", "RESET")):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        found = _member_of(engine, "+33611112222")
+        looked_up = len(statements)
+        assert _member_of(engine, "+33699999999") is None
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert found is not None and found[:3] == (lardy, lea_id, "lea@lardy.fr")
+    assert looked_up <= 2, statements  # the scope function (PostGIS) and one indexed query, whatever the communes

@@ -41,6 +41,7 @@ EXPECTED: dict[Action, dict[str, str]] = {
     Action.PUBLISH_CHARTER: {AD: "C", P: "*"},
     Action.EDIT_SECTORS: {AD: "C", P: "*"},
     Action.SET_GENDARMERIE_ACCESS: {AD: "C", P: "*"},
+    Action.EDIT_CATEGORIES: {AD: "C", P: "*"},
     Action.VIEW_AUDIT_LOG: {AD: "C", P: "*"},
     Action.VIEW_STATS: {AG: "C", AD: "C", G: "C", P: "*"},
     Action.VIEW_ABSENCES: {AG: "C", AD: "C", G: "C"},

@@ -144,6 +144,43 @@ def test_operator_acting_for_a_member_is_audited_on_alerts(world):
     assert entry.actor_label.startswith("opérateur CLI (jean) pour le membre")
 
 
+def _operator_entries(world, alert_id: int) -> list[tuple[str, dict]]:
+    with transaction(world["engine"]) as s:
+        rows = s.scalars(
+            select(AuditEntry).where(AuditEntry.object_type == "alert", AuditEntry.object_id == str(alert_id))
+        ).all()
+        return [(e.action, json.loads(e.details)) for e in rows if json.loads(e.details).get("operator")]
+
+
+def test_operator_moves_are_audited_in_the_transaction_of_the_change(world):
+    from alerts import on_alert_event
+    from alerts._hooks import _hooks
+
+    posted = _post(world)
+    acting = auth.act_for("ref@a.fr", operator="opérateur CLI (jean)")
+    alerts.withdraw(acting, posted.alert_id, "Nom d'un voisin cité", now=T0)
+    assert _operator_entries(world, posted.alert_id) == [
+        ("changed", {"move": "withdraw", "operator": "opérateur CLI (jean)"})
+    ]
+    # A change that rolls back leaves no audit row: both are in one transaction.
+    second = _post(world, confirm_new=True)
+
+    def broken(session, alert_id, move):
+        raise RuntimeError("the outbox is unavailable")
+
+    on_alert_event("zz-broken", broken)
+    try:
+        with pytest.raises(RuntimeError):
+            alerts.withdraw(acting, second.alert_id, "Hors sujet", now=T0)
+    finally:
+        _hooks.pop("zz-broken")
+    assert _operator_entries(world, second.alert_id) == []
+    assert alerts.get(who(world["engine"], "ref@a.fr"), second.alert_id, now=T0).status == "published"
+    # Outside an operator's call, the same move is not audited as the operator's.
+    alerts.withdraw(who(world["engine"], "ref@a.fr"), second.alert_id, "Hors sujet", now=T0)
+    assert _operator_entries(world, second.alert_id) == []
+
+
 def test_export_and_delete_include_alerts_without_relying_on_an_import(world):
     posted = _post(world)
     unregister("alerts")  # as in a process where nothing registered them yet

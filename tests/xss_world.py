@@ -68,10 +68,10 @@ def build_xss_database(folder: Path) -> tuple[str, Tally]:
 
     Leaves the services' database chosen (:func:`services.use_database`) on the new database.
     """
-    from alerts import Family, set_category, set_commune_options
+    from alerts import set_commune_options
     from data.demo_accounts import DEMO_ACCOUNTS, create_demo_accounts, create_demo_alerts
     from gis import InputError, write_vector_file
-    from services import Actor, engine, gendarmerie, use_database
+    from services import Actor, categories, engine, gendarmerie, use_database
     from services import alerts as alert_services
     from services import database as database_services
     from services.absences import declare
@@ -97,14 +97,15 @@ def build_xss_database(folder: Path) -> tuple[str, Tally]:
     create_demo_accounts(url, INSEE)
     create_demo_alerts(url)
 
-    # Category labels: three defaults renamed, then one category of the commune's own per payload.
+    # Category labels (by the mairie's admin): three defaults renamed, then one category of its own per payload.
+    admin = member_actor(next(a for a in DEMO_ACCOUNTS if a.role == Role.MAIRIE_ADMIN).email)
     for code, payload in zip(("vehicule-suspect", "degradation", "demande-aide"), PAYLOADS[3:6], strict=True):
-        set_category(engine(), INSEE, code, label=payload)
+        categories.rename(admin, INSEE, code, payload)
     codes: list[str | None] = []
     for i, payload in enumerate(PAYLOADS):
         code = f"xss-{i}"
         try:
-            set_category(engine(), INSEE, code, label=payload, family=Family.SECURITY)
+            categories.add(admin, INSEE, code=code, label=payload, family="securite")
         except InputError as exc:
             tally.refuse("category", exc.message)
             codes.append(None)
@@ -154,7 +155,6 @@ def build_xss_database(folder: Path) -> tuple[str, Tally]:
     resident = next(a for a in DEMO_ACCOUNTS if a.role == Role.RESIDENT)
     away = member_actor("xss1@demo.voisinage.fr")
     declare(away, date.today(), date.today() + timedelta(days=10), trusted_email=resident.email)
-    admin = member_actor(next(a for a in DEMO_ACCOUNTS if a.role == Role.MAIRIE_ADMIN).email)
     try:
         publish(admin, INSEE, "Charte\n\n" + "\n\n".join(PAYLOADS[:40]))
         tally.stored["charter"] += 1

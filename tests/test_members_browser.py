@@ -1,0 +1,65 @@
+"""« Membres » in a real browser (Debian's chromium, Playwright) against ``voisinage serve``: the mairie's admin
+sees a pending sign-up on the map and verifies it; the name typed by the applicant runs nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from app_support import build_database, running_server
+from test_staff_browser import WAIT_MS, _staff_page
+from test_staff_pages import ADMIN
+
+NAME = 'Sam <img src=x onerror="window.__pwned=1"> `${window.__pwned=2}`'
+EMAIL = "en.attente@demo.voisinage.fr"
+
+
+@pytest.fixture(scope="module")
+def desk_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """A demo database of its own with one more sign-up waiting, in the first sector; its URL and the member's id."""
+    from services import Actor, reset_engine
+    from services import members as member_service
+    from services._core import _chosen_url
+    from services.maps import commune_map
+    from store.schema import Role
+
+    previous = _chosen_url[0]
+    url = build_database(tmp_path_factory.mktemp("desk"))  # runs the CLI in this process: sets the database
+    _chosen_url[0] = url
+    try:
+        sector = commune_map(Actor(role=Role.MAIRIE_ADMIN, commune_id=1)).sectors[0]
+        point = sector.geometry.representative_point()
+        done = member_service.register(Actor.operator(), "91999", email=EMAIL, name=NAME, lon=point.x, lat=point.y)
+        yield url, done.member.id
+    finally:
+        _chosen_url[0] = previous
+        reset_engine()
+
+
+def test_admin_verifies_a_pending_member_in_the_browser(desk_db, browser, tmp_path):
+    from services import Actor
+    from services import members as member_service
+    from services._core import _chosen_url
+
+    url, member_id = desk_db
+    with running_server(url, tmp_path / "serve.log") as base:
+        context, page, outside = _staff_page(browser, base, ADMIN)
+        page.add_init_script("window.__pwned = undefined")
+        page.goto(f"{base}/membres")
+        page.get_by_text("Inscriptions à vérifier (").wait_for(timeout=WAIT_MS)
+        page.get_by_text(NAME, exact=False).first.wait_for(timeout=WAIT_MS)  # shown as typed
+        frame = page.frame_locator("iframe[title*='streamlit_folium']").first
+        frame.locator("path.leaflet-interactive").first.wait_for(timeout=WAIT_MS)  # the map is painted
+        page.locator(f".st-key-verify-{member_id} button").click()
+        page.get_by_text("Inscription vérifiée.").wait_for(timeout=WAIT_MS)
+        assert page.evaluate("window.__pwned") is None
+        assert all(f.evaluate("window.__pwned === undefined || window.__pwned === null") for f in page.frames)
+        assert outside == []
+        context.close()
+    previous = _chosen_url[0]
+    _chosen_url[0] = url
+    try:
+        checked = member_service.view(Actor.operator(), "91999", EMAIL)
+    finally:
+        _chosen_url[0] = previous
+    assert (checked.status, checked.verification_method) == ("verified", "courrier")
