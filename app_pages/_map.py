@@ -35,7 +35,8 @@ def commune_base(view: Any) -> folium.Map:
     folium_map = base_map(view.bounds, tiles)
     if tiles.url is None and settings().map_streets_file:
         streets = commune_streets(view.insee, settings().map_streets_file, shapely.to_wkb(view.boundary))
-        streets_layer(streets).add_to(folium_map)
+        if not streets.is_empty:  # a streets file of another place draws nothing (folium fails on an empty layer)
+            streets_layer(streets).add_to(folium_map)
     commune_outline(view.name, view.boundary).add_to(folium_map)
     return folium_map
 

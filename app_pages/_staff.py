@@ -51,3 +51,12 @@ def attempt(action: Callable[[], T], where: st.delta_generator.DeltaGenerator | 
     except ServiceError as exc:
         (where or st).error(exc.message)
         return None
+
+
+def act(action: Callable[[], object], message: str) -> None:
+    """Run a service call that changes something: on success, ``message`` shown after the rerun (``_flash``); on
+    refusal or bad input, its French message here."""
+    from app_pages._flash import done
+
+    if attempt(action) is not None:
+        done(message)

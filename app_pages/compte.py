@@ -8,7 +8,7 @@ import json
 import streamlit as st
 
 from app_pages._session import auth_link, require_actor
-from app_pages._staff import attempt
+from app_pages._staff import attempt, plain
 from services import ServiceError
 from services import charter as charter_service
 from services import members as member_service
@@ -46,7 +46,7 @@ st.write(
 chosen = attempt(lambda: notify_service.own_channels(actor))
 if chosen is not None:
     with st.form("notifications"):
-        email_on = st.toggle(f"Recevoir aussi par e-mail ({chosen.email})", value=chosen.email_on)
+        email_on = st.toggle(f"Recevoir aussi par e-mail ({plain(chosen.email)})", value=chosen.email_on)
         phone = st.text_input(
             "Numéro de téléphone pour les SMS", value=chosen.phone or "", placeholder="06 12 34 56 78 ou +33612345678"
         )

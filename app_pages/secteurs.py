@@ -6,6 +6,8 @@ A mairie agent sees the sectors read-only (the permission matrix gives the edits
 
 import json
 
+import folium
+import shapely
 import streamlit as st
 from folium.plugins import Draw
 
@@ -17,7 +19,15 @@ from services import ServiceError
 from services import sector_edits as edits
 from services.maps import commune_map
 from services.sectors import STATUS_LABELS, activate
-from services.staff import EXPORT_FORMATS, change_label, export_download, granted, import_upload, sector_layout
+from services.staff import (
+    EXPORT_FORMATS,
+    change_label,
+    export_download,
+    generate_draft,
+    granted,
+    import_upload,
+    sector_layout,
+)
 
 actor, _ = require_page(MAIRIE)
 can_edit = "edit_sectors" in granted(actor, ["edit_sectors"])
@@ -43,15 +53,53 @@ else:
     if not can_edit:
         st.caption("Lecture seule : seul l'administrateur de la mairie modifie les secteurs.")
 
+codes = [s.code for s in layout.sectors] if layout is not None else []
+names = {s.code: s.name for s in layout.sectors} if layout is not None else {}
+outlines = {s.code: s.geometry for s in layout.sectors} if layout is not None else {}
+
+
+def label(code: str) -> str:
+    """A sector as listed in the forms: its code and name."""
+    return f"{code} — {names.get(code, '')}"
+
+
+# Vertex editing: the chosen sector's outline is put in the Draw toolbar's editable layer; once its vertices are
+# dragged and saved (« Save » of the edit tool), the new outline fills the « Sommets » form below.
+reshaping = None
+if can_edit and codes:
+    reshaping = st.selectbox("Modifier les sommets d'un secteur sur la carte", [None, *codes], key="reshape-sector",
+                             format_func=lambda c: "(aucun)" if c is None else label(c))  # fmt: skip
+chosen_outline = outlines.get(reshaping) if reshaping else None
+reshaped_outline = chosen_outline if isinstance(chosen_outline, shapely.Polygon) else None
+if chosen_outline is not None and reshaped_outline is None:
+    st.warning("Ce secteur est en plusieurs morceaux : coupez-le ou supprimez-en un avant d'en déplacer les sommets.")
+
 folium_map = commune_base(view)
 if layout is not None:
-    sectors_layer([SectorShape(s.code, s.name, s.geometry) for s in layout.sectors]).add_to(folium_map)
+    sectors_layer([SectorShape(s.code, s.name, s.geometry) for s in layout.sectors], labels=True).add_to(folium_map)
 if validation is not None and validation.problems:
     problems_layer((f"{p.label} ({', '.join(p.codes)})", p.geometry) for p in validation.problems).add_to(folium_map)
 if can_edit:
-    Draw(export=False, draw_options={"polyline": True, "polygon": True, "rectangle": False, "circle": False,
-         "marker": False, "circlemarker": False}).add_to(folium_map)  # fmt: skip
-drawn = show_map(folium_map, key="secteurs", returned=("last_active_drawing",))
+    editable = folium.FeatureGroup(name="contour à modifier").add_to(folium_map)
+    if reshaped_outline is not None:
+        rings = [reshaped_outline.exterior, *reshaped_outline.interiors]
+        folium.Polygon([[(y, x) for x, y in ring.coords] for ring in rings], color="#7c3aed", weight=3).add_to(editable)
+    Draw(export=False, feature_group=editable, show_geometry_on_click=False, edit_options={"remove": False},
+         draw_options={"polyline": True, "polygon": True, "rectangle": False, "circle": False, "marker": False,
+                       "circlemarker": False}).add_to(folium_map)  # fmt: skip
+drawn = show_map(folium_map, key="secteurs", returned=("last_active_drawing", "all_drawings"))
+edited = ((drawn or {}).get("all_drawings") or [None])[0] if reshaped_outline is not None else None
+edited_geometry = edited.get("geometry") if isinstance(edited, dict) else None
+if st.session_state.get("reshape-for") != reshaping:  # another sector chosen: its current outline in the form
+    st.session_state["reshape-for"] = reshaping
+    current = shapely.geometry.mapping(chosen_outline) if chosen_outline is not None else None
+    st.session_state["reshape-geometry"] = json.dumps(current) if current is not None else ""
+if (
+    isinstance(edited_geometry, dict)
+    and edited_geometry.get("type") == "Polygon"
+    and not shapely.geometry.shape(edited_geometry).equals_exact(reshaped_outline, 1e-9)
+):
+    st.session_state["reshape-geometry"] = json.dumps(edited_geometry)
 drawing = (drawn or {}).get("last_active_drawing") or {}
 geometry = drawing.get("geometry") if isinstance(drawing, dict) else None
 if isinstance(geometry, dict) and geometry != st.session_state.get("drawn"):
@@ -106,14 +154,6 @@ if validation is not None:
                 hide_index=True,
             )
 
-codes = [s.code for s in layout.sectors] if layout is not None else []
-names = {s.code: s.name for s in layout.sectors} if layout is not None else {}
-
-
-def label(code: str) -> str:
-    """A sector as listed in the forms: its code and name."""
-    return f"{code} — {names.get(code, '')}"
-
 
 def done(message: str) -> None:
     """Confirm an edit and redraw the page with the new draft."""
@@ -126,8 +166,8 @@ if "done" in st.session_state:
 
 if can_edit and codes:
     st.header("Modifier le brouillon")
-    split_tab, merge_tab, move_tab, draw_tab, delete_tab = st.tabs(
-        ["Couper", "Fusionner", "Déplacer un îlot", "Ajouter", "Supprimer"]
+    split_tab, merge_tab, move_tab, draw_tab, vertex_tab, delete_tab = st.tabs(
+        ["Couper", "Fusionner", "Déplacer un îlot", "Ajouter", "Sommets", "Supprimer"]
     )
     with split_tab, st.form("split"):
         code = st.selectbox("Secteur à couper", codes, format_func=label, key="split-sector")
@@ -165,6 +205,20 @@ if can_edit and codes:
             result = attempt(lambda: edits.draw_sector(actor, insee, shape, name), where)
             if result is not None:
                 done(f"Secteur {', '.join(result.created)} ajouté (brouillon {result.version}).")
+    with vertex_tab, st.form("reshape"):
+        st.caption("Choisissez le secteur au-dessus de la carte, déplacez ses sommets avec l'outil d'édition de la "
+                   "carte puis « Save » ; ou collez son nouveau contour (Polygon GeoJSON).")  # fmt: skip
+        outline = st.text_area("Nouveau contour", key="reshape-geometry")
+        where = st.empty()
+        if st.form_submit_button("Enregistrer le contour"):
+            if not reshaping:
+                where.error("Choisissez d'abord, au-dessus de la carte, le secteur à modifier.")
+            else:
+                code = str(reshaping)
+                result = attempt(lambda: edits.reshape_sector(actor, insee, code, outline), where)
+                if result is not None:
+                    st.session_state.pop("reshape-for", None)
+                    done(f"Contour de {code} modifié (brouillon {result.version}).")
     with delete_tab, st.form("delete"):
         gone = st.selectbox("Secteur à supprimer", codes, format_func=label, key="delete-sector")
         sure = st.checkbox("Je confirme la suppression de ce secteur du brouillon", key="delete-sure")
@@ -176,6 +230,49 @@ if can_edit and codes:
                 result = attempt(lambda: edits.delete_sector(actor, insee, gone), where)
                 if result is not None:
                     done(f"Secteur {gone} supprimé du brouillon {result.version}.")
+
+if can_edit:
+    st.header("Générer un brouillon depuis les rues")
+    st.caption("Les secteurs suivent les rues, équilibrés en foyers ; le résultat est un brouillon à vérifier.")
+    with st.form("generate"):
+        source = st.radio("Rues", ["Rues de la commune (fichier du serveur, sinon OpenStreetMap)", "Fichier téléversé"],
+                          key="generate-source")  # fmt: skip
+        streets_file = st.file_uploader("Fichier des rues (.osm, .osm.pbf, GeoJSON d'Overpass)",
+                                        type=["osm", "pbf", "geojson", "json"], key="generate-streets")  # fmt: skip
+        by_households = st.radio("Découper", ["Par nombre de secteurs", "Par nombre de foyers par secteur"],
+                                 horizontal=True, key="generate-mode") != "Par nombre de secteurs"  # fmt: skip
+        wanted = int(st.number_input("Nombre de secteurs", min_value=1, max_value=500, value=10, key="generate-n"))
+        households = float(st.number_input("Foyers par secteur", min_value=1, value=300, key="generate-households"))
+        ban_file = st.file_uploader("Adresses BAN de la commune (CSV, pour compter les foyers)", type=["csv"],
+                                    key="generate-ban")  # fmt: skip
+        bar_slot, where = st.empty(), st.empty()
+        if st.form_submit_button("Générer le brouillon"):
+            chosen = (streets_file.name, streets_file.getvalue()) if streets_file is not None else None
+            if source == "Fichier téléversé" and chosen is None:
+                where.error("Choisissez le fichier des rues, ou prenez les rues de la commune.")
+            else:
+                bar = bar_slot.progress(0.0, text="Lecture des rues…")
+
+                def advance(step: str, fraction: float) -> None:
+                    bar.progress(min(max(fraction, 0.0), 1.0), text=f"Découpage en cours : {plain(step)}")
+
+                generated = attempt(
+                    lambda: generate_draft(
+                        actor,
+                        insee,
+                        streets=chosen if source == "Fichier téléversé" else None,
+                        n_sectors=None if by_households else wanted,
+                        households_per_sector=households if by_households else None,
+                        addresses=(ban_file.name, ban_file.getvalue()) if ban_file is not None else None,
+                        progress=advance,
+                    ),
+                    where,
+                )
+                if generated is not None:
+                    done(
+                        f"Brouillon {generated.saved_version} généré : {len(generated.sectors)} secteurs sur "
+                        f"{generated.n_blocks} îlots (écart d'équilibre {generated.balance:.2f})."
+                    )
 
 if can_edit and validation is not None:
     st.header("Activer le brouillon")

@@ -14,6 +14,7 @@ from cli import (
     _addresses,
     _alerts,
     _audit,
+    _categories,
     _charter,
     _commune,
     _db,
@@ -60,6 +61,7 @@ app.add_typer(_sectors.app, name="sectors")
 app.add_typer(_addresses.app, name="addresses")
 app.add_typer(_members.app, name="members")
 app.add_typer(_charter.app, name="charter")
+app.add_typer(_categories.app, name="categories")
 app.add_typer(_referents.app, name="referents")
 app.add_typer(_gendarmerie.app, name="gendarmerie")
 app.command("geocode")(_addresses.geocode_command)

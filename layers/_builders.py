@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import folium
 import shapely
@@ -21,6 +22,8 @@ SECTOR_STYLE = {"color": "#2563eb", "weight": 1.5, "fillColor": "#93c5fd", "fill
 HOME_STYLE = {"color": "#b91c1c", "weight": 3, "fillColor": "#fca5a5", "fillOpacity": 0.3}
 PROBLEM_STYLE = {"color": "#dc2626", "weight": 3, "fillColor": "#ef4444", "fillOpacity": 0.45}
 STREET_STYLE = {"color": "#6b7280", "weight": 1, "opacity": 0.8}
+# A name written on the map: a tooltip always open, centred on its sector.
+LABEL_OPTIONS: dict[str, Any] = {"sticky": False, "permanent": True, "direction": "center", "opacity": 0.85}
 
 
 @dataclass(frozen=True)
@@ -96,16 +99,23 @@ def commune_outline(name: str, boundary: shapely.Geometry) -> folium.GeoJson:
     )
 
 
-def sectors_layer(sectors: Iterable[SectorShape], home: Iterable[str] = ()) -> folium.FeatureGroup:
-    """The sectors, each with its name as tooltip; the sectors of ``home`` (codes) are highlighted."""
+def sectors_layer(
+    sectors: Iterable[SectorShape], home: Iterable[str] = (), *, labels: bool = False
+) -> folium.FeatureGroup:
+    """The sectors, each with its name as tooltip; the sectors of ``home`` (codes) are highlighted.
+
+    ``labels``: the names are written on the map itself, at each sector's centre (permanent tooltips, escaped
+    like every map text), for the mairie drawing its sectors.
+    """
     highlighted = set(home)
     group = folium.FeatureGroup(name="secteurs")
     for sector in sectors:
         style = HOME_STYLE if sector.code in highlighted else SECTOR_STYLE
+        options: dict[str, Any] = LABEL_OPTIONS if labels else {}
         folium.GeoJson(
             _feature(sector.geometry),
             style_function=lambda _f, style=style: style,
-            tooltip=folium.Tooltip(map_text(sector.name)),
+            tooltip=folium.Tooltip(map_text(sector.name), **options),
         ).add_to(group)
     return group
 

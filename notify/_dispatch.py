@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import select as selectors
@@ -27,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from notify._config import NotifyConfig
@@ -340,18 +342,39 @@ class Dispatcher:
         return report
 
     def run(self, stop: threading.Event | None = None) -> None:
-        """Run until ``stop`` is set: a pass, then wait for a NOTIFY (PostGIS) or the poll interval."""
+        """Run until ``stop`` is set: a pass, then wait for a NOTIFY (PostGIS) or the poll interval.
+
+        The database going away (a restart, a failover) does not stop it: the pass is abandoned, the
+        dispatcher waits (doubling up to 30 s) and starts again; rows it had claimed are claimed again once
+        their lease runs out (sent again with the same Message-ID when they had left).
+        """
         stop = stop or threading.Event()
-        listener = _Listener(self.engine) if is_postgis(self.engine) else None
+        listener: _Listener | None = None
+        failures = 0
         try:
             while not stop.is_set():
-                report = self.run_once()
+                try:
+                    if listener is None and is_postgis(self.engine):
+                        listener = _Listener(self.engine)
+                    report = self.run_once()
+                except SQLAlchemyError as exc:  # DBAPIError, or the session's pending rollback after one
+                    failures += 1
+                    log.warning(
+                        "dispatch: base de données injoignable (%s) ; nouvel essai", exc, exc_info=failures == 1
+                    )
+                    if listener is not None:
+                        listener.close()
+                        listener = None
+                    stop.wait(min(self.config.poll_seconds * 2**failures, 30.0))
+                    continue
+                failures = 0
                 if report.total_sent or report.dead or report.retried:
                     log.info("dispatch: %s sent, %s retried, %s dead", dict(report.sent), report.retried, report.dead)
-                if listener is not None:
-                    listener.wait(self.config.poll_seconds)
-                else:
+                if listener is None:
                     stop.wait(self.config.poll_seconds)
+                elif not listener.wait(self.config.poll_seconds):
+                    listener.close()  # its connection died: a new one on the next pass
+                    listener = None
         finally:
             if listener is not None:
                 listener.close()
@@ -384,11 +407,19 @@ class _Listener:
         conn.autocommit = True
         conn.execute(f"LISTEN {CHANNEL}")
 
-    def wait(self, timeout: float) -> None:
-        ready, _, _ = selectors.select([self._conn.fileno()], [], [], timeout)
-        if ready:
-            for _ in self._conn.notifies(timeout=0.01):
-                pass
+    def wait(self, timeout: float) -> bool:
+        """Wait for a NOTIFY or ``timeout`` seconds; False when the connection is gone."""
+        import psycopg  # PostGIS only
+
+        try:
+            ready, _, _ = selectors.select([self._conn.fileno()], [], [], timeout)
+            if ready:
+                for _ in self._conn.notifies(timeout=0.01):
+                    pass
+        except (OSError, ValueError, psycopg.Error):
+            return False
+        return not self._conn.closed
 
     def close(self) -> None:
-        self._raw.invalidate()  # never hand a LISTENing autocommit connection back to the pool
+        with contextlib.suppress(Exception):  # the connection may already be dead
+            self._raw.invalidate()  # never hand a LISTENing autocommit connection back to the pool

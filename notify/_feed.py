@@ -43,7 +43,8 @@ def unread(session: Session, member_id: int, since_id: int = 0, limit: int = 20)
             *mine, OutboxMessage.id > since_id, OutboxMessage.read_at.is_(None)
         )
     ).one()
-    return Unread(int(count or 0), int(last or since_id), messages(session, member_id, since_id, limit))
+    newest = messages(session, member_id, since_id, limit) if limit > 0 else ()  # limit 0: the count only
+    return Unread(int(count or 0), int(last or since_id), newest)
 
 
 def messages(

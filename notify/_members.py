@@ -74,7 +74,8 @@ def enqueue_for_member(
     # One message per event occurrence: the key carries what distinguishes two of them (a code only hashed).
     token = str(details.get("token") or "")
     stamp = hashlib.sha256(token.encode()).hexdigest()[:24] if token else ""
-    stamp = stamp or details.get("after") or now.isoformat(timespec="seconds")
+    # ``window``: at most one message per window (repeated sign-up attempts with an e-mail that has an account).
+    stamp = stamp or details.get("after") or details.get("window") or now.isoformat(timespec="seconds")
     key = f"m{member.id}:{event}:{stamp}"
     draft = Draft(event, key, subject, body, link)
     if token:

@@ -1,8 +1,8 @@
 """The commune's alert categories: list them (disabled ones too), add its own, rename, deactivate, reactivate.
 
 Reading needs the commune-wide right to view alerts (the mairie, and the gendarmerie while its access is
-open); every change needs ``EDIT_CATEGORIES`` (the mairie's admin). A change takes effect for posting at once
-(the cached commune context is dropped once the change is committed).
+open) or the right to change them; every change needs ``EDIT_CATEGORIES`` (the mairie's admin, the operator).
+A change takes effect for posting at once (the cached commune context is dropped once the change is committed).
 """
 
 from __future__ import annotations
@@ -35,11 +35,13 @@ class CategoryInfo:
 
 
 def listing(actor: Actor, commune: str | None = None) -> list[CategoryInfo]:
-    """Every category of the commune, disabled ones included: the defaults first, then its own."""
-    from community import Action, authorize
+    """Every category of the commune, disabled ones included: the defaults first, then its own (for who reads the
+    commune's alerts, or may change its categories)."""
+    from community import Action, allowed, authorize
 
     with in_commune(actor, commune) as (session, found):
-        authorize(session, actor, Action.VIEW_ALERTS, commune_id=found.id)
+        if not allowed(session, actor, Action.EDIT_CATEGORIES, commune_id=found.id):
+            authorize(session, actor, Action.VIEW_ALERTS, commune_id=found.id)
         return _infos(session, found.id)
 
 

@@ -8,6 +8,7 @@ transaction). ``commune`` is an INSEE code; None means the actor's own commune.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -65,6 +66,8 @@ class Application:
     message: str
 
 
+# The shortest time a web sign-up answers in (seconds), known e-mail or not.
+SIGN_UP_FLOOR_S = 0.25
 APPLIED = (
     "Votre demande d'inscription est enregistrée : elle est en attente de vérification. Un e-mail vient de vous "
     "être envoyé à {email} pour choisir votre mot de passe ; un référent de votre secteur ou la mairie vérifiera "
@@ -234,12 +237,29 @@ def apply(
         ``field`` is ``email`` (malformed), ``name``, ``address`` (unknown, outside the commune),
         ``charter`` (not accepted, or not the current version), ``phone`` or ``commune``.
     """
+    started = time.monotonic()
+    try:
+        return _apply(commune, email, name, address, charter_version, phone, _now(now))
+    finally:
+        # Creating an account takes longer than answering for a known e-mail: every answer takes at least
+        # this long, so that the time taken does not tell either.
+        time.sleep(max(0.0, SIGN_UP_FLOOR_S - (time.monotonic() - started)))
+
+
+def _apply(
+    commune: str,
+    email: str,
+    name: str,
+    address: str,
+    charter_version: int | None,
+    phone: str | None,
+    now: datetime,
+) -> Application:
     from community import EmailTakenError, check_email, check_registration, register_member
     from notify import normalize_phone
     from services._config import geocoder, settings
     from store.schema import NotifyPrefs
 
-    now = _now(now)
     normalized = check_email(email)
     number = normalize_phone(phone) if phone and phone.strip() else None
     taken = _email_taken(normalized)
@@ -266,7 +286,7 @@ def apply(
                     member = registration.member
                     session.add(NotifyPrefs(member_id=member.id, commune_id=found.id, phone=number, sms_on=False))
     if taken:
-        _tell_holder(normalized)
+        _tell_holder(normalized, now)
     return Application(normalized, APPLIED.format(email=normalized))
 
 
@@ -277,8 +297,9 @@ def _email_taken(email: str) -> bool:
         return email_taken(session, email)
 
 
-def _tell_holder(email: str) -> None:
-    """Tell the holder of ``email`` that someone tried to sign up with it (in their commune's scope)."""
+def _tell_holder(email: str, now: datetime) -> None:
+    """Tell the holder of ``email`` that someone tried to sign up with it (in their commune's scope), once an hour
+    at most: the form cannot be used to flood someone's mailbox."""
     from sqlalchemy import select
 
     from community._events import fire
@@ -289,7 +310,7 @@ def _tell_holder(email: str) -> None:
         bind_scope_of(session, "email", email)
         member = session.scalar(select(Member).where(Member.email == email))
         if member is not None:
-            fire(session, member, "sign_up_again")
+            fire(session, member, "sign_up_again", window=now.strftime("%Y-%m-%dT%H"))
 
 
 def name_staff(

@@ -189,7 +189,8 @@ def unsubscribe(token: str, *, now: datetime | None = None) -> bool:
 
 
 def unread_badge(actor: Actor, since_id: int = 0, limit: int = 20) -> Unread:
-    """The signed-in member's unread in-app messages newer than ``since_id`` (the app's last marker)."""
+    """The signed-in member's unread in-app messages newer than ``since_id`` (the app's last marker); with
+    ``limit=0``, the count and the newest id only (one index walk: what the app polls every second)."""
     from notify import unread
 
     if actor.member_id is None or actor.commune_id is None:

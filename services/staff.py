@@ -6,7 +6,7 @@ page of the gendarmerie disappears the moment the mairie closes its access.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -14,7 +14,7 @@ from services._core import Actor, ServiceError, unit_of_work
 from services.maps import MapSector
 
 if TYPE_CHECKING:
-    from services.sectors import ImportResult
+    from services.sectors import Generation, ImportResult
 
 
 EXPORT_FORMATS = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "shp": "Shapefile (zip)"}
@@ -129,6 +129,61 @@ def import_upload(
         return import_sectors(actor, insee, path, name_field=name_field or None, label=label)
 
 
+# Street files the generator reads (``.osm.pbf`` ends with ``.pbf``).
+STREET_SUFFIXES = (".osm", ".pbf", ".geojson", ".json")
+
+
+def generate_draft(
+    actor: Actor,
+    insee: str,
+    *,
+    streets: tuple[str, bytes] | None = None,
+    n_sectors: int | None = None,
+    households_per_sector: float | None = None,
+    addresses: tuple[str, bytes] | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> Generation:
+    """Generate a draft from the streets and store it (the page « Secteurs »; ``voisinage sectors generate``).
+
+    ``streets``: an uploaded file (name, bytes: ``.osm``, ``.osm.pbf`` or Overpass GeoJSON); None: the streets
+    file of the settings (``VOISINAGE_MAP_STREETS_FILE``) when there is one, else OpenStreetMap (downloaded
+    once, then cached). ``addresses``: an uploaded BAN CSV (needed to count households per sector).
+    ``progress`` is called with (step, fraction done).
+    """
+    import tempfile
+    from pathlib import Path
+
+    from services._config import settings
+    from services.sectors import ONLINE_STREETS, generate
+
+    with tempfile.TemporaryDirectory(prefix="voisinage-generate-") as folder:
+        if streets is not None:
+            name, data = streets
+            if not name.lower().endswith(STREET_SUFFIXES):
+                raise ServiceError(
+                    f"Fichier « {name} » : donnez les rues en .osm, .osm.pbf ou GeoJSON d'Overpass.", field="streets"
+                )
+            suffix = ".osm.pbf" if name.lower().endswith(".pbf") else Path(name).suffix.lower()
+            source = str(Path(folder) / f"rues{suffix}")
+            Path(source).write_bytes(data)
+        else:
+            source = settings().map_streets_file or ONLINE_STREETS
+        ban = None
+        if addresses is not None:
+            ban = Path(folder) / "adresses.csv"
+            ban.write_bytes(addresses[1])
+        return generate(
+            actor,
+            insee,
+            source,
+            addresses=ban,
+            n_sectors=n_sectors,
+            households_per_sector=households_per_sector,
+            save=True,
+            progress=progress,
+        )
+
+
 __all__ = [
     "EXPORT_FORMATS",
     "IMPORT_SUFFIXES",
@@ -136,6 +191,7 @@ __all__ = [
     "SectorLayout",
     "change_label",
     "export_download",
+    "generate_draft",
     "granted",
     "import_upload",
     "sector_layout",

@@ -136,6 +136,16 @@ class ThrowawayCluster:
             time.sleep(0.1)
         raise ClusterError(f"psql failed: {done.stderr.strip()}")
 
+    def restart(self) -> None:
+        """``pg_ctl restart -m fast``: open transactions are rolled back, connections cut, committed work kept;
+        returns once the server accepts connections again (same port and options)."""
+        if self.workdir is None or self._pg_bin is None:
+            raise ClusterError("the cluster is not running")
+        done = self._run([str(self._pg_bin / "pg_ctl"), "-D", str(self.workdir / "data"), "-m", "fast", "-w",
+                          "-l", str(self.workdir / "log"), "restart"])  # fmt: skip
+        if done.returncode != 0:
+            raise ClusterError(f"pg_ctl restart failed: {done.stderr.strip() or done.stdout.strip()}")
+
     def stop(self) -> None:
         if self.workdir is None or self._pg_bin is None:
             return

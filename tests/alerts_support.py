@@ -134,3 +134,11 @@ def who(bind, email: str):
         return find(bind)
     with transaction(bind) as s:
         return find(s)
+
+
+def count_rows(world, model, *where) -> int:
+    """Rows of ``model`` (matching ``where``) in both communes of the world (see ``count_in_every_commune``)."""
+    from helpers import count_in_every_commune
+
+    with transaction(world["engine"]) as s:
+        return count_in_every_commune(s, model, *where)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from members_support import BAN_FILE, GOOD_PASSWORD, build_world
+from members_support import BAN_FILE, GOOD_PASSWORD, bind_world, build_world
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -29,6 +29,7 @@ def world(db_url, engine, shared_file):
 
 def _members(engine) -> int:
     with transaction(engine) as session:
+        bind_world(session)
         return session.scalar(select(func.count()).select_from(Member))
 
 
@@ -131,6 +132,7 @@ def test_members_lifecycle(world, engine):
     assert deleted.exit_code == 0 and "supprimé" in deleted.stderr
     assert "alice" not in run(world, "members", "list", "--commune", "75113").stdout
     with transaction(engine) as session:
+        bind_world(session)
         actions = session.scalars(
             select(AuditEntry.action).where(AuditEntry.object_type == "member").order_by(AuditEntry.id)
         ).all()
@@ -213,6 +215,7 @@ def test_gendarmerie_open_close(world, engine):
     status = run(world, "gendarmerie", "status", "--commune", "75113").stdout.splitlines()
     assert status[0] == "fermé" and len(status) == 3
     with transaction(engine) as session:
+        bind_world(session)
         assert session.scalar(select(func.count()).select_from(GendarmerieAccessChange)) == 2
 
 
@@ -288,3 +291,19 @@ def test_charter_publish_and_show(world, tmp_path):
     refused = run(world, "charter", "publish", "--commune", "75113", str(empty))
     assert refused.exit_code == 2 and "trop courte" in refused.stderr
     assert run(world, "charter", "show", "--commune", "75113").stdout.splitlines()[0] == "version 2"
+
+
+def test_categories_add_rename_disable_list(world):
+    added = run(world, "categories", "add", "nuisances-sonores", "--commune", "75113", "--label", "Nuisances",
+                "--family", "securite")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert run(world, "categories", "rename", "vol", "--commune", "75113", "--label", "Vol ou tentative").exit_code == 0
+    assert run(world, "categories", "disable", "nuisances-sonores", "--commune", "75113").exit_code == 0
+    listed = run(world, "categories", "list", "--commune", "75113").stdout.splitlines()
+    rows = {r.split(";")[0]: r.split(";") for r in listed}
+    assert rows["vol"][1:] == ["Vol ou tentative", "securite", "active", "défaut"]
+    assert rows["nuisances-sonores"][1:] == ["Nuisances", "securite", "désactivée", "commune"]
+    bad = run(world, "categories", "add", "Pas Bon", "--commune", "75113", "--label", "X", "--family", "securite")
+    assert bad.exit_code == 2 and "CODE" in bad.stderr and "invalide" in bad.stderr
+    wrong = run(world, "categories", "add", "ok", "--commune", "75113", "--label", "X", "--family", "officiel")
+    assert wrong.exit_code == 2 and "--family" in wrong.stderr

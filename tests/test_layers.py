@@ -92,6 +92,17 @@ def test_sector_home_highlighted_and_named():
     assert html.count('"#b91c1c"') >= 1  # the home sector's colour, once
 
 
+def test_sector_names_written_on_the_map_when_asked():
+    plain_map, labelled = (base_map(BOX.bounds, tile_spec("none")) for _ in range(2))
+    shapes = [SectorShape("A", "Les Ulis <nord> ${x}", BOX)]
+    sectors_layer(shapes).add_to(plain_map)
+    sectors_layer(shapes, labels=True).add_to(labelled)
+    assert '"permanent": true' not in plain_map.get_root().render()
+    html = labelled.get_root().render()
+    assert '"permanent": true' in html and '"direction": "center"' in html
+    assert "Les Ulis &lt;nord&gt; &#36;&#123;x&#125;" in html or "${x}" not in html
+
+
 @pytest.mark.parametrize(
     ("setting", "origin"),
     [

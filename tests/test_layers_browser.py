@@ -35,7 +35,7 @@ def _map_html() -> str:
         x = BOX[0] + (i % 6) * 0.008
         y = BOX[1] + (i // 6) * 0.006
         sectors.append(SectorShape(f"S{i}", payload, shapely.box(x, y, x + 0.008, y + 0.006)))
-    sectors_layer(sectors, home={"S0"}).add_to(folium_map)
+    sectors_layer(sectors, home={"S0"}, labels=True).add_to(folium_map)  # names written on the map too
     alerts = [
         MapAlert(BOX[0] + 0.0004 * (i % 100), BOX[1] + 0.0003 * (i // 10), PAYLOADS[-1 - i], payload, payload)
         for i, payload in enumerate(PAYLOADS)

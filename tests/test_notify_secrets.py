@@ -123,3 +123,14 @@ def test_one_click_unsubscribe_turns_email_off_with_a_genuine_token_only(world) 
         assert prefs is not None and prefs.email_on is False
         audit = s.scalars(select(AuditEntry).where(AuditEntry.object_type == "member")).all()
     assert sum("unsubscribe_link" in str(a.details) for a in audit) == 1
+
+
+def test_the_key_file_is_made_once_owner_only_and_shared(tmp_path) -> None:
+    from services._config import NOTIFY_KEY_FILE, notify_key_file_secret
+
+    first = notify_key_file_secret(tmp_path)
+    path = tmp_path / NOTIFY_KEY_FILE
+    assert len(first) >= 40 and path.stat().st_mode & 0o777 == 0o600
+    assert notify_key_file_secret(tmp_path) == first  # every process of the machine reads the same key
+    path.write_text("cle-posee-par-l-exploitant\n", encoding="ascii")
+    assert notify_key_file_secret(tmp_path) == "cle-posee-par-l-exploitant"

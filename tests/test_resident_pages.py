@@ -133,3 +133,67 @@ def test_account_page_url_path_stays_compte():
     for role in Role:
         files = [f for f, _t in page_list(Actor(role=role, member_id=1, commune_id=1), frozenset({"view_stats"}))]
         assert "compte.py" in files  # st.Page derives the URL path « /compte » from the file name
+
+
+def _sidebar(app: AppTest) -> str:
+    return " ".join(str(e.value) for e in app.sidebar.markdown)
+
+
+@pytest.mark.usefixtures("fresh_db")
+def test_unread_badge_counts_a_publication_of_my_sector_and_the_visit_marks_it_read(monkeypatch):
+    from test_app_pages import SCRIPT
+
+    from services import alerts, unit_of_work
+    from store.schema import Member
+
+    author = _actor(NEIGHBOUR.email)
+    with unit_of_work() as session:
+        home = session.query(Member).filter_by(email=NEIGHBOUR.email).one()
+        lon, lat = home.lon, home.lat
+    for reader in (OTHER, RESIDENT):
+        _signed_in_as(monkeypatch, reader.email, reader.password)
+        first = AppTest.from_file(SCRIPT, default_timeout=TIMEOUT_S).run()  # a visit of « Mon secteur »: all read
+        assert not first.exception, first.exception
+        first.run()
+        assert "Aucun nouveau message" in _sidebar(first)
+    text = "Panneau de signalisation tordu au carrefour."
+    alerts.post(author, category="degradation", text=text, lon=lon, lat=lat, confirm_new=True)
+    _signed_in_as(monkeypatch, OTHER.email, OTHER.password)
+    other = AppTest.from_file(SCRIPT, default_timeout=TIMEOUT_S).run()
+    assert "Aucun nouveau message" in _sidebar(other)  # sector 1: nothing reached them
+    _signed_in_as(monkeypatch, RESIDENT.email, RESIDENT.password)
+    app = AppTest.from_file(SCRIPT, default_timeout=TIMEOUT_S).run()
+    assert "1 nouveau message" in _sidebar(app)  # drawn before the page marks it read
+    assert "Panneau de signalisation tordu" in _texts(app)
+    app.run()
+    assert "Aucun nouveau message" in _sidebar(app)
+
+
+def test_badge_text_has_no_user_text():
+    from app_pages._live import badge_text
+
+    assert badge_text(0) == "Aucun nouveau message"
+    assert badge_text(1) == "1 nouveau message" and badge_text(7) == "7 nouveaux messages"
+
+
+@pytest.mark.usefixtures("fresh_db")
+def test_referent_sees_the_exact_points_of_their_sectors_and_a_resident_is_refused(monkeypatch):
+    from app_pages._nav import page_list
+    from services import Actor
+    from services.maps import moderated_sectors_map
+
+    assert "Carte de mes secteurs" in [t for _f, t in page_list(Actor(role=Role.REFERENT, member_id=1, commune_id=1))]
+    for role in (Role.RESIDENT, Role.GENDARMERIE, Role.MAIRIE_AGENT):
+        assert "Carte de mes secteurs" not in [t for _f, t in page_list(Actor(role=role, member_id=1, commune_id=1))]
+    _signed_in_as(monkeypatch, REFERENT.email, REFERENT.password)
+    app = _page("carte_secteurs.py")
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+    expected = moderated_sectors_map(_actor(REFERENT.email)).points
+    assert expected  # the demo has alerts in the referent's sector
+    assert f"Alertes à leur position exacte ({len(expected)})" in [h.value for h in app.subheader]
+    assert "Camionnette blanche" in _texts(app)
+    _signed_in_as(monkeypatch, RESIDENT.email, RESIDENT.password)
+    refused = _page("carte_secteurs.py")
+    assert not refused.exception
+    assert refused.error and "Alertes à leur position exacte" not in [h.value for h in refused.subheader]

@@ -234,3 +234,33 @@ def test_command_line_mistakes_are_french(tmp_path: Path) -> None:
     assert unknown.returncode == 2 and "commande inconnue : « nope »" in unknown.stderr
     bad = voisinage("sectors", "list", "--commune", "91095", "--version", "abc")
     assert bad.returncode == 2 and "--version : un nombre entier est attendu" in bad.stderr
+
+
+def _orsay(shared_file) -> None:
+    from tests.helpers import ESSONNE_IGN
+    from tests.test_cli_sectors_generate import ORSAY
+
+    communes.add_commune(operator(), ORSAY, "Orsay", shared_file(ESSONNE_IGN))
+
+
+def test_generate_draft_from_an_uploaded_street_file_with_progress(services_db: str, shared_file) -> None:
+    """The page « Secteurs » generates from an upload: the draft is stored, progress is reported to the end."""
+    from services.sectors import list_sets
+    from services.staff import generate_draft
+    from tests.test_cli_sectors_generate import ORSAY, ORSAY_STREETS
+
+    _orsay(shared_file)
+    steps: list[tuple[str, float]] = []
+    upload = ("orsay.geojson", shared_file(ORSAY_STREETS).read_bytes())
+    made = generate_draft(operator(), ORSAY, streets=upload, n_sectors=6, progress=lambda s, f: steps.append((s, f)))
+    assert made.saved_version == 1 and len(made.sectors) == 6
+    assert steps[-1] == ("fini", 1.0) and [f for _, f in steps] == sorted(f for _, f in steps)
+    listing = list_sets(operator(), ORSAY, 1)
+    assert listing.shown.status == "draft" and len(listing.shown.sectors) == 6
+    with pytest.raises(ServiceError) as wrong:
+        generate_draft(operator(), ORSAY, streets=("rues.txt", b"x"), n_sectors=6)
+    assert wrong.value.field == "streets" and "osm" in wrong.value.message
+    with pytest.raises(ServiceError) as broken:
+        generate_draft(operator(), ORSAY, streets=("rues.geojson", b"{pas du json"), n_sectors=6)
+    assert broken.value.message and "Traceback" not in broken.value.message
+    assert len(list_sets(operator(), ORSAY).sets) == 1  # nothing half-stored

@@ -4,7 +4,9 @@ whether the e-mail already has an account (in this commune or another)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from members_support import BAN_FILE, GOOD_PASSWORD, add_commune, build_world, hull_boundary
@@ -93,14 +95,23 @@ def test_an_existing_e_mail_gets_the_same_answer_and_no_second_account(world, ho
     if holder == "bob@example.fr":
         members.apply(COMMUNE, email=holder, name="Bob", address=ADDRESS, charter_version=1)
     before = len(_rows(world, Member))
-    again = members.apply(COMMUNE, email=holder.upper(), name="Autre", address=ADDRESS, charter_version=1)
+    started = time.monotonic()
+    at = datetime(2026, 11, 30, 23, 10, tzinfo=UTC)
+    again = members.apply(COMMUNE, email=holder.upper(), name="Autre", address=ADDRESS, charter_version=1, now=at)
+    known_s = time.monotonic() - started
+    started = time.monotonic()
     fresh = members.apply(COMMUNE, email="jamais.vu@example.fr", name="Autre", address=ADDRESS, charter_version=1)
+    assert min(known_s, time.monotonic() - started) >= members.SIGN_UP_FLOOR_S  # time tells nothing either
     assert again.message == fresh.message.replace("jamais.vu@example.fr", holder)
     assert len(_rows(world, Member)) == before + 1  # only the fresh one
     [account] = _rows(world, Member, email=holder)
     assert account.name != "Autre"
     told = _rows(world, OutboxMessage, member_id=account.id, kind="sign_up_again")
     assert told and "aucun nouveau compte" in told[0].body
+    members.apply(
+        COMMUNE, email=holder, name="Encore", address=ADDRESS, charter_version=1, now=at + timedelta(minutes=20)
+    )
+    assert len(_rows(world, OutboxMessage, member_id=account.id, kind="sign_up_again")) == len(told)  # once an hour
 
 
 @pytest.mark.parametrize(

@@ -118,3 +118,12 @@ def test_a_known_e_mail_gets_the_same_answer(visitor):
     assert answers[0] == answers[1] and "en attente de vérification" in answers[0]
     assert known not in _members()  # the known account untouched, still verified
     assert _members("verified")[known].name != "<img src=x onerror=alert(1)>"  # type: ignore[attr-defined]
+
+
+def test_the_welcome_and_sign_in_pages_link_to_the_sign_up(visitor):
+    from server._html import login_page
+
+    app = AppTest.from_file(str(PROJECT_ROOT / "app_pages" / "accueil.py"), default_timeout=TIMEOUT_S).run()
+    assert not app.exception
+    assert 'href=\\"/inscription\\"' in " ".join(str(e.proto) for e in app.get("html"))
+    assert 'href="/inscription"' in login_page("jeton")

@@ -370,3 +370,54 @@ def test_the_editor_map_loads_nothing_from_elsewhere():
     page = _problem_map("Trou")
     assert re.findall(r"https?://[^\s\"'`)]+", page) == []
     assert f"{ASSET_ROUTE}/leaflet-draw/leaflet.draw.js" in page
+
+
+def test_generation_from_the_page_reports_in_french_and_stores_nothing(fresh_db, monkeypatch, shared_file):
+    """The demo commune is synthetic: Orsay's streets do not cut it. The page says so beside the form."""
+    from services.sectors import list_sets
+    from settings import get_settings
+
+    monkeypatch.setenv(
+        "VOISINAGE_MAP_STREETS_FILE", str(shared_file("osm/orsay_91471_highways_subset_2021-03-11.geojson"))
+    )
+    get_settings.cache_clear()
+    _signed_in_as(monkeypatch, ADMIN.email, ADMIN.password)
+    app = _page("secteurs.py")
+    assert not app.exception, app.exception  # a streets file of another place: no background, no failure
+    assert "Générer un brouillon depuis les rues" in [h.value for h in app.header], [e.value for e in app.error]
+    before = len(list_sets(_actor(), "91999").sets)
+    app.number_input(key="generate-n").set_value(4)
+    submit = next(b for b in app.button if b.label == "Générer le brouillon")
+    submit.click().run()
+    assert not app.exception, app.exception
+    assert any("Aucune rue du fichier" in e.value for e in app.error)
+    assert len(list_sets(_actor(), "91999").sets) == before
+    # Asking for a file without giving one is refused before any work.
+    app.radio(key="generate-source").set_value("Fichier téléversé")
+    next(b for b in app.button if b.label == "Générer le brouillon").click().run()
+    assert any("Choisissez le fichier des rues" in e.value for e in app.error)
+
+
+def test_admin_moves_the_vertices_of_a_sector(fresh_db, monkeypatch):
+    """« Sommets »: the chosen sector's outline fills the form (the map's edit tool fills it the same way);
+    the changed outline goes to the draft."""
+    import shapely
+    from shapely import affinity
+
+    from services.staff import sector_layout
+
+    _signed_in_as(monkeypatch, ADMIN.email, ADMIN.password)
+    app = _page("secteurs.py")
+    target = sector_layout(_actor(), "91999").sectors[0]
+    app.selectbox(key="reshape-sector").set_value(target.code).run()
+    assert not app.exception, app.exception
+    prefilled = shapely.geometry.shape(json.loads(app.text_area(key="reshape-geometry").value))
+    assert prefilled.equals_exact(target.geometry, 1e-9)
+    smaller = affinity.scale(target.geometry, 0.9, 0.9)
+    app.text_area(key="reshape-geometry").set_value(json.dumps(shapely.geometry.mapping(smaller)))
+    next(b for b in app.button if b.label == "Enregistrer le contour").click().run()
+    assert not app.exception, app.exception
+    assert any(f"Contour de {target.code} modifié" in str(s.value) for s in app.success), [e.value for e in app.error]
+    draft = sector_layout(_actor(), "91999", 2).sectors
+    reshaped = next(s for s in draft if s.code == target.code)
+    assert abs(reshaped.geometry.area - smaller.area) < 1e-9
