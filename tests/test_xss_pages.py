@@ -31,6 +31,7 @@ from store.schema import Role
 WAIT_MS = 120_000  # generous: the machine is shared
 SETTLE_MS = 600
 SETTLE_TIMEOUT_MS = 60_000
+MAP_WAIT_MS = 60_000
 # Installed in every frame before its own scripts: the tripwire, and a record of what the CSP blocked.
 TRIPWIRE = """
 window.__pwned = window.__pwned || 0;
@@ -137,16 +138,21 @@ def _settle(page: Any) -> bool:
     return True
 
 
-def _open_maps(page: Any) -> int:
-    """Wait for every map frame's Leaflet map, open every tooltip and popup; how many were opened."""
-    opened = 0
+def _open_maps(page: Any) -> tuple[int, int]:
+    """Wait for every map frame's Leaflet map, open every tooltip and popup; how many were opened, and how many
+    map frames never showed a map (their tripwire is read all the same)."""
+    opened = missing = 0
     for handle in page.locator("iframe[title*='streamlit_folium']").element_handles():
         frame = handle.content_frame()
         if frame is None:
             continue
-        frame.wait_for_function("() => window.map && window.map.eachLayer", timeout=WAIT_MS)
+        try:
+            frame.wait_for_function("() => window.map && window.map.eachLayer", timeout=MAP_WAIT_MS)
+        except PlaywrightTimeout:
+            missing += 1
+            continue
         opened += max(frame.evaluate(OPEN_LAYERS), 0)
-    return opened
+    return opened, missing
 
 
 def _interact(page: Any) -> None:
@@ -223,7 +229,7 @@ def test_no_payload_runs_on_any_page(server, browser, xss_world, who):
         page.goto(f"{server}{path}")
         settled = _settle(page)
         page.get_by_text(title).first.wait_for(timeout=WAIT_MS)
-        opened = _open_maps(page)
+        opened, maps_missing = _open_maps(page)
         _interact(page)
         downloads = _downloads(page)
         page.wait_for_timeout(SETTLE_MS)
@@ -233,6 +239,7 @@ def test_no_payload_runs_on_any_page(server, browser, xss_world, who):
             "exceptions": page.locator("[data-testid=stException]").count(),
             "frames": len(readings),
             "maps_opened": opened,
+            "maps_missing": maps_missing,
             "executed": sum(1 for r in readings if r["pwned"] not in (0, None)),
             "without_tripwire": [r["url"] for r in readings if r["pwned"] is None],
             "csp": [v for r in readings for v in (r["csp"] or []) if not any(h in v for h in HARMLESS_BLOCKS)],

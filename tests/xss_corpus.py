@@ -48,15 +48,15 @@ _BASE = [
 # Markdown a page might render: a link or an image to a third party (the browser tests allow no request leaving
 # the server and no link to elsewhere).
 MARKDOWN = [
-    "[Mairie : cliquez ici](https://voisinage-piege.example/connexion)",
-    "![photo](https://voisinage-piege.example/pixel.png)",
+    f"[Mairie : cliquez ici](https://voisinage-piege.example/connexion?{HIT})",
+    f"![photo](https://voisinage-piege.example/pixel.png?{HIT})",
 ]
 # Cells a spreadsheet would run as formulas (as they are: their first character is the point).
 FORMULAS = [
     f'=HYPERLINK("javascript:{HIT}";"clic")',
-    "+cmd|' /C calc'!A0",
-    "-2+3+cmd|' /C calc'!A0",
-    "@SUM(1+1)*cmd|' /C calc'!A0",
+    f"+cmd|' /C {HIT}'!A0",
+    f"-2+3+cmd|' /C {HIT}'!A0",
+    f"@SUM(1+1)*cmd|' /C {HIT}'!A0",
 ]
 
 
