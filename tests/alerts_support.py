@@ -122,10 +122,9 @@ def who(bind, email: str):
     from gis import InputError
 
     def find(s: Session):
-        from store._rls import bind_scope_of
+        from helpers import member_by_email
 
-        bind_scope_of(s, "email", email.strip().lower())  # PostGIS: members are hidden until then
-        member = s.scalar(select(Member).where(Member.email == email.strip().lower()))
+        member = member_by_email(s, email)
         if member is None or member.status == MemberStatus.DELETED:
             raise InputError(f"Aucun membre n'a l'adresse électronique « {email} ».")
         return Actor.of_member(member)

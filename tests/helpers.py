@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from data.synthetic import grid_sectors
 from sectors import import_sector_set, load_boundary, register_commune
-from store import bind_commune, is_postgis, transaction
-from store.schema import Commune
+from store import bind_commune, bind_scope_of, is_postgis, transaction
+from store.schema import Commune, Member
 
 BOURAY = "91095"
 BOURAY_OSM = "boundaries/bouray-sur-juine_91095_osm-relation-396777.geojson"
@@ -60,3 +60,11 @@ def count_in_every_commune(session: Session, model: type, *where: object) -> int
         bind_commune(session, commune_id)
         total += int(session.scalar(query) or 0)
     return total
+
+
+def member_by_email(session: Session, email: str) -> Member | None:
+    """The member of e-mail ``email``, the transaction bound to its commune first (its scope, found as signing in
+    finds it: on PostGIS a commune's members are hidden until then)."""
+    key = email.strip().lower()
+    bind_scope_of(session, "email", key)
+    return session.scalar(select(Member).where(Member.email == key))

@@ -9,6 +9,7 @@ import re
 from dataclasses import replace
 
 import pytest
+from helpers import member_by_email
 from members_support import BAN_FILE, add_resident, build_world
 from notify_support import SmtpSink
 from sqlalchemy import select
@@ -38,7 +39,7 @@ def world(db_url, engine, shared_file):
 
 def _member(engine, email: str) -> Member:
     with transaction(engine) as s:
-        return s.scalar(select(Member).where(Member.email == email))
+        return member_by_email(s, email)
 
 
 def _outbox(engine, member: Member) -> list[OutboxMessage]:

@@ -114,6 +114,7 @@ def test_one_active_set_per_commune_is_enforced_by_the_database(bouray: Engine) 
         import_sector_set(session, commune, gdf, activate=True)
         commune_id = commune.id
     with pytest.raises(IntegrityError), transaction(bouray) as session:
+        get_commune(session, BOURAY)  # bound: the unique index refuses it, not row-level security
         session.execute(
             insert(SectorSet).values(
                 commune_id=commune_id, version=9, label="x", source="", status="active", created_at=func.now()
