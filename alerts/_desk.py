@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from alerts._access import Viewer, _in_sectors, load_viewer, visible_alerts
+from alerts._access import WIDE, Viewer, _in_sectors, load_viewer, visible_alerts
 from alerts._categories import Family
 from alerts._context import AlertConfig, as_utc, commune_context, now_or_utc
 from alerts._moderating import OFFICIAL_CODES
@@ -147,12 +147,13 @@ def broadcast_reach(
     *,
     config: AlertConfig | None = None,
     now: datetime | None = None,
-) -> tuple[str, list[tuple[str, str, int]]]:
+) -> tuple[str, int, list[tuple[str, str, int]]]:
     """Who a broadcast to ``sectors`` (empty: the whole commune) would reach, as counts only.
 
-    Returns the label the message would carry (« Toute la commune », « Secteurs : … ») and, per sector reached,
-    ``(code, name, members)``: the verified members living there who may receive now (``community.recipients``,
-    the rule the notifications apply).
+    Returns the label the message would carry (« Toute la commune », « Secteurs : … »), how many members it
+    reaches (the verified members living there who may receive now: ``community.recipients``, the rule the
+    notifications apply) and, for who may list the commune's members (``LIST_MEMBERS``), the same per sector
+    reached, ``(code, name, members)``; an empty list for the others (the gendarmerie).
 
     Raises
     ------
@@ -181,7 +182,10 @@ def broadcast_reach(
         for member in recipients(session, viewer.commune_id, set(counts), now=now_or_utc(now)):
             counts[member.sector_code or ""] = counts.get(member.sector_code or "", 0) + 1
         label = "Toute la commune" if whole else "Secteurs : " + ", ".join(s.name for s in chosen)
-        return label, [(s.code, s.name, counts[s.code]) for s in chosen]
+        total = sum(counts.values())
+        if viewer.right(Action.LIST_MEMBERS) not in WIDE:
+            return label, total, []  # the members of each sector are the mairie's to count (the gendarmerie: a total)
+        return label, total, [(s.code, s.name, counts[s.code]) for s in chosen]
 
 
 def broadcasts(

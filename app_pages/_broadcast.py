@@ -12,6 +12,7 @@ import streamlit as st
 
 from app_pages._alert_card import when
 from app_pages._staff import attempt
+from gis._safe_text import safe_cell
 from services import Actor, alert_desk
 from services import alerts as alert_service
 
@@ -28,11 +29,8 @@ def broadcast_form(actor: Actor, sectors: dict[str, str]) -> None:
         return
     st.text(f"Destinataires : {reach.label}")
     st.metric("Membres atteints", reach.members)
-    with st.expander("Détail par secteur"):
-        st.dataframe(
-            {"Secteur": [f"{c} — {n}" for c, n, _m in reach.sectors], "Membres": [m for _c, _n, m in reach.sectors]},
-            hide_index=True,
-        )
+    if reach.sectors:
+        _detail(reach)
     key = st.session_state.setdefault("broadcast-key", uuid.uuid4().hex)
     with st.form("broadcast", clear_on_submit=True):
         text = st.text_area("Message", key="broadcast-text", max_chars=2000)
@@ -56,3 +54,13 @@ def past_broadcasts(actor: Actor) -> None:
         with st.container(border=True):
             st.text(f"n°{b.id} · {b.category_label} · {b.reach_label} · {when(b.published_at)}")
             st.text(b.text)
+
+
+def _detail(reach: alert_desk.Reach) -> None:
+    """Members reached per sector (the mairie's view; sector names as plain cells)."""
+    with st.expander("Détail par secteur"):
+        st.dataframe(
+            {"Secteur": [safe_cell(f"{c} — {n}") for c, n, _m in reach.sectors],
+             "Membres": [m for _c, _n, m in reach.sectors]},
+            hide_index=True,
+        )  # fmt: skip

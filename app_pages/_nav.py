@@ -37,6 +37,8 @@ def page_list(actor: Actor | None, granted: frozenset[str] = frozenset()) -> lis
         pages.append(("entraide.py", "Entraide"))
     if actor.role in MODERATORS:
         pages.append(("moderation.py", "Modération"))
+    if actor.role == Role.REFERENT:  # the mairie sees every exact point on its own pages
+        pages.append(("carte_secteurs.py", "Carte de mes secteurs"))
     if actor.role == Role.REFERENT:  # the mairie verifies in « Membres »
         pages.append(("verifications.py", "Inscriptions à vérifier"))
     if actor.role in MAIRIE:

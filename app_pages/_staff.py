@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 from typing import TypeVar
 
@@ -32,12 +33,15 @@ def require_page(roles: Collection[Role], actions: Collection[str] = ()) -> tupl
 
 # "=" (a setext heading under a line) and "&" (an entity such as &lt;) too: the text shows exactly as typed.
 _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:=&"})
+# Streamlit's Markdown turns a bare address (https://…, www.…) into a link even when its signs are escaped: a word
+# joiner (invisible) after the scheme or the "www" keeps it text.
+_AUTOLINK = re.compile(r"(https?:|www)(?=[/.])", re.IGNORECASE)
 
 
 def plain(text: str) -> str:
     """``text`` with every Markdown sign escaped: names typed by people shown in a title or a message as typed
-    (no link, no image fetched from elsewhere)."""
-    return text.translate(_MARKDOWN)
+    (no link, no image fetched from elsewhere, bare addresses included)."""
+    return _AUTOLINK.sub("\\g<1>\u2060", text).translate(_MARKDOWN)
 
 
 def attempt(action: Callable[[], T], where: st.delta_generator.DeltaGenerator | None = None) -> T | None:
@@ -47,3 +51,12 @@ def attempt(action: Callable[[], T], where: st.delta_generator.DeltaGenerator | 
     except ServiceError as exc:
         (where or st).error(exc.message)
         return None
+
+
+def act(action: Callable[[], object], message: str) -> None:
+    """Run a service call that changes something: on success, ``message`` shown after the rerun (``_flash``); on
+    refusal or bad input, its French message here."""
+    from app_pages._flash import done
+
+    if attempt(action) is not None:
+        done(message)

@@ -4,14 +4,14 @@ commune. Everything goes with the access: the navigation drops the page, and a p
 its next run (the services refuse too).
 """
 
-from collections.abc import Callable
 from functools import partial
 
 import streamlit as st
 
+from app_pages import _flash
 from app_pages._alert_card import show_alert
 from app_pages._broadcast import broadcast_form, past_broadcasts
-from app_pages._staff import require_page
+from app_pages._staff import act, require_page
 from services import ServiceError, alert_desk
 from services import alerts as alert_service
 from services.maps import commune_map
@@ -26,17 +26,8 @@ except ServiceError as exc:
     st.stop()
 
 
-def _act(action: Callable[[], object], done: str) -> None:
-    try:
-        action()
-    except ServiceError as exc:
-        st.error(exc.message)
-        return
-    st.toast(done)
-    st.rerun()
-
-
 st.title("Alertes reçues")
+_flash.show()
 unread = [i for i in inbox if i.view.status == "published"]
 st.caption(f"{len(unread)} alerte(s) à prendre en compte sur {len(inbox)}.")
 alerts_tab, broadcast_tab = st.tabs(["Alertes", "Message à la commune"])
@@ -50,10 +41,10 @@ with alerts_tab:
             if item.view.status == "closed":
                 continue
             if item.view.status == "published" and st.button("Prendre en compte", key=f"ack-{aid}", type="primary"):
-                _act(partial(alert_service.acknowledge, actor, aid), "Alerte prise en compte.")
+                act(partial(alert_service.acknowledge, actor, aid), "Alerte prise en compte.")
             feedback = st.text_input("Retour à l'auteur et à la mairie (clôt l'alerte)", key=f"feedback-{aid}")
             if st.button("Envoyer le retour", key=f"close-{aid}"):
-                _act(partial(alert_service.close, actor, aid, feedback), "Retour enregistré.")
+                act(partial(alert_service.close, actor, aid, feedback), "Retour enregistré.")
 with broadcast_tab:
     st.caption("Un message de la gendarmerie, à toute la commune ou aux secteurs choisis.")
     broadcast_form(actor, sectors)

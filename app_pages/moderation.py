@@ -6,15 +6,14 @@ alert into account and closes it with feedback. Every decision is a service's (`
 checks the permission matrix again: the page decides nothing.
 """
 
-from collections.abc import Callable
-
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from app_pages import _flash
 from app_pages._alert_card import show_alert
 from app_pages._nav import MAIRIE, MODERATORS
 from app_pages._session import require_actor
-from app_pages._staff import plain
+from app_pages._staff import act, plain
 from services import ServiceError, alert_desk
 from services import alerts as alert_service
 from services.alert_desk import STATUS_LABELS, DeskAlert
@@ -24,6 +23,7 @@ st.title("Modération")
 if actor.role not in MODERATORS:
     st.error("Votre rôle ne permet pas de modérer les alertes.")
     st.stop()
+_flash.show()
 commune_wide = actor.role in MAIRIE
 
 
@@ -63,24 +63,13 @@ except ServiceError as exc:
     st.stop()
 
 
-def _act(action: Callable[[], object], done: str) -> None:
-    """Run one service call; its French refusal beside the alert, or the queue shown again."""
-    try:
-        action()
-    except ServiceError as exc:
-        st.error(exc.message)
-        return
-    st.toast(done)
-    st.rerun()
-
-
 def _hold_buttons(item: DeskAlert) -> None:
     aid = item.view.id
     if item.held_by_me:
         if st.button("Relâcher", key=f"release-{aid}"):
-            _act(lambda: alert_service.release(actor, aid), "Alerte relâchée.")
+            act(lambda: alert_service.release(actor, aid), "Alerte relâchée.")
     elif st.button("Prendre en main", key=f"hold-{aid}"):
-        _act(lambda: alert_service.hold(actor, aid), "Alerte prise en main.")
+        act(lambda: alert_service.hold(actor, aid), "Alerte prise en main.")
 
 
 def _decide_waiting(item: DeskAlert) -> None:
@@ -91,15 +80,15 @@ def _decide_waiting(item: DeskAlert) -> None:
     approve_col, reject_col, hold_col = st.columns(3)
     if approve_col.button("Approuver", key=f"approve-{aid}", type="primary"):
 
-        def approve() -> None:
+        def approve() -> object:
             if edited.strip() != text.strip():
                 alert_service.moderate(actor, aid, edit_text=edited)
-            alert_service.moderate(actor, aid, approve=True)
+            return alert_service.moderate(actor, aid, approve=True)
 
-        _act(approve, "Alerte publiée.")
+        act(approve, "Alerte publiée.")
     label = "Rejeter l'appel (définitif)" if item.view.status == "appealed" else "Rejeter"
     if reject_col.button(label, key=f"reject-{aid}"):
-        _act(lambda: alert_service.moderate(actor, aid, reject=reason), "Alerte refusée.")
+        act(lambda: alert_service.moderate(actor, aid, reject=reason), "Alerte refusée.")
     with hold_col:
         _hold_buttons(item)
 
@@ -110,16 +99,16 @@ def _decide_published(item: DeskAlert) -> None:
     with st.expander("Modifier, retirer" + (", prendre en compte, clore" if commune_wide else "")):
         edited = st.text_area("Texte", text, key=f"edit-{aid}")
         if st.button("Enregistrer le texte", key=f"save-{aid}"):
-            _act(lambda: alert_service.moderate(actor, aid, edit_text=edited), "Texte modifié.")
+            act(lambda: alert_service.moderate(actor, aid, edit_text=edited), "Texte modifié.")
         reason = st.text_input("Motif du retrait (transmis à l'auteur)", key=f"withdraw-reason-{aid}")
         if st.button("Retirer", key=f"withdraw-{aid}"):
-            _act(lambda: alert_service.withdraw(actor, aid, reason), "Alerte retirée.")
+            act(lambda: alert_service.withdraw(actor, aid, reason), "Alerte retirée.")
         if commune_wide:
             if item.view.status == "published" and st.button("Prendre en compte", key=f"ack-{aid}"):
-                _act(lambda: alert_service.acknowledge(actor, aid), "Alerte prise en compte.")
+                act(lambda: alert_service.acknowledge(actor, aid), "Alerte prise en compte.")
             feedback = st.text_input("Retour (clôture)", key=f"feedback-{aid}")
             if st.button("Clore", key=f"close-{aid}"):
-                _act(lambda: alert_service.close(actor, aid, feedback), "Alerte close.")
+                act(lambda: alert_service.close(actor, aid, feedback), "Alerte close.")
         _hold_buttons(item)
 
 

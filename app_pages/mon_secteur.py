@@ -33,7 +33,7 @@ except ServiceError as exc:
     st.error(exc.message)
     st.stop()
 
-st.title(f"Mon secteur — {plain(view.name)}")
+st.title(f"Mon secteur — {plain(view.name)}")  # a name typed by people: no Markdown
 own = [s for s in view.sectors if s.code in view.own_sectors]
 if own:
     st.text("Votre secteur : " + ", ".join(s.name for s in own))

@@ -110,7 +110,10 @@ def _steps(folder: Path, *, shared: bool = True) -> list[tuple[str, ...]]:
             ("sectors", "locate", "--commune", insee, "--csv", str(_points_file(boundary, folder))),
             *_addresses_and_charter(folder, insee, streets, "91400", "Orsay"),
         ]
-    print("(../shared/data absent : commune synthétique découpée en grille)")
+    if shared:
+        print(f"({SHARED} absent : commune synthétique découpée en grille)")
+    else:  # tests and benchmarks ask for the synthetic commune on purpose (known sectors, quick to build)
+        print("(commune synthétique découpée en grille, choisie à dessein pour les tests et les mesures)")
     insee, boundary = "91999", shapely.box(2.28, 48.50, 2.32, 48.53)
     boundary_file = write_vector_file(
         gpd.GeoDataFrame({"insee": [insee]}, geometry=[boundary], crs=4326), folder / "commune.geojson"

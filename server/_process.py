@@ -73,10 +73,15 @@ def chromium_path() -> str | None:
     return CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
 
 
-def browser_sign_in(page: Any, base: str, email: str, password: str, *, timeout_ms: float = 120_000) -> None:
-    """Sign in through the sign-in form in a Playwright ``page``, and wait for the app's home page."""
+def browser_sign_in(
+    page: Any, base: str, email: str, password: str, *, totp: str = "", timeout_ms: float = 120_000
+) -> None:
+    """Sign in through the sign-in form in a Playwright ``page`` (``totp``: the staff's code), and wait for the
+    app's home page."""
     page.goto(f"{base}/auth/login")
     page.fill("#email", email)
     page.fill("#password", password)
+    if totp:
+        page.fill("#totp", totp)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/", timeout=timeout_ms)

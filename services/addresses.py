@@ -38,6 +38,20 @@ class AddressChoice:
     lat: float
 
 
+def _checked(insee: str, text: str, *, commune_first: bool = True) -> tuple[str, str]:
+    """The normalised INSEE code and address query (``field`` "commune" or "address" when malformed)."""
+    from gis import InputError, check_insee, check_query
+
+    checks = [("commune", check_insee, insee), ("address", check_query, text)]
+    out: dict[str, str] = {}
+    for field, check, value in checks if commune_first else checks[::-1]:
+        try:
+            out[field] = check(value)
+        except InputError as exc:
+            raise ServiceError(exc.message, exc.problems, field=field) from exc
+    return out["commune"], out["address"]
+
+
 # Fewer characters suggest nothing (a type-ahead starts with a number and a few letters of the street).
 SUGGEST_MIN_CHARS = 3
 
@@ -54,19 +68,12 @@ def suggest(insee: str, text: str, *, limit: int = 8) -> list[AddressChoice]:
         ``field="address"``: a query too long, or no BAN address loaded for the commune;
         ``field="commune"``: a malformed code.
     """
-    from gis import InputError, check_insee, check_query
+    from gis import InputError
     from services._config import geocoder
 
     if len(" ".join((text or "").split())) < SUGGEST_MIN_CHARS:
         return []
-    try:
-        code = check_insee(insee)
-    except InputError as exc:
-        raise ServiceError(exc.message, exc.problems, field="commune") from exc
-    try:
-        query = check_query(text)
-    except InputError as exc:
-        raise ServiceError(exc.message, exc.problems, field="address") from exc
+    code, query = _checked(insee, text)
     with unit_of_work() as session:
         try:
             hits = geocoder(session).search(query, insee=code, limit=max(1, min(limit, 20)))
@@ -82,7 +89,7 @@ def import_addresses(actor: Actor, file: Path, *, progress: bool = False) -> Add
     """
     from community import Action, authorize, record
     from gis import InputError
-    from store import import_ban
+    from store import bind_platform, import_ban
 
     with unit_of_work() as session:
         authorize(session, actor, Action.IMPORT_ADDRESSES)
@@ -91,6 +98,7 @@ def import_addresses(actor: Actor, file: Path, *, progress: bool = False) -> Add
     except InputError as exc:
         raise ServiceError(exc.message, exc.problems, field=exc.field or "file") from exc
     with unit_of_work() as session:
+        bind_platform(session)  # a platform entry of the audit log (BAN addresses belong to no one commune)
         record(
             session,
             actor,
@@ -114,18 +122,11 @@ def geocode(actor: Actor, insee: str, text: str) -> AddressHit:
         ``field="address"``: an empty or overlong query, or no match; ``field="commune"``: a malformed code.
     """
     from community import locate_sector, record
-    from gis import InputError, check_insee, check_query
     from sectors import registered_commune
     from services._config import geocoder
+    from store import bind_commune, bind_platform
 
-    try:
-        query = check_query(text)
-    except InputError as exc:
-        raise ServiceError(exc.message, exc.problems, field="address") from exc
-    try:
-        code = check_insee(insee)
-    except InputError as exc:
-        raise ServiceError(exc.message, exc.problems, field="commune") from exc
+    code, query = _checked(insee, text, commune_first=False)
     with unit_of_work() as session:
         hits = geocoder(session).search(query, insee=code, limit=1)
         if not hits:
@@ -135,7 +136,12 @@ def geocode(actor: Actor, insee: str, text: str) -> AddressHit:
             )
         hit = hits[0]
         registered = registered_commune(session, code)
-        sector = locate_sector(session, registered, hit.lon, hit.lat) if registered is not None else None
+        if registered is None:
+            bind_platform(session)  # no commune's row is read: the look-up is a platform entry of the audit log
+            sector = None
+        else:
+            bind_commune(session, registered.id)  # its sectors, and its audit log
+            sector = locate_sector(session, registered, hit.lon, hit.lat)
         record(session, actor, "viewed", "geocode", code, commune_id=registered.id if registered is not None else None)
     return AddressHit(hit.label, hit.lon, hit.lat, hit.score, sector.name if sector else "")
 

@@ -68,12 +68,8 @@ class Reach:
     """Who a broadcast would reach: its label and, per sector, the members who would receive it (counts only)."""
 
     label: str
-    sectors: tuple[tuple[str, str, int], ...]  # (code, name, members)
-
-    @property
-    def members(self) -> int:
-        """Members reached in all."""
-        return sum(n for _c, _n, n in self.sectors)
+    members: int  # reached in all
+    sectors: tuple[tuple[str, str, int], ...]  # (code, name, members); empty for who may not list members
 
 
 @dataclass(frozen=True)
@@ -135,7 +131,8 @@ def inbox(actor: Actor, *, limit: int = 200, now: datetime | None = None) -> tup
 
 
 def reach(actor: Actor, sectors: Sequence[str] = (), *, now: datetime | None = None) -> Reach:
-    """How many members a broadcast to ``sectors`` (empty: the whole commune) would reach, per sector.
+    """How many members a broadcast to ``sectors`` (empty: the whole commune) would reach (per sector for the
+    mairie, which may list members; a total for the gendarmerie).
 
     Raises
     ------
@@ -144,8 +141,8 @@ def reach(actor: Actor, sectors: Sequence[str] = (), *, now: datetime | None = N
     """
     from alerts import broadcast_reach
 
-    label, counts = broadcast_reach(engine(), actor, list(sectors), config=_config(), now=now)
-    return Reach(label, tuple(counts))
+    label, total, counts = broadcast_reach(engine(), actor, list(sectors), config=_config(), now=now)
+    return Reach(label, total, tuple(counts))
 
 
 def broadcasts(actor: Actor, *, limit: int = 50, now: datetime | None = None) -> tuple[Broadcast, ...]:

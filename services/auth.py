@@ -135,9 +135,11 @@ def request_password_reset(email: str, *, now: datetime | None = None) -> str | 
     from community._accounts import normalize_email
     from community._events import fire
     from services._config import settings
+    from store import bind_scope_of
     from store.schema import Member, MemberStatus
 
     with unit_of_work() as session:
+        bind_scope_of(session, "email", normalize_email(email))  # PostGIS: members are hidden until then
         member = session.scalar(select(Member).where(Member.email == normalize_email(email)))
         if member is None or member.status in (MemberStatus.EXCLUDED, MemberStatus.DELETED):
             return None

@@ -95,3 +95,71 @@ def home_map(insee: str, address: str) -> HomeMap:
         )
         view = CommuneMap(commune.insee, commune.name, commune.boundary, sectors, frozenset(s.code for s in sectors))
         return HomeMap(view, placed.label, home.name if home is not None else None)
+
+
+@dataclass(frozen=True)
+class ExactPoint:
+    """An alert of the actor's sectors at its exact point (for those the matrix lets moderate there)."""
+
+    alert_id: int
+    category_label: str
+    status: str
+    text: str
+    created_at: str
+    lon: float
+    lat: float
+    label: str
+    home_sectors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SectorsMap:
+    """The map of the sectors an actor moderates: the commune's map, those sectors, their alerts' exact points."""
+
+    commune: CommuneMap
+    sectors: frozenset[str]
+    points: tuple[ExactPoint, ...]
+
+
+def moderated_sectors_map(actor: Actor, *, limit: int = 200) -> SectorsMap:
+    """The alerts whose home sector is one the actor moderates (a referent: their sectors; the mairie: every
+    sector), at their exact point, newest first.
+
+    Only what the alerts domain shows the actor exactly (:meth:`alerts.Viewer.sees_exact_location`) is kept, and
+    only for alerts whose home sector is one the actor moderates: a referent's own alert elsewhere, or an alert
+    of a neighbouring sector widened to theirs, is not on this map.
+
+    Raises
+    ------
+    ServiceError
+        ``field="actor"`` when the matrix gives the actor no right to moderate alerts (residents, gendarmerie).
+    """
+    from datetime import UTC, datetime
+
+    from alerts import feed_for, load_viewer
+    from alerts._reading import sectors_of
+    from community import Action
+    from community._permissions import Scope
+    from services._config import alert_config
+
+    base = commune_map(actor)
+    with unit_of_work(actor.commune_id, write=False) as session:
+        viewer = load_viewer(session, actor, datetime.now(UTC), bind=True)
+        scope = viewer.right(Action.MODERATE_ALERTS)
+        if scope == Scope.NONE:
+            raise ServiceError("Cette carte est réservée aux référents et à la mairie.", field="actor")
+        mine = frozenset(s.code for s in base.sectors) if scope != Scope.REFERENT_SECTORS else viewer.referent_codes
+        shown = [
+            a for a in feed_for(session, viewer, limit=limit, config=alert_config()) if a["location"]["kind"] == "exact"
+        ]
+        homes = sectors_of(session, [a["id"] for a in shown])
+    points = []
+    for a in shown:
+        home = tuple(sorted(code for code, is_home in homes[a["id"]] if is_home))
+        if mine & set(home):
+            where = a["location"]
+            points.append(
+                ExactPoint(a["id"], a["category_label"], a["status"], a["text"], a["created_at"],
+                           float(where["lon"]), float(where["lat"]), where.get("label") or "", home)
+            )  # fmt: skip
+    return SectorsMap(base, mine, tuple(points))

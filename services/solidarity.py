@@ -12,17 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from services._core import Actor, ServiceError, engine, unit_of_work
-from services.alerts import AlertView, Posted
+from services.alerts import AlertView, CategoryChoice, Posted
 
-__all__ = ["HelpOffered", "SolidarityCategory", "Stream", "categories", "offer_help", "post", "stream"]
-
-
-@dataclass(frozen=True)
-class SolidarityCategory:
-    """A solidarity category the actor may post in: code and French label."""
-
-    code: str
-    label: str
+__all__ = ["HelpOffered", "Stream", "categories", "offer_help", "post", "stream"]
 
 
 @dataclass(frozen=True)
@@ -50,17 +42,13 @@ def _member_only(actor: Actor) -> int:
     return actor.member_id
 
 
-def categories(actor: Actor) -> list[SolidarityCategory]:
-    """The commune's solidarity categories the actor may post in."""
-    from alerts import Family, commune_categories
+def categories(actor: Actor) -> list[CategoryChoice]:
+    """The commune's solidarity categories the actor may post in (:func:`services.alerts.categories`)."""
+    from alerts import Family
+    from services import alerts
 
     _member_only(actor)
-    with unit_of_work(actor.commune_id, write=False) as session:
-        found = commune_categories(session, actor.commune_id)  # type: ignore[arg-type]
-    role = actor.role.value
-    return [
-        SolidarityCategory(c.code, c.label) for c in found if c.family == Family.SOLIDARITY and c.may_be_posted_by(role)
-    ]
+    return [c for c in alerts.categories(actor) if c.family == Family.SOLIDARITY]
 
 
 def stream(actor: Actor, *, limit: int = 50, now: datetime | None = None) -> Stream:

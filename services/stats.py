@@ -69,6 +69,7 @@ def import_ssmsi(
     from community import Action, authorize, record
     from gis import InputError
     from stats import import_ssmsi as imported
+    from store import bind_platform
 
     with unit_of_work() as session:
         authorize(session, actor, Action.MANAGE_COMMUNES)
@@ -76,6 +77,7 @@ def import_ssmsi(
             summary = imported(session, file, only_codes=only or None, places=places or {}, progress=progress)
         except InputError as exc:
             raise ServiceError(exc.message, exc.problems, field=exc.field or "file") from exc
+        bind_platform(session)  # public reference data: a platform entry of the audit log
         record(session, actor, "created", "ssmsi_import", file.name, rows=summary.rows)
         return Imported(summary.describe(), summary.rows)
 

@@ -122,10 +122,9 @@ def who(bind, email: str):
     from gis import InputError
 
     def find(s: Session):
-        from store._rls import bind_scope_of
+        from helpers import member_by_email
 
-        bind_scope_of(s, "email", email.strip().lower())  # PostGIS: members are hidden until then
-        member = s.scalar(select(Member).where(Member.email == email.strip().lower()))
+        member = member_by_email(s, email)
         if member is None or member.status == MemberStatus.DELETED:
             raise InputError(f"Aucun membre n'a l'adresse électronique « {email} ».")
         return Actor.of_member(member)
@@ -134,3 +133,11 @@ def who(bind, email: str):
         return find(bind)
     with transaction(bind) as s:
         return find(s)
+
+
+def count_rows(world, model, *where) -> int:
+    """Rows of ``model`` (matching ``where``) in both communes of the world (see ``count_in_every_commune``)."""
+    from helpers import count_in_every_commune
+
+    with transaction(world["engine"]) as s:
+        return count_in_every_commune(s, model, *where)

@@ -2,10 +2,11 @@
 
 - ``engine``: a fresh, migrated database, once on embedded SQLite and once on PostGIS (contract tests).
 - ``sqlite_engine`` / ``postgis_engine``: one backend only.
-- ``postgis_app_url`` / ``postgis_app_engine``: PostGIS as the application's login role (created as
-  ``voisinage db init`` does: not superuser, not owner, no BYPASSRLS), where row-level security applies.
-  The other PostGIS fixtures still connect as the tables' owner (a superuser, which bypasses row-level
-  security): moving every domain test to the app role is the next step (their set-up spans communes).
+- On PostGIS every test connects as the application's login role (created as ``voisinage db init`` does: not
+  superuser, not owner, no BYPASSRLS), where row-level security applies: a test binds the commune it reads or
+  writes, as the code does. Only the tests that need the tables' owner (a superuser in the throwaway cluster:
+  migrations, attacks on ownership, a DBA's set-up) ask for it by name: ``postgis_owner_url``,
+  ``postgis_owner_engine``, ``owner_db_url``.
 - ``shared_data``: the real reference data in ``../shared/data``.
 
 PostGIS comes from ``VOISINAGE_TEST_DATABASE_URL``, or from a throwaway cluster started here with the system
@@ -131,25 +132,27 @@ def app_url_for(owner_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-# VOISINAGE_TEST_AS_APP_ROLE=1 runs every PostGIS test as the application's role (row-level security applies):
-# a test failing then reads or writes a commune's rows without binding the commune (the test's own set-up, or a
-# missing binding in the code: find which). Off by default while the set-ups of the other suites are bound.
-AS_APP_ROLE = os.environ.get("VOISINAGE_TEST_AS_APP_ROLE", "").lower() in {"1", "true", "yes"}
-
-
-@pytest.fixture(scope="session")
-def postgis_url(postgis_owner_url: str, request: pytest.FixtureRequest) -> str:
-    """URL of a PostGIS database: the tables' owner, or the application's role with VOISINAGE_TEST_AS_APP_ROLE."""
-    return str(request.getfixturevalue("postgis_app_url")) if AS_APP_ROLE else postgis_owner_url
+# Every PostGIS test connects as the application's role (row-level security applies), as production does; the
+# tests that need the owner (migrations, the DBA's set-up, attacks on ownership) name it: ``postgis_owner_url``,
+# ``postgis_owner_engine``, ``owner_db_url``. VOISINAGE_TEST_AS_OWNER=1 runs them as the owner instead: for
+# debugging only (a test passing as the owner and failing as the app role reads or writes a commune's rows
+# without binding the commune).
+AS_OWNER = os.environ.get("VOISINAGE_TEST_AS_OWNER", "").lower() in {"1", "true", "yes"}
 
 
 @pytest.fixture(scope="session")
 def postgis_app_url(postgis_owner_url: str) -> str:
-    """URL of a PostGIS database as the application's role (provisioned as ``voisinage db init`` does)."""
+    """URL of the PostGIS database as the application's role (provisioned as ``voisinage db init`` does)."""
     owner = make_engine(postgis_owner_url)
     provision_app_role(owner, app_url_for(postgis_owner_url))
     owner.dispose()
     return app_url_for(postgis_owner_url)
+
+
+@pytest.fixture(scope="session")
+def postgis_url(postgis_owner_url: str, postgis_app_url: str) -> str:
+    """URL of the PostGIS database as the application's role (the owner's with VOISINAGE_TEST_AS_OWNER=1)."""
+    return postgis_owner_url if AS_OWNER else postgis_app_url
 
 
 def _truncate_all(engine: Engine) -> None:
@@ -169,7 +172,7 @@ def postgis_owner_engine(postgis_owner_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def postgis_engine(postgis_owner_engine: Engine, postgis_url: str) -> Iterator[Engine]:
-    """A PostGIS database emptied for this test (see :data:`AS_APP_ROLE` for the role it connects as)."""
+    """The same emptied database, as the application's role: row-level security applies (see :data:`AS_OWNER`)."""
     engine = make_engine(postgis_url)
     yield engine
     engine.dispose()
@@ -177,7 +180,7 @@ def postgis_engine(postgis_owner_engine: Engine, postgis_url: str) -> Iterator[E
 
 @pytest.fixture
 def postgis_app_engine(postgis_owner_engine: Engine, postgis_app_url: str) -> Iterator[Engine]:
-    """The same emptied database, connected as the application's role: row-level security applies."""
+    """The application's role, even with VOISINAGE_TEST_AS_OWNER (the isolation tests: what it may not do)."""
     engine = make_engine(postgis_app_url)
     yield engine
     engine.dispose()
@@ -221,10 +224,8 @@ def db_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(params=["sqlite", "postgis"])
 def app_engine(request: pytest.FixtureRequest) -> Engine:
-    """A fresh database once per backend, on PostGIS as the application's role (row-level security applies).
-
-    The suites that run as the app role use it (alerts, isolation); the others still use :func:`engine`.
-    """
+    """A fresh database once per backend, on PostGIS as the application's role: what :func:`engine` gives too
+    (the alerts suites were the first to run as the app role, under this name)."""
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_engine")
     return request.getfixturevalue("postgis_app_engine")

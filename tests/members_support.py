@@ -15,6 +15,7 @@ from sectors import import_sector_set, register_commune
 from store.schema import Commune, Sector
 
 BAN_FILE = "ban/ban_adresses_paris13_butte-aux-cailles.csv"
+COMMUNE = "75113"  # the world's one commune (build_world)
 _TO_L93 = Transformer.from_crs(4326, 2154, always_xy=True).transform
 _TO_WGS = Transformer.from_crs(2154, 4326, always_xy=True).transform
 
@@ -118,3 +119,25 @@ def add_resident(engine, email: str, address: str, *, verified: bool = True, pas
         if verified:
             verify_member(session, Actor.operator(), reg.member, method="document")
         return reg.member.id
+
+
+def bind_world(session: Session) -> Commune:
+    """Bind the transaction to the world's commune (on PostGIS its rows are hidden until then, as in the app)."""
+    from community import get_commune
+
+    return get_commune(session, COMMUNE)
+
+
+def world_member(session: Session, member_id: int):
+    """Member ``member_id`` of the world's commune (the transaction bound to it first: :func:`bind_world`)."""
+    from store.schema import Member
+
+    bind_world(session)
+    return session.get(Member, member_id)
+
+
+def world_actor(session: Session, member_id: int):
+    """:func:`world_member` as the acting :class:`community.Actor`."""
+    from community import Actor
+
+    return Actor.of_member(world_member(session, member_id))

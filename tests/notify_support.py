@@ -33,7 +33,7 @@ def add_residents(engine, commune_id: int, n: int, sector: str = "A1", prefix: s
     """``n`` verified residents of ``sector`` (bulk insert); returns their e-mails."""
     from sqlalchemy import insert
 
-    from store import transaction
+    from store import bind_commune, transaction
     from store.schema import Member, MemberStatus, Role
 
     emails = [f"{prefix}{i:06d}@voisins.fr" for i in range(n)]
@@ -43,6 +43,7 @@ def add_residents(engine, commune_id: int, n: int, sector: str = "A1", prefix: s
         for e in emails
     ]  # fmt: skip
     with transaction(engine) as s:
+        bind_commune(s, commune_id)  # members are written within their commune
         for start in range(0, n, 500):
             s.execute(insert(Member), rows[start : start + 500])
     return emails

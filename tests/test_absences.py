@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
-from members_support import BAN_FILE, add_resident, add_staff, build_world
+from members_support import BAN_FILE, add_resident, add_staff, build_world, world_actor, world_member
 
 from community import (
     Actor,
@@ -22,7 +22,7 @@ from community import (
 )
 from gis import InputError, transform_xy
 from store import transaction
-from store.schema import Member, Role
+from store.schema import Role
 
 TODAY = datetime.now(UTC).date()
 ADDRESSES = ("32 rue Gérard", "33 rue Gérard", "10 rue du Père Guérin", "36 rue Gérard")
@@ -41,38 +41,34 @@ def world(engine, shared_file):
     }
     with transaction(engine) as session:
         commune = get_commune(session, "75113")
-        away = session.get(Member, ids["away"])
-        assign_referent(session, Actor.operator(), commune, away.sector_code, session.get(Member, ids["referent"]))
+        away = world_member(session, ids["away"])
+        assign_referent(session, Actor.operator(), commune, away.sector_code, world_member(session, ids["referent"]))
     return ids
-
-
-def actor(session, member_id: int) -> Actor:
-    return Actor.of_member(session.get(Member, member_id))
 
 
 def declare(engine, world, *, trusted: bool = True, days: tuple[int, int] = (0, 14)) -> int:
     with transaction(engine) as session:
-        away = session.get(Member, world["away"])
+        away = world_member(session, world["away"])
         absence = declare_absence(
             session,
             Actor.of_member(away),
             away,
             TODAY + timedelta(days=days[0]),
             TODAY + timedelta(days=days[1]),
-            trusted=session.get(Member, world["trusted"]) if trusted else None,
+            trusted=world_member(session, world["trusted"]) if trusted else None,
         )
         return absence.id
 
 
 def seen_by(engine, member_id: int) -> list[int]:
     with transaction(engine) as session:
-        who = actor(session, member_id)
+        who = world_actor(session, member_id)
         return [a.member_id for a in visible_absences(session, who, who.commune_id)]
 
 
 def home_xy(engine, member_id: int, shift_m: float = 0.0) -> tuple[float, float]:
     with transaction(engine) as session:
-        member = session.get(Member, member_id)
+        member = world_member(session, member_id)
         x, y = transform_xy(np.array([member.lon]), np.array([member.lat]), 4326, 2154)
     return float(x[0]) + shift_m, float(y[0])
 
@@ -102,7 +98,7 @@ def test_alerts_near_an_absent_home_are_flagged_to_those_who_may_see_it(engine, 
 
     def flags(member_id: int) -> list[tuple[int, int]]:
         with transaction(engine) as session:
-            who = actor(session, member_id)
+            who = world_actor(session, member_id)
             return [(f.alert_id, f.absence.id) for f in absence_flags(session, who, who.commune_id, alerts)]
 
     assert flags(world["agent"]) == [(1, absence_id)]
@@ -110,16 +106,16 @@ def test_alerts_near_an_absent_home_are_flagged_to_those_who_may_see_it(engine, 
     for nobody in ("referent", "other", "gendarme", "away"):
         assert flags(world[nobody]) == [], nobody
     with transaction(engine) as session:
-        cancel_absence(session, actor(session, world["away"]), absence_id)
+        cancel_absence(session, world_actor(session, world["away"]), absence_id)
     assert flags(world["agent"]) == []
 
 
 def test_only_one_s_own_absence_can_be_declared(engine, world) -> None:
     with transaction(engine) as session:
-        away = session.get(Member, world["away"])
+        away = world_member(session, world["away"])
         for someone in ("other", "agent", "referent"):
             with pytest.raises(PermissionDeniedError):
-                declare_absence(session, actor(session, world[someone]), away, TODAY, TODAY + timedelta(days=2))
+                declare_absence(session, world_actor(session, world[someone]), away, TODAY, TODAY + timedelta(days=2))
 
 
 @pytest.mark.parametrize(
@@ -135,7 +131,7 @@ def test_bad_periods_are_refused_in_french(engine, world, days, field) -> None:
 def test_the_trusted_neighbour_is_another_verified_member(engine, world) -> None:
     pending = add_resident(engine, "pending@exemple.fr", ADDRESSES[1], verified=False)
     with transaction(engine) as session:
-        away = session.get(Member, world["away"])
+        away = world_member(session, world["away"])
         for bad in (world["away"], pending):
             with pytest.raises(InputError) as caught:
                 declare_absence(
@@ -144,7 +140,7 @@ def test_the_trusted_neighbour_is_another_verified_member(engine, world) -> None
                     away,
                     TODAY,
                     TODAY + timedelta(days=3),
-                    trusted=session.get(Member, bad),
+                    trusted=world_member(session, bad),
                 )
             assert caught.value.field == "trusted"
 
@@ -152,7 +148,7 @@ def test_the_trusted_neighbour_is_another_verified_member(engine, world) -> None
 def test_an_unverified_member_cannot_declare(engine, world) -> None:
     pending = add_resident(engine, "pending@exemple.fr", ADDRESSES[1], verified=False)
     with transaction(engine) as session:
-        member = session.get(Member, pending)
+        member = world_member(session, pending)
         with pytest.raises(InputError):
             declare_absence(session, Actor.of_member(member), member, TODAY, TODAY + timedelta(days=3))
 
@@ -181,7 +177,9 @@ def test_the_services_declare_list_and_cancel(engine, served) -> None:
     from services import ServiceError, absences
 
     with transaction(engine) as session:
-        away, agent, referent, trusted = (actor(session, served[k]) for k in ("away", "agent", "referent", "trusted"))
+        away, agent, referent, trusted = (
+            world_actor(session, served[k]) for k in ("away", "agent", "referent", "trusted")
+        )
     shown = absences.declare(away, TODAY, TODAY + timedelta(days=7), trusted_email="trusted@exemple.fr")
     assert (shown.member_id, shown.trusted_member_id) == (served["away"], served["trusted"])
     assert [a.id for a in absences.mine(away)] == [shown.id]

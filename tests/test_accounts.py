@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pyotp
 import pytest
-from members_support import BAN_FILE, GOOD_PASSWORD, add_resident, add_staff, build_world
+from members_support import BAN_FILE, GOOD_PASSWORD, add_resident, add_staff, bind_world, build_world, world_member
 from sqlalchemy import func, select
 
 from community import (
@@ -29,7 +29,7 @@ from community import (
     verify_password,
 )
 from store import make_engine, transaction
-from store.schema import AuthSession, LoginAttempt, Member, Role, utcnow
+from store.schema import AuthSession, LoginAttempt, Role, utcnow
 
 
 # ---------------------------------------------------------------------- passwords (no database)
@@ -93,7 +93,7 @@ def test_login_session_expiry_and_revocation(world):
     # server-side revocation of every session of a member
     tokens = [login(world, "alice@example.fr", GOOD_PASSWORD).token for _ in range(2)]
     with transaction(world) as session:
-        assert revoke_sessions(session, session.get(Member, member_id), actor=Actor.operator()) == 2
+        assert revoke_sessions(session, world_member(session, member_id), actor=Actor.operator()) == 2
     for token in tokens:
         with transaction(world) as session, pytest.raises(AuthenticationError, match="révoquée"):
             authenticate(session, token)
@@ -135,7 +135,7 @@ def test_staff_must_enrol_and_use_totp(world, role):
         with pytest.raises(AuthenticationError, match="double authentification"):
             authenticate(session, first.token, now=now)
         assert authenticate(session, first.token, now=now, require_mfa=False).id == member_id
-        member = session.get(Member, member_id)
+        member = world_member(session, member_id)
         uri = start_totp(member)
         assert uri.startswith("otpauth://totp/") and "Voisinage" in uri
         with pytest.raises(AuthenticationError, match="incorrect"):
@@ -164,7 +164,8 @@ def test_referent_needs_totp_too(world):
     member_id = add_resident(world, "ref@example.fr", "33 rue Gérard")
     assert login(world, "ref@example.fr", GOOD_PASSWORD).mfa_ok
     with transaction(world) as session:
-        assign_referent(session, Actor.operator(), get_commune(session, "75113"), "S1", session.get(Member, member_id))
+        commune = get_commune(session, "75113")
+        assign_referent(session, Actor.operator(), commune, "S1", world_member(session, member_id))
     assert not login(world, "ref@example.fr", GOOD_PASSWORD).mfa_ok
 
 
@@ -236,7 +237,7 @@ def _counting_checks(monkeypatch):
 def _enrolled_staff(world, now):
     member_id = add_staff(world, "staff@example.fr", Role.MAIRIE_AGENT)
     with transaction(world) as session:
-        member = session.get(Member, member_id)
+        member = world_member(session, member_id)
         start_totp(member)
         member.totp_enabled = True
         return member.totp_secret
@@ -254,6 +255,7 @@ def test_one_totp_code_opens_one_session_when_sign_ins_race(world):
         isinstance(o, AuthenticationError) and "déjà utilisé" in o.message for o in refused
     )
     with transaction(world) as session:
+        bind_world(session)  # sessions are seen through their member's commune
         assert session.scalar(select(func.count()).select_from(AuthSession)) == 1
         assert session.scalar(select(func.count()).select_from(LoginAttempt).where(LoginAttempt.success)) == 1
 

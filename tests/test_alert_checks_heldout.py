@@ -102,7 +102,7 @@ def test_a_request_for_the_mairie_is_not_posted(engine, shared_file) -> None:
     from sqlalchemy import func, select
 
     from alerts import MunicipalRequestError, post_alert
-    from store import transaction
+    from store import bind_commune, transaction
     from store.schema import Alert
 
     world = build_world(engine, shared_file)
@@ -112,4 +112,5 @@ def test_a_request_for_the_mairie_is_not_posted(engine, shared_file) -> None:
         post_alert(engine, who(engine, "alice@a.fr"), category="degradation", text=text, lon=lon, lat=lat, now=T0)
     assert info.value.result.outcome == Outcome.MUNICIPAL
     with transaction(engine) as s:
+        bind_commune(s, world["bouray_id"])  # PostGIS: unbound, no alert would be seen at all
         assert s.scalar(select(func.count()).select_from(Alert)) == 0

@@ -12,31 +12,18 @@ from __future__ import annotations
 import re
 
 import pytest
-from alerts_support import BOURAY, T0, build_world, inner_point, who
+from alerts_support import BOURAY, T0, who
 from sqlalchemy import select
+from test_services_alerts import _at, world
 
-import services
 from community import Actor
 from services import ServiceError, alert_desk, alerts, gendarmerie
-from store import transaction
+from store import bind_commune, transaction
 from store.schema import OutboxMessage
 
 OPERATOR = Actor.operator(label="opérateur test")
 COORDINATES = re.compile(r"\d+\.\d{4,}")
-
-
-@pytest.fixture
-def world(db_url, engine, shared_file):
-    built = build_world(engine, shared_file)
-    services.use_database(db_url)
-    yield built
-    services.use_database(None)
-    services.reset_engine()
-
-
-def _at(world, sector: str) -> dict[str, float]:
-    lon, lat = inner_point(world["geoms"][(BOURAY, sector)])
-    return {"lon": lon, "lat": lat}
+__all__ = ["world"]  # the fixture of the alerts services' tests: Bouray's grid and its members, both backends
 
 
 def _post(world, email: str, sector: str, category: str = "vol", text: str = "Vélo volé devant le portail.") -> int:
@@ -156,6 +143,8 @@ def test_the_gendarmerie_inbox_opens_and_closes_with_its_access(world):
     alerts.close(gend, second, "Patrouille passée, individu identifié.", now=T0)
     last = alert_desk.inbox(gend, now=T0)[-1]
     assert last.view.id == second and last.view.status == "closed" and last.feedback.startswith("Patrouille")
+    gend_reach = alert_desk.reach(gend, now=T0)  # a total, never the members of each sector
+    assert gend_reach.members == 3 and gend_reach.sectors == () and gend_reach.label == "Toute la commune"
     posted = alerts.broadcast(gend, text="Vigilance : faux agents des eaux.", now=T0)
     assert posted.alert_id in [b.id for b in alert_desk.broadcasts(gend, now=T0)]
     gendarmerie.close_access(OPERATOR, BOURAY)
@@ -200,6 +189,7 @@ def test_a_broadcast_placed_by_a_point_is_labelled_by_the_area_it_reaches(world)
             assert shown[some.alert_id].startswith("Secteurs : "), (reader, shown[some.alert_id])
         assert not COORDINATES.search(" ".join(shown.values()))
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # the outbox rows are Bouray's
         messages = s.scalars(
             select(OutboxMessage).where(OutboxMessage.alert_id.in_([whole.alert_id, some.alert_id]))
         ).all()

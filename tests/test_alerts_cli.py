@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from alerts_support import BOURAY, add_member, build_world, inner_point
-from sqlalchemy import func, select
+from alerts_support import BOURAY, add_member, build_world, count_rows, inner_point
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from cli import app
@@ -27,8 +27,7 @@ def _run(world, *args: str):
 
 
 def _count(world) -> int:
-    with transaction(world["engine"]) as s:
-        return s.scalar(select(func.count()).select_from(Alert))
+    return count_rows(world, Alert)
 
 
 def _where(world, sector: str = "A1") -> list[str]:

@@ -16,7 +16,7 @@ from alerts_support import BOURAY, T0, add_member, build_world, inner_point, who
 from sqlalchemy import select
 
 from alerts import AlertConfig, Viewer, acknowledge_alert, feed, moderate, post_alert
-from community import Action, Actor, Role, can, set_gendarmerie_access
+from community import Action, Actor, Role, can, get_commune, set_gendarmerie_access
 from gis import InputError
 from store import transaction
 from store.schema import Commune
@@ -112,10 +112,11 @@ def _try(call) -> bool:
 
 
 def _reset(engine, alert_id: int, status: str) -> None:
-    """Put an alert back in ``status`` for the next viewer."""
+    """Put an alert back in ``status`` for the next viewer (every alert here is Bouray's)."""
     from store.schema import Alert
 
     with transaction(engine) as s:
+        get_commune(s, BOURAY)
         s.get(Alert, alert_id).status = status
 
 
@@ -149,7 +150,7 @@ def _check(world, email: str, published: dict[str, int], pending: dict[str, int]
 def test_the_store_decides_as_the_matrix(world, gendarmerie_open: bool) -> None:
     engine = world["engine"]
     with transaction(engine) as s:
-        set_gendarmerie_access(s, Actor.operator(), s.get(Commune, world["bouray_id"]), gendarmerie_open)
+        set_gendarmerie_access(s, Actor.operator(), get_commune(s, BOURAY), gendarmerie_open)
     published = {code: _post(world, "bob@a.fr", code) for code in SECTORS}
     pending = {code: _post(world, "claire@a.fr", code) for code in SECTORS}  # not verified: held
     for email in VIEWERS:

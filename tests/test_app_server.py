@@ -275,7 +275,36 @@ def test_wrong_passwords_count_against_the_limit(server):
 
 
 @pytest.mark.postgis
-def test_serve_refuses_a_postgis_role_that_bypasses_isolation(postgis_url, tmp_path):
-    # The throwaway cluster's URL is the superuser's, owner of the tables: serving with it is refused.
-    with pytest.raises(RuntimeError, match="Refus de démarrer"), running_server(postgis_url, tmp_path / "serve.log"):
+def test_serve_refuses_a_postgis_role_that_bypasses_isolation(postgis_owner_url, tmp_path):
+    # The throwaway cluster's owner URL is the superuser's, owner of the tables: serving with it is refused.
+    with (
+        pytest.raises(RuntimeError, match="Refus de démarrer"),
+        running_server(postgis_owner_url, tmp_path / "serve.log"),
+    ):
         pass
+
+
+@pytest.mark.postgis
+def test_serve_on_postgis_as_the_app_role_signs_a_member_in(postgis_engine, shared_file, tmp_path):
+    from members_support import BAN_FILE, GOOD_PASSWORD, build_world
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    url = postgis_engine.url.render_as_string(hide_password=False)  # the application's role
+    build_world(postgis_engine, shared_file(BAN_FILE))
+    added = CliRunner().invoke(
+        app,
+        ["--db", url, "members", "add", "--commune", "75113", "--email", "alice@example.fr", "--name", "Alice",
+         "--address", "32 rue Gérard", "--password-stdin"],
+        input=GOOD_PASSWORD + "\n",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    with running_server(url, tmp_path / "serve.log") as base, httpx.Client() as client:
+        token = _csrf(client, base)
+        wrong = client.post(f"{base}/auth/login", data={"email": "alice@example.fr", "password": "x", "csrf": token})
+        answer = client.post(
+            f"{base}/auth/login", data={"email": "alice@example.fr", "password": GOOD_PASSWORD, "csrf": token}
+        )
+    assert wrong.status_code == 401 and "voisinage_session" not in wrong.headers.get("set-cookie", "")
+    assert answer.status_code == 303 and answer.headers["set-cookie"].startswith("voisinage_session=")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from members_support import BAN_FILE, GOOD_PASSWORD, build_world
+from members_support import BAN_FILE, GOOD_PASSWORD, bind_world, build_world
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -29,6 +29,7 @@ def world(db_url, engine, shared_file):
 
 def _members(engine) -> int:
     with transaction(engine) as session:
+        bind_world(session)
         return session.scalar(select(func.count()).select_from(Member))
 
 
@@ -131,6 +132,7 @@ def test_members_lifecycle(world, engine):
     assert deleted.exit_code == 0 and "supprimé" in deleted.stderr
     assert "alice" not in run(world, "members", "list", "--commune", "75113").stdout
     with transaction(engine) as session:
+        bind_world(session)
         actions = session.scalars(
             select(AuditEntry.action).where(AuditEntry.object_type == "member").order_by(AuditEntry.id)
         ).all()
@@ -213,6 +215,7 @@ def test_gendarmerie_open_close(world, engine):
     status = run(world, "gendarmerie", "status", "--commune", "75113").stdout.splitlines()
     assert status[0] == "fermé" and len(status) == 3
     with transaction(engine) as session:
+        bind_world(session)
         assert session.scalar(select(func.count()).select_from(GendarmerieAccessChange)) == 2
 
 

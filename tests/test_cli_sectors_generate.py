@@ -12,6 +12,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from cli import app
+from sectors import get_commune
 from store import make_engine, transaction
 from store.schema import Sector, SectorSet
 from tests.helpers import ESSONNE_IGN
@@ -62,6 +63,7 @@ def test_generate_writes_a_file_and_saves_a_draft(with_orsay: str, streets: str,
     assert counts(with_orsay) == (1, 1, 8)
     engine = make_engine(with_orsay)
     with transaction(engine) as session:
+        get_commune(session, ORSAY)  # binds Orsay (PostGIS: its sectors are hidden until then)
         sset = session.scalar(select(SectorSet))
         assert sset.status.value == "draft" and sset.label == "Proposition"
         assert "orsay_91471" in sset.source

@@ -32,7 +32,7 @@ from alerts import (
 )
 from gis import transform_geom, transform_xy
 from sectors import import_sector_set, register_commune
-from store import import_ban, transaction
+from store import bind_commune, import_ban, transaction
 from store.schema import Commune, Sector
 
 PARIS13 = "75113"
@@ -65,6 +65,7 @@ def _new_grid(world: dict, nx: int, ny: int) -> dict[str, shapely.Geometry]:
     """Activate an ``nx`` x ``ny`` grid; returns its sectors (code -> geometry, EPSG:4326)."""
     with transaction(world["engine"]) as s:
         commune = s.get(Commune, world["commune_id"])
+        bind_commune(s, commune.id)  # its sector sets are written within it
         made = import_sector_set(s, commune, grid_sectors(world["boundary"], nx, ny), name_field="nom", activate=True)
         geoms = {
             sec.code: sec.geom for sec in s.scalars(select(Sector).where(Sector.sector_set_id == made.sector_set.id))

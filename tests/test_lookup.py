@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from data.synthetic import voronoi_sectors
 from sectors import OUTSIDE, GridLocator, Locator, get_commune, import_sector_set, locate, locate_many
 from store import transaction
+from store._rls import bind_connection
 from store._spatial import covering_sector_ids
 from tests.helpers import BOURAY, BOURAY_OSM, bouray_with_sectors
 
@@ -110,6 +111,11 @@ def bouray_grid(engine: Engine, shared_file) -> tuple[Engine, int]:
     return engine, set_id
 
 
+def _bouray_id(engine: Engine) -> int:
+    with transaction(engine) as session:
+        return get_commune(session, BOURAY).id
+
+
 def _probe_points(engine: Engine, set_id: int) -> tuple[np.ndarray, np.ndarray]:
     """Random points around the commune plus every vertex of every sector (shared edges and corners)."""
     with transaction(engine) as session:
@@ -136,7 +142,8 @@ def test_backend_answers_match_brute_force(bouray_grid) -> None:
     loc = Locator(engine, BOURAY)
     assert [loc.locate_id(a, b) for a, b in zip(x[::7], y[::7], strict=True)] == expected[::7].tolist()  # single
     assert [loc.locate_id_sql(a, b) for a, b in zip(x[::7], y[::7], strict=True)] == expected[::7].tolist()
-    with engine.connect() as conn:  # the store's own spatial query: R*Tree + shapely, or ST_Covers
+    with engine.begin() as conn:  # the store's own spatial query: R*Tree + shapely, or ST_Covers
+        bind_connection(conn, _bouray_id(engine))  # bound to the commune, as its callers are
         via_store = [
             (covering_sector_ids(conn, set_id, a, b) or [OUTSIDE])[0] for a, b in zip(x[::11], y[::11], strict=True)
         ]
@@ -194,6 +201,7 @@ def test_backends_agree_on_edge_points_property(bouray_grid, data) -> None:
     t = data.draw(st.sampled_from([0.0, 0.25, 0.5, 1.0]))
     x, y = coords[k] + t * (coords[k + 1] - coords[k])
     single = Locator(engine, BOURAY).locate_id(x, y)
-    with engine.connect() as conn:
+    with engine.begin() as conn:
+        bind_connection(conn, _bouray_id(engine))
         store_ids = covering_sector_ids(conn, set_id, x, y)
     assert single == (store_ids[0] if store_ids else OUTSIDE)

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from members_support import BAN_FILE, CHARTER_TEXT, GOOD_PASSWORD, add_resident, add_staff, build_world
+from members_support import (
+    BAN_FILE,
+    CHARTER_TEXT,
+    GOOD_PASSWORD,
+    add_resident,
+    add_staff,
+    bind_world,
+    build_world,
+    world_actor,
+    world_member,
+)
 from sqlalchemy import func, select
 
 from community import (
@@ -49,16 +59,12 @@ def world(engine, shared_file):
     return engine
 
 
-def _member(session, member_id: int) -> Member:
-    return session.get(Member, member_id)
-
-
-def _actor(session, member_id: int) -> Actor:
-    return Actor.of_member(session.get(Member, member_id))
+_member, _actor = world_member, world_actor
 
 
 def _count_members(engine) -> int:
     with transaction(engine) as session:
+        bind_world(session)
         return session.scalar(select(func.count()).select_from(Member))
 
 

@@ -46,11 +46,13 @@ def test_admin_verifies_a_pending_member_in_the_browser(desk_db, browser, tmp_pa
         context, page, outside = _staff_page(browser, base, ADMIN)
         page.add_init_script("window.__pwned = undefined")
         page.goto(f"{base}/membres")
-        page.get_by_text("Inscriptions à vérifier (").wait_for(timeout=WAIT_MS)
-        page.get_by_text(NAME, exact=False).first.wait_for(timeout=WAIT_MS)  # shown as typed
+        page.get_by_text("Inscriptions à vérifier (1)").wait_for(timeout=WAIT_MS)
+        verify = page.locator(f".st-key-verify-{member_id} button")
+        verify.wait_for(timeout=WAIT_MS)
+        assert page.get_by_text(NAME, exact=False).count() >= 1  # shown as typed
         frame = page.frame_locator("iframe[title*='streamlit_folium']").first
         frame.locator("path.leaflet-interactive").first.wait_for(timeout=WAIT_MS)  # the map is painted
-        page.locator(f".st-key-verify-{member_id} button").click()
+        verify.click()
         page.get_by_text("Inscription vérifiée.").wait_for(timeout=WAIT_MS)
         assert page.evaluate("window.__pwned") is None
         assert all(f.evaluate("window.__pwned === undefined || window.__pwned === null") for f in page.frames)

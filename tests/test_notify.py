@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from alerts_support import BOURAY, T0, build_world, inner_point, who
+from helpers import member_by_email
 from notify_support import GatewaySink, SmtpSink, config
 from sqlalchemy import func, select
 
@@ -50,7 +51,7 @@ def _post(world, email="bob@a.fr", sector="A1", **kw):
 
 def _prefs(world, email, **values):
     with transaction(world["engine"]) as s:
-        m = s.scalar(select(Member).where(Member.email == email))
+        m = member_by_email(s, email)
         bind_commune(s, m.commune_id)
         s.add(NotifyPrefs(member_id=m.id, commune_id=m.commune_id, **({"email_on": True, "sms_on": False,
                                                                        "digest": True} | values)))  # fmt: skip
@@ -59,8 +60,12 @@ def _prefs(world, email, **values):
 def _should_receive(world, alert_id, author):
     """The oracle: members whom the alerts domain lets read the published alert (residents and referents)."""
     engine = world["engine"]
+    emails = []
     with transaction(engine) as s:
-        emails = [e for e, r in s.execute(select(Member.email, Member.role)) if r in (Role.RESIDENT, Role.REFERENT)]
+        for commune_id in (world["bouray_id"], world["lardy_id"]):  # every member of both communes
+            bind_commune(s, commune_id)
+            rows = s.execute(select(Member.email, Member.role))
+            emails += [e for e, r in rows if r in (Role.RESIDENT, Role.REFERENT)]
     found = set()
     for email in emails:
         with transaction(engine) as s:
@@ -114,8 +119,8 @@ def test_a_published_alert_mails_each_member_of_its_perimeter_once_and_nobody_el
     assert f"{point.y:.5f}" in bodies["ref@a.fr"]  # the referent of the alert's sector may see it
     # In-app: everyone told has an unread message.
     with transaction(world["engine"]) as s:
-        alice = s.scalar(select(Member.id).where(Member.email == "alice@a.fr"))
         bind_commune(s, world["bouray_id"])
+        alice = s.scalar(select(Member.id).where(Member.email == "alice@a.fr"))
         badge = notify.unread(s, alice)
     assert badge.count == 1 and badge.messages[0].alert_id == result.alert_id
 
@@ -163,6 +168,7 @@ def test_the_author_is_told_of_a_closing_by_someone_else_not_of_their_own(world)
 def test_gendarmerie_gets_security_alerts_only_while_access_is_open(world, smtp) -> None:
     _post(world)
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])
         s.add(GendarmerieAccessChange(commune_id=world["bouray_id"], is_open=True, changed_at=T0))
     _post(world, sector="C3", text="Deux hommes essaient les poignées de portières.", category="comportement-suspect")
     _dispatcher(world, smtp).run_once()
@@ -258,13 +264,13 @@ def test_quiet_hours_delay_all_but_security_alerts(world, smtp) -> None:
 
 def test_member_events_write_their_message_in_the_same_transaction(world, smtp) -> None:
     with transaction(world["engine"]) as s:
-        claire = s.scalar(select(Member).where(Member.email == "claire@a.fr"))
-        mairie = s.scalar(select(Member).where(Member.email == "mairie@a.fr"))
+        claire = member_by_email(s, "claire@a.fr")
+        mairie = member_by_email(s, "mairie@a.fr")
         verify_member(s, Actor.of_member(mairie), claire, method="document")
-        alice = s.scalar(select(Member).where(Member.email == "alice@a.fr"))
+        alice = member_by_email(s, "alice@a.fr")
         warn(s, Actor.of_member(mairie), alice, reason="Propos déplacés")
     with pytest.raises(RuntimeError), transaction(world["engine"]) as s:
-        bob = s.scalar(select(Member).where(Member.email == "bob@a.fr"))
+        bob = member_by_email(s, "bob@a.fr")
         warn(s, Actor.of_member(mairie), bob, reason="Rien")
         raise RuntimeError("rolled back")
     _dispatcher(world, smtp).run_once()
@@ -278,8 +284,8 @@ def test_unread_badge_counts_since_the_marker_and_mark_read(world) -> None:
     _post(world)
     _post(world, category="degradation", text="Abribus cassé cette nuit.", now=T0 + timedelta(minutes=1))
     with transaction(world["engine"]) as s:
-        alice = s.scalar(select(Member.id).where(Member.email == "alice@a.fr"))
         bind_commune(s, world["bouray_id"])
+        alice = s.scalar(select(Member.id).where(Member.email == "alice@a.fr"))
         badge = notify.unread(s, alice)
         assert badge.count == 2
         assert notify.unread(s, alice, since_id=badge.messages[-1].id).count == 1

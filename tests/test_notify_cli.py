@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from alerts_support import BOURAY, T0, build_world, inner_point, who
+from helpers import member_by_email
 from notify_support import SmtpSink
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -15,7 +16,7 @@ from cli import app
 from services import reset_engine
 from settings import get_settings
 from store import bind_commune, transaction
-from store.schema import Member, NotifyPrefs, OutboxMessage
+from store.schema import NotifyPrefs, OutboxMessage
 
 runner = CliRunner()
 
@@ -33,7 +34,7 @@ def world(db_url, engine, shared_file):
 
 def _prefs(engine, email):
     with transaction(engine) as s:
-        m = s.scalar(select(Member).where(Member.email == email))
+        m = member_by_email(s, email)
         bind_commune(s, m.commune_id)
         p = s.get(NotifyPrefs, m.id)
         return None if p is None else (p.email_on, p.sms_on, p.phone, p.quiet_from, p.quiet_to)
@@ -66,12 +67,11 @@ def test_dispatch_once_sends_and_dead_letters_lists_failures(world, db_url, engi
         post_alert(
             engine, who(engine, "bob@a.fr"), category="vol", text="Vélo volé cette nuit.", lon=lon, lat=lat, now=T0
         )
-        dispatch_url = db_url
         if engine.dialect.name == "postgresql":
-            refused = run(db_url, "dispatch", "--once")  # the tables' owner, a superuser: would bypass isolation
+            owner = request.getfixturevalue("postgis_owner_url")  # a superuser owning the tables: would bypass
+            refused = run(owner, "dispatch", "--once")  # isolation
             assert refused.exit_code == 2 and "Refus de démarrer" in refused.stderr and not smtp.messages
-            dispatch_url = request.getfixturevalue("postgis_app_url")
-        result = run(dispatch_url, "dispatch", "--once")
+        result = run(db_url, "dispatch", "--once")  # on PostGIS, the application's role
         assert result.exit_code == 0, result.stderr
         assert "Envoyés :" in result.stdout and "alice@a.fr" in smtp.recipients()
         with transaction(engine) as s:

@@ -9,6 +9,7 @@ import re
 from dataclasses import replace
 
 import pytest
+from helpers import member_by_email
 from members_support import BAN_FILE, add_resident, build_world
 from notify_support import SmtpSink
 from sqlalchemy import select
@@ -38,7 +39,7 @@ def world(db_url, engine, shared_file):
 
 def _member(engine, email: str) -> Member:
     with transaction(engine) as s:
-        return s.scalar(select(Member).where(Member.email == email))
+        return member_by_email(s, email)
 
 
 def _outbox(engine, member: Member) -> list[OutboxMessage]:
@@ -123,3 +124,14 @@ def test_one_click_unsubscribe_turns_email_off_with_a_genuine_token_only(world) 
         assert prefs is not None and prefs.email_on is False
         audit = s.scalars(select(AuditEntry).where(AuditEntry.object_type == "member")).all()
     assert sum("unsubscribe_link" in str(a.details) for a in audit) == 1
+
+
+def test_the_key_file_is_made_once_owner_only_and_shared(tmp_path) -> None:
+    from services._config import NOTIFY_KEY_FILE, notify_key_file_secret
+
+    first = notify_key_file_secret(tmp_path)
+    path = tmp_path / NOTIFY_KEY_FILE
+    assert len(first) >= 40 and path.stat().st_mode & 0o777 == 0o600
+    assert notify_key_file_secret(tmp_path) == first  # every process of the machine reads the same key
+    path.write_text("cle-posee-par-l-exploitant\n", encoding="ascii")
+    assert notify_key_file_secret(tmp_path) == "cle-posee-par-l-exploitant"

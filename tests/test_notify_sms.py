@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import pytest
 from alerts_support import BOURAY, T0, build_world, who
+from helpers import member_by_email
 from notify_support import config
 from sqlalchemy import func, select
 from starlette.applications import Starlette
@@ -18,7 +19,7 @@ from starlette.testclient import TestClient
 import notify
 from alerts import AlertConfig, post_alert
 from store import bind_commune, transaction
-from store.schema import Alert, Member, NotifyCounter, NotifyPrefs, OutboxMessage, SmsNonce
+from store.schema import Alert, NotifyCounter, NotifyPrefs, OutboxMessage, SmsNonce
 
 SECRET = "s3cret-partagé"
 CONFIG = config(sms_inbound_secret=SECRET)
@@ -30,7 +31,7 @@ def world(engine, shared_file):
     notify.register_hooks()
     w = build_world(engine, shared_file)
     with transaction(engine) as s:
-        alice = s.scalar(select(Member).where(Member.email == "alice@a.fr"))
+        alice = member_by_email(s, "alice@a.fr")
         bind_commune(s, alice.commune_id)
         s.add(NotifyPrefs(member_id=alice.id, commune_id=alice.commune_id, email_on=True, sms_on=True,
                           phone="+33612345678", digest=True))  # fmt: skip
@@ -175,7 +176,7 @@ def test_the_number_is_found_in_its_commune_with_one_lookup(world) -> None:
 
     engine = world["engine"]
     with transaction(engine) as s:
-        lea = s.scalar(select(Member).where(Member.email == "lea@lardy.fr"))
+        lea = member_by_email(s, "lea@lardy.fr")
         bind_commune(s, lea.commune_id)
         s.add(NotifyPrefs(member_id=lea.id, commune_id=lea.commune_id, email_on=True, sms_on=True,
                           phone="+33611112222", digest=True))  # fmt: skip

@@ -12,6 +12,7 @@ from alerts_support import register_gridded
 from test_stats_report import _pdf_text
 
 import services
+from alerts import clear_caches
 from community import Actor
 from stats import render_html
 from stats._report import ChartData, report_charts
@@ -27,6 +28,7 @@ ORSAY = "91471"
 def orsay(engine, shared_file):
     gdf = gpd.read_file(shared_file(ESSONNE))
     boundary = gdf.loc[gdf["code"] == ORSAY, "geometry"].iloc[0]
+    clear_caches()  # per-process sector indexes are keyed by set id: another test's set 1 is not Orsay's
     with transaction(engine) as session:
         register_gridded(session, ORSAY, "Orsay", boundary)
     services.use_database(engine.url.render_as_string(hide_password=False))

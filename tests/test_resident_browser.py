@@ -116,3 +116,75 @@ def test_publication_reaches_the_list_and_the_badge_within_2_s_in_the_sector_onl
     frame.locator("path.leaflet-interactive").first.wait_for(timeout=WAIT_MS)
     here.close()
     elsewhere.close()
+
+
+@pytest.fixture(scope="module")
+def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A demo database of its own whose alert texts, places, sector names and in-app messages (an offer of help
+    among them) are payloads of the XSS corpus (written in SQL: the text policy would refuse some at the door)."""
+    import sqlite3
+
+    from xss_corpus import PAYLOADS
+
+    from services import reset_engine
+    from services._core import _chosen_url
+
+    previous = _chosen_url[0]
+    url = build_database(tmp_path_factory.mktemp("hostile-resident"))
+    try:
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+            alert_ids = [r[0] for r in db.execute("SELECT id FROM alerts ORDER BY id")]
+            sector_ids = [r[0] for r in db.execute("SELECT id FROM sectors ORDER BY id")]
+            inapp = [r[0] for r in db.execute("SELECT id FROM outbox WHERE channel = 'inapp' ORDER BY id")]
+            slots = len(alert_ids) + len(sector_ids) + len(inapp)
+            chunks = [" ".join(PAYLOADS[i::slots]) for i in range(slots)]
+            assert all(chunks) and sum(len(c.split(" ")) for c in chunks) >= len(PAYLOADS)
+            for n, aid in enumerate(alert_ids):
+                db.execute(
+                    "UPDATE alerts SET text = ?, address_text = ?, display_label = ? WHERE id = ?",
+                    (chunks[n][:2000], chunks[n][:300], chunks[n][:200], aid),
+                )
+            for n, sid in enumerate(sector_ids):
+                db.execute("UPDATE sectors SET name = ? WHERE id = ?", (chunks[len(alert_ids) + n][:200], sid))
+            for n, oid in enumerate(inapp):
+                chunk = chunks[len(alert_ids) + len(sector_ids) + n]
+                db.execute(
+                    "UPDATE outbox SET kind = 'help_offer', body = ?, subject = ?, read_at = NULL WHERE id = ?",
+                    (chunk, chunk[:300], oid),
+                )
+        yield url
+    finally:
+        _chosen_url[0] = previous
+        reset_engine()
+
+
+def _clean(page: Any) -> bool:
+    return all(f.evaluate("window.__pwned === undefined || window.__pwned === null") for f in page.frames)
+
+
+def test_the_xss_corpus_through_the_resident_pages(hostile_db, browser, tmp_path):
+    from data.demo_accounts import current_code
+
+    referent = next(a for a in DEMO_ACCOUNTS if a.role.value == "referent")
+    with running_server(hostile_db, tmp_path / "serve.log") as base:
+        for account, paths in (
+            (RESIDENT, ["entraide", "compte", ""]),
+            (referent, ["entraide", "carte_secteurs", ""]),
+        ):
+            context = browser.new_context()
+            page = context.new_page()
+            page.add_init_script("window.__pwned = undefined")
+            page.goto(f"{base}/auth/login")
+            page.fill("#email", account.email)
+            page.fill("#password", account.password)
+            if account.totp_secret:
+                page.fill("#totp", current_code(account))
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{base}/", timeout=WAIT_MS)
+            for path in paths:
+                page.goto(f"{base}/{path}")
+                page.get_by_role("heading").first.wait_for(timeout=WAIT_MS)
+                page.get_by_text("nouveau", exact=False).first.wait_for(timeout=WAIT_MS)  # the badge is drawn
+                page.wait_for_timeout(2500)  # the live fragments tick, the map paints
+                assert _clean(page), (account.email, path)
+            context.close()

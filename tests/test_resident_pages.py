@@ -174,3 +174,26 @@ def test_badge_text_has_no_user_text():
 
     assert badge_text(0) == "Aucun nouveau message"
     assert badge_text(1) == "1 nouveau message" and badge_text(7) == "7 nouveaux messages"
+
+
+@pytest.mark.usefixtures("fresh_db")
+def test_referent_sees_the_exact_points_of_their_sectors_and_a_resident_is_refused(monkeypatch):
+    from app_pages._nav import page_list
+    from services import Actor
+    from services.maps import moderated_sectors_map
+
+    assert "Carte de mes secteurs" in [t for _f, t in page_list(Actor(role=Role.REFERENT, member_id=1, commune_id=1))]
+    for role in (Role.RESIDENT, Role.GENDARMERIE, Role.MAIRIE_AGENT):
+        assert "Carte de mes secteurs" not in [t for _f, t in page_list(Actor(role=role, member_id=1, commune_id=1))]
+    _signed_in_as(monkeypatch, REFERENT.email, REFERENT.password)
+    app = _page("carte_secteurs.py")
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+    expected = moderated_sectors_map(_actor(REFERENT.email)).points
+    assert expected  # the demo has alerts in the referent's sector
+    assert f"Alertes à leur position exacte ({len(expected)})" in [h.value for h in app.subheader]
+    assert "Camionnette blanche" in _texts(app)
+    _signed_in_as(monkeypatch, RESIDENT.email, RESIDENT.password)
+    refused = _page("carte_secteurs.py")
+    assert not refused.exception
+    assert refused.error and "Alertes à leur position exacte" not in [h.value for h in refused.subheader]

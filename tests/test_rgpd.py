@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from members_support import BAN_FILE, GOOD_PASSWORD, add_resident, add_staff, build_world
+from members_support import BAN_FILE, GOOD_PASSWORD, add_resident, add_staff, bind_world, build_world, world_member
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
 
@@ -25,7 +25,7 @@ from community import (
 )
 from gis import InputError
 from store import transaction
-from store.schema import AuditEntry, AuthSession, Member, MemberStatus, Role
+from store.schema import AuditEntry, AuthSession, MemberStatus, Role
 
 pytestmark = pytest.mark.shared_data
 
@@ -61,7 +61,7 @@ def test_member_exports_everything_held(world, fake_alerts):
     fake_alerts[101] = member_id
     login(world, "alice@example.fr", GOOD_PASSWORD)
     with transaction(world) as session:
-        member = session.get(Member, member_id)
+        member = world_member(session, member_id)
         warn(session, Actor.operator(), member, reason="Hors sujet")
         data = export_member_data(session, Actor.of_member(member), member)
     text = json.dumps(data, ensure_ascii=False)  # JSON-ready as is
@@ -75,6 +75,7 @@ def test_member_exports_everything_held(world, fake_alerts):
     assert data["alerts"] == [{"alert": 101}]
     assert "argon2" not in text and "token" not in text  # secrets are never exported
     with transaction(world) as session:
+        bind_world(session)
         exported = session.scalars(select(AuditEntry).where(AuditEntry.action == "exported")).all()
         assert [(e.object_id, e.actor_id) for e in exported] == [(str(member_id), member_id)]
 
@@ -85,11 +86,11 @@ def test_only_self_admin_or_operator_may_export(world):
     agent = add_staff(world, "agent@example.fr", Role.MAIRIE_AGENT)
     admin = add_staff(world, "admin@example.fr", Role.MAIRIE_ADMIN)
     with transaction(world) as session:
-        target = session.get(Member, alice)
+        target = world_member(session, alice)
         for other in (bob, agent):
             with pytest.raises(PermissionDeniedError):
-                export_member_data(session, Actor.of_member(session.get(Member, other)), target)
-        export_member_data(session, Actor.of_member(session.get(Member, admin)), target)
+                export_member_data(session, Actor.of_member(world_member(session, other)), target)
+        export_member_data(session, Actor.of_member(world_member(session, admin)), target)
         export_member_data(session, Actor.operator(), target)
 
 
@@ -98,11 +99,11 @@ def test_deletion_wipes_personal_data_and_anonymises_alerts(world, fake_alerts):
     fake_alerts[101] = member_id
     login(world, "alice@example.fr", GOOD_PASSWORD)
     with transaction(world) as session:
-        member = session.get(Member, member_id)
+        member = world_member(session, member_id)
         counts = delete_account(session, Actor.of_member(member), member)
     assert counts == {"alerts": 1} and fake_alerts[101] is None  # the alert is kept, without its author
     with transaction(world) as session:
-        member = session.get(Member, member_id)
+        member = world_member(session, member_id)
         assert member.status == MemberStatus.DELETED
         assert (member.email, member.name, member.password_hash, member.address_label, member.lon) == (
             None,
@@ -131,12 +132,12 @@ def test_failing_anonymiser_deletes_nothing(world):
     register_anonymiser("broken", broken)
     try:
         with pytest.raises(RuntimeError), transaction(world) as session:
-            member = session.get(Member, member_id)
+            member = world_member(session, member_id)
             delete_account(session, Actor.operator(), member)
     finally:
         unregister("broken")
     with transaction(world) as session:
-        member = session.get(Member, member_id)
+        member = world_member(session, member_id)
         assert member.status == MemberStatus.VERIFIED and member.email == "alice@example.fr"
 
 
@@ -144,13 +145,14 @@ def test_audit_log_is_per_commune_and_reading_it_is_logged(world):
     admin = add_staff(world, "admin@example.fr", Role.MAIRIE_ADMIN)
     add_resident(world, "alice@example.fr", "32 rue Gérard")
     with transaction(world) as session:
-        actor = Actor.of_member(session.get(Member, admin))
+        actor = Actor.of_member(world_member(session, admin))
         commune = get_commune(session, "75113")
         entries = audit_log(session, actor, commune.id)
         assert entries and all(e.commune_id == commune.id for e in entries)
         with pytest.raises(PermissionDeniedError):
             audit_log(session, actor, commune.id + 1)
     with transaction(world) as session:
+        bind_world(session)
         last = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).one()
         assert (last.action, last.object_type, last.actor_id) == ("viewed", "audit_log", admin)
     with pytest.raises(DBAPIError), transaction(world) as session:

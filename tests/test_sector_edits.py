@@ -18,7 +18,7 @@ from gis import InputError, to_metric, transform_geom
 from sectors import activate_set, active_set, get_commune, get_set, locate, sets_of
 from services import reset_engine, use_database
 from services import sector_edits as edits
-from store import transaction
+from store import bind_platform, transaction
 from store.schema import Address, AddressImport, Member, MemberStatus, Role, SetStatus
 from tests.helpers import BOURAY, BOURAY_OSM, bouray_with_sectors
 
@@ -159,11 +159,13 @@ def test_diff_lists_areas_households_and_members_who_change(engine: Engine, db_u
         b1_geom = next(s.geom for s in active_set(session, com).sectors if s.code == b1)
         a1_geom = next(s.geom for s in active_set(session, com).sectors if s.code == a1)
         p_b1, p_a1 = b1_geom.representative_point(), a1_geom.representative_point()
+        bind_platform(session)  # BAN addresses are public data the platform writes
         imp = AddressImport(source="test")
         session.add(imp)
         session.flush()
         for i, p in enumerate([p_b1, p_b1, p_a1]):
             session.add(Address(ban_id=f"t{i}", insee=BOURAY, lon=p.x, lat=p.y, import_id=imp.id))
+        get_commune(session, BOURAY)  # bound to Bouray again: its members
         moving = Member(
             commune_id=com.id,
             email="b1@example.org",

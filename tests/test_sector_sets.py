@@ -42,7 +42,9 @@ def _grid(engine: Engine, nx: int = 3, ny: int = 3) -> gpd.GeoDataFrame:
 
 
 def _count(engine: Engine, table: type) -> int:
+    """Rows of ``table`` in Bouray (bound first: on PostGIS, unbound, none would be seen at all)."""
     with transaction(engine) as session:
+        get_commune(session, BOURAY)
         return int(session.scalar(select(func.count()).select_from(table)) or 0)
 
 
@@ -114,6 +116,7 @@ def test_one_active_set_per_commune_is_enforced_by_the_database(bouray: Engine) 
         import_sector_set(session, commune, gdf, activate=True)
         commune_id = commune.id
     with pytest.raises(IntegrityError), transaction(bouray) as session:
+        get_commune(session, BOURAY)  # bound: the unique index refuses it, not row-level security
         session.execute(
             insert(SectorSet).values(
                 commune_id=commune_id, version=9, label="x", source="", status="active", created_at=func.now()

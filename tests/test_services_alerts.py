@@ -13,7 +13,7 @@ from sqlalchemy import select
 import services
 from community import Actor, PermissionDeniedError, publish_charter, unregister
 from services import ServiceError, alerts, auth, charter, gendarmerie, members
-from store import transaction
+from store import bind_commune, transaction
 from store.schema import Alert, AlertEvent, AuditEntry
 
 TEXT = "Vélo volé devant le portail cette nuit."
@@ -45,6 +45,7 @@ def _ids(world, email: str) -> list[int]:
 def test_no_post_without_the_current_charter_but_the_feed_is_open(world):
     first = _post(world)
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # every row here is Bouray's (PostGIS: hidden until bound)
         publish_charter(s, OPERATOR, world["bouray_id"], "Charte de Bouray : des faits, pas de noms, pas de haine.")
     with pytest.raises(ServiceError) as gated:
         _post(world)
@@ -71,6 +72,7 @@ def test_withdrawal_leaves_every_feed_keeps_the_history_and_the_reason(world):
     with pytest.raises(ServiceError):
         alerts.get(who(world["engine"], "alice@a.fr"), posted.alert_id, now=T0)
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # every row here is Bouray's (PostGIS: hidden until bound)
         alert = s.get(Alert, posted.alert_id)
         assert alert.reject_reason == "Nom d'un voisin cité"  # for the notification to its author
         moves = s.execute(select(AlertEvent.move, AlertEvent.detail).where(AlertEvent.alert_id == alert.id)).all()
@@ -115,6 +117,7 @@ def test_mairie_broadcast_reaches_the_whole_commune_or_chosen_sectors(world):
     gend = alerts.broadcast(who(world["engine"], "gend@a.fr"), text="Vigilance démarchage.", now=T0)
     assert gend.alert_id in _ids(world, "alice@a.fr")
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # every row here is Bouray's (PostGIS: hidden until bound)
         assert s.get(Alert, gend.alert_id).category == "message-gendarmerie"
 
 
@@ -135,6 +138,7 @@ def test_operator_acting_for_a_member_is_audited_on_alerts(world):
     acting = auth.act_for("alice@a.fr", operator="opérateur CLI (jean)")
     posted = alerts.post(acting, category="vol", text=TEXT, now=T0, **_at(world, "A1"))
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # every row here is Bouray's (PostGIS: hidden until bound)
         entry = s.scalars(
             select(AuditEntry).where(AuditEntry.object_type == "alert", AuditEntry.object_id == str(posted.alert_id))
         ).one()
@@ -146,6 +150,7 @@ def test_operator_acting_for_a_member_is_audited_on_alerts(world):
 
 def _operator_entries(world, alert_id: int) -> list[tuple[str, dict]]:
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # every row here is Bouray's (PostGIS: hidden until bound)
         rows = s.scalars(
             select(AuditEntry).where(AuditEntry.object_type == "alert", AuditEntry.object_id == str(alert_id))
         ).all()
@@ -189,6 +194,7 @@ def test_export_and_delete_include_alerts_without_relying_on_an_import(world):
     unregister("alerts")
     assert members.delete(OPERATOR, BOURAY, "alice@a.fr") == {"alerts": 1}
     with transaction(world["engine"]) as s:
+        bind_commune(s, world["bouray_id"])  # every row here is Bouray's (PostGIS: hidden until bound)
         assert s.get(Alert, posted.alert_id).author_id is None
     with pytest.raises(PermissionDeniedError):
         members.delete(who(world["engine"], "bob@a.fr"), BOURAY, "mairie@a.fr")

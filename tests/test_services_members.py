@@ -7,14 +7,15 @@ from datetime import timedelta
 
 import pyotp
 import pytest
-from members_support import BAN_FILE, GOOD_PASSWORD, add_resident, add_staff, build_world
+from helpers import member_by_email
+from members_support import BAN_FILE, GOOD_PASSWORD, add_resident, add_staff, bind_world, build_world
 from sqlalchemy import select
 
 import services
 from community import Actor, PermissionDeniedError
 from services import ServiceError, auth, charter, gendarmerie, members, referents
 from store import transaction
-from store.schema import AuditEntry, CharterAcceptance, Member, Role, utcnow
+from store.schema import AuditEntry, CharterAcceptance, Role, utcnow
 
 pytestmark = pytest.mark.shared_data
 COMMUNE = "75113"
@@ -32,11 +33,12 @@ def world(db_url, engine, shared_file):
 
 def _actor(engine, email: str) -> Actor:
     with transaction(engine) as session:
-        return Actor.of_member(session.scalar(select(Member).where(Member.email == email)))
+        return Actor.of_member(member_by_email(session, email))
 
 
 def _audit(engine, object_type: str) -> list[AuditEntry]:
     with transaction(engine) as session:
+        bind_world(session)
         rows = session.scalars(select(AuditEntry).where(AuditEntry.object_type == object_type).order_by(AuditEntry.id))
         return [r for r in rows]
 
@@ -56,6 +58,7 @@ def test_paper_registration_by_an_agent_then_first_sign_in(world):
     assert done.member.sector_code == "S1" and done.member.verification_method == "dossier"
     assert done.invitation_token
     with transaction(world) as session:  # the charter was signed on paper
+        bind_world(session)
         assert session.scalar(select(CharterAcceptance.channel).where(CharterAcceptance.member_id == done.member.id))
     with pytest.raises(ServiceError) as weak:
         members.accept_invitation(done.invitation_token, "court")

@@ -126,11 +126,13 @@ def _rename(db_url: str, table: str, name: str) -> None:
     """Store a name as older data or another client could have (the text policy refuses it at the door)."""
     from sqlalchemy import text
 
-    from store import make_engine
+    from sectors import get_commune
+    from store import make_engine, transaction
 
     engine = make_engine(db_url)
-    with engine.begin() as conn:
-        conn.execute(text(f"UPDATE {table} SET name = :name"), {"name": name})
+    with transaction(engine) as session:
+        get_commune(session, BOURAY)  # binds Bouray (PostGIS: its row and sectors are written once bound)
+        session.execute(text(f"UPDATE {table} SET name = :name"), {"name": name})
     engine.dispose()
 
 

@@ -54,9 +54,17 @@ def test_min_count_and_bad_input():
         bin_lonlat(lon, lat, 4326, 100)
 
 
+@pytest.fixture(params=["sqlite", "postgis"])
+def scratch_engine(request: pytest.FixtureRequest):
+    """A fresh database once per backend where the test may create its own tables: on PostGIS the tables' owner
+    (DDL is the owner's; the application's role may not create tables)."""
+    return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "postgis_owner_engine")
+
+
 @pytest.fixture
-def points_table(engine):
+def points_table(scratch_engine):
     """A plain points table (geometry in EPSG:4326 plus metric x/y) with 20,000 seeded points around Bouray."""
+    engine = scratch_engine
     meta = MetaData()
     table = Table(
         "heat_points_test",
@@ -84,7 +92,8 @@ def points_table(engine):
 
 
 @pytest.mark.parametrize("shape", [SQUARE, HEX])
-def test_database_binning_agrees_with_numpy(engine, points_table, shape):
+def test_database_binning_agrees_with_numpy(scratch_engine, points_table, shape):
+    engine = scratch_engine
     lon, lat = points_table
     expected = bin_lonlat(lon, lat, 2154, 150.0, shape)
     from_db = bin_table(engine, "heat_points_test", crs=2154, cell_m=150.0, shape=shape)
@@ -107,8 +116,9 @@ def test_bad_identifiers_refused(engine):
 
 
 @pytest.mark.parametrize("shape", [SQUARE, HEX])
-def test_points_on_cell_edges_fall_alike(engine, shape):
+def test_points_on_cell_edges_fall_alike(scratch_engine, shape):
     """Points exactly on cell edges and corners (metric columns): SQL and numpy apply the same rounding."""
+    engine = scratch_engine
     meta = MetaData()
     table = Table(
         "heat_edges_test",

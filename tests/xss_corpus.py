@@ -1,6 +1,8 @@
-"""A corpus of XSS payloads (>= 100): tags, event handlers, javascript: URLs, template strings, SVG, encodings.
+"""A corpus of XSS payloads (>= 100, all different): tags, event handlers, javascript: URLs, template strings,
+SVG, encodings, Jinja templates, spreadsheet formulas.
 
-Every payload that runs sets ``window.__pwned`` (the tripwire the browser tests read in every frame).
+Every payload that runs sets ``window.__pwned`` (the tripwire the browser tests read in every frame); a
+formula (:data:`FORMULAS`) is neutralised in a CSV export when its cell starts with ``'``.
 """
 
 from __future__ import annotations
@@ -40,6 +42,21 @@ _BASE = [
     f"{{{{constructor.constructor('{HIT}')()}}}}",
     f'<div style="background:url(javascript:{HIT})">',
     f"<form><button formaction=javascript:{HIT}>x</button></form>",
+    f"{{{{'<script>{HIT}</script>'|safe}}}}",  # a server-side Jinja template rendering it unescaped
+    f'{{% autoescape false %}}<img src=x onerror="{HIT}">{{% endautoescape %}}',
+]
+# Markdown a page might render: a link or an image to a third party (the browser tests allow no request leaving
+# the server and no link to elsewhere).
+MARKDOWN = [
+    f"[Mairie : cliquez ici](https://voisinage-piege.example/connexion?{HIT})",
+    f"![photo](https://voisinage-piege.example/pixel.png?{HIT})",
+]
+# Cells a spreadsheet would run as formulas (as they are: their first character is the point).
+FORMULAS = [
+    f'=HYPERLINK("javascript:{HIT}";"clic")',
+    f"+cmd|' /C {HIT}'!A0",
+    f"-2+3+cmd|' /C {HIT}'!A0",
+    f"@SUM(1+1)*cmd|' /C {HIT}'!A0",
 ]
 
 
@@ -52,5 +69,8 @@ def _variants(payload: str) -> list[str]:
     ]
 
 
-PAYLOADS: list[str] = [variant for base in _BASE for variant in _variants(base)]
+# Different payloads only (entity-encoding a payload without ``<`` or ``>`` leaves it as it was).
+PAYLOADS: list[str] = list(
+    dict.fromkeys([*(variant for base in _BASE for variant in _variants(base)), *MARKDOWN, *FORMULAS])
+)
 assert len(PAYLOADS) >= 100
