@@ -40,7 +40,7 @@ def _errors(app) -> list[str]:
 
 def test_admin_verifies_a_pending_sign_up_seen_on_the_map(fresh_db, monkeypatch):
     _signed_in_as(monkeypatch, ADMIN.email, ADMIN.password)
-    member_id = _sign_up_in_the_first_sector("nouveau@demo.voisinage.fr")
+    member_id = _sign_up_in_the_first_sector("nouvelle-inscription@demo.voisinage.fr")
     app = _page("membres.py")
     assert not app.exception, app.exception
     assert [t.value for t in app.title] == ["Membres"]
@@ -51,7 +51,7 @@ def test_admin_verifies_a_pending_sign_up_seen_on_the_map(fresh_db, monkeypatch)
     app.button(key=f"verify-{member_id}").click().run()
     assert not app.exception, app.exception
     assert "Inscription vérifiée." in [s.value for s in app.success]
-    verified = member_service.view(_actor(), None, "nouveau@demo.voisinage.fr")
+    verified = member_service.view(_actor(), None, "nouvelle-inscription@demo.voisinage.fr")
     assert (verified.status, verified.verification_method) == ("verified", "visite")
 
 
