@@ -33,26 +33,25 @@ def page_list(actor: Actor | None, granted: frozenset[str] = frozenset()) -> lis
         return [("accueil.py", "Accueil"), ("inscription.py", "Inscription")]
     pages = [("mon_secteur.py", "Mon secteur")]
     if actor.role in (Role.RESIDENT, Role.REFERENT):
-        pages += [("signaler.py", "Signaler"), ("absence.py", "Absence")]
-        pages.append(("entraide.py", "Entraide"))
-    if actor.role in MODERATORS:
-        pages.append(("moderation.py", "Modération"))
-    if actor.role == Role.REFERENT:  # the mairie sees every exact point on its own pages
-        pages.append(("carte_secteurs.py", "Carte de mes secteurs"))
-    if actor.role == Role.REFERENT:  # the mairie verifies in « Membres »
-        pages.append(("verifications.py", "Inscriptions à vérifier"))
-    if actor.role in MAIRIE:
-        pages.append(("secteurs.py", "Secteurs"))
-    if actor.role in MAIRIE:
-        pages.append(("membres.py", "Membres"))
-    if actor.role in MAIRIE and "broadcast" in granted:
-        pages.append(("diffusion.py", "Diffusion"))
-    if actor.role in HEAT_READERS and "view_stats" in granted:
-        pages.append(("carte_chaleur.py", "Carte de chaleur"))
-        pages.append(("tableau_de_bord.py", "Tableau de bord"))
-    if actor.role == Role.GENDARMERIE and "handle_alerts" in granted:
-        pages.append(("alertes_recues.py", "Alertes reçues"))
-    if actor.role != Role.GENDARMERIE or "view_stats" in granted:
+        pages += [("signaler.py", "Signaler"), ("absence.py", "Absence"), ("entraide.py", "Entraide")]
+    if actor.role == Role.REFERENT:  # the mairie verifies in « Membres » and sees every exact point on its pages
+        pages += [("moderation.py", "Modération"), ("carte_secteurs.py", "Carte de mes secteurs"),
+                  ("verifications.py", "Inscriptions à vérifier")]  # fmt: skip
+    stats = "view_stats" in granted
+    if actor.role in MAIRIE:  # in the order of the issue: the mairie's desk, then its figures
+        pages += [("secteurs.py", "Secteurs"), ("membres.py", "Membres"), ("moderation.py", "Modération")]
+        if "broadcast" in granted:
+            pages.append(("diffusion.py", "Diffusion"))
+        if stats:
+            pages += [("tableau_de_bord.py", "Tableau de bord"), ("carte_chaleur.py", "Carte de chaleur")]
+    if actor.role == Role.GENDARMERIE:
+        if stats:
+            pages.append(("carte_chaleur.py", "Carte de chaleur"))
+        if "handle_alerts" in granted:
+            pages.append(("alertes_recues.py", "Alertes reçues"))
+        if stats:
+            pages.append(("tableau_de_bord.py", "Tableau de bord"))
+    if actor.role != Role.GENDARMERIE or stats:
         pages.append(("statistiques.py", "Statistiques"))
     pages.append(("compte.py", "Mon compte"))
     return pages

@@ -134,6 +134,27 @@ def test_pages_by_role():
     assert page_list(None) == [("accueil.py", "Accueil"), ("inscription.py", "Inscription")]
 
 
+def test_staff_navigation_follows_the_issue_order():
+    """Issue 12: mairie « Secteurs », « Membres », « Modération », « Diffusion », « Tableau de bord »,
+    « Statistiques »; gendarmerie « Carte de chaleur », « Alertes reçues », « Statistiques » (other pages may sit
+    between them, never out of order)."""
+    from app_pages._nav import page_list
+    from services import Actor
+    from store.schema import Role
+
+    every = frozenset({"view_stats", "edit_sectors", "broadcast", "handle_alerts"})
+
+    def titles(role: Role) -> list[str]:
+        return [title for _file, title in page_list(Actor(role=role, member_id=1, commune_id=1), every)]
+
+    for role, wanted in [
+        (Role.MAIRIE_ADMIN, ["Secteurs", "Membres", "Modération", "Diffusion", "Tableau de bord", "Statistiques"]),
+        (Role.GENDARMERIE, ["Carte de chaleur", "Alertes reçues", "Statistiques"]),
+    ]:
+        shown = titles(role)
+        assert [t for t in shown if t in wanted] == wanted, shown
+
+
 def test_referent_verifies_a_pending_sign_up_of_their_sector(app_db, monkeypatch):
     from services import Actor
     from services.maps import commune_map

@@ -412,7 +412,7 @@ def test_admin_moves_the_vertices_of_a_sector(fresh_db, monkeypatch):
     app.selectbox(key="reshape-sector").set_value(target.code).run()
     assert not app.exception, app.exception
     prefilled = shapely.geometry.shape(json.loads(app.text_area(key="reshape-geometry").value))
-    assert prefilled.equals_exact(target.geometry, 1e-9)
+    assert prefilled.equals(target.geometry)  # the one piece of the stored multipolygon
     smaller = affinity.scale(target.geometry, 0.9, 0.9)
     app.text_area(key="reshape-geometry").set_value(json.dumps(shapely.geometry.mapping(smaller)))
     next(b for b in app.button if b.label == "Enregistrer le contour").click().run()
