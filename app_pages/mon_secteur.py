@@ -18,6 +18,7 @@ from layers import MapAlert, alerts_layer
 from services import ServiceError
 from services import alerts as alert_service
 from services import notify as notify_service
+from services import referents as referent_service
 from services.maps import commune_map
 
 LIVE_RERUN = "mon_secteur_live_rerun"  # set by the fragment when it asks for a rerun (not a visit)
@@ -37,6 +38,8 @@ st.title(f"Mon secteur — {plain(view.name)}")  # a name typed by people: no Ma
 own = [s for s in view.sectors if s.code in view.own_sectors]
 if own:
     st.text("Votre secteur : " + ", ".join(s.name for s in own))
+    referents = attempt(lambda: referent_service.mine(actor)) or []
+    st.text(("Vos référents : " + ", ".join(referents)) if referents else "Votre secteur n'a pas encore de référent.")
 
 
 def _signature(alerts: Any) -> tuple[tuple[int, str], ...]:

@@ -8,7 +8,7 @@ from datetime import datetime
 from services._community import MemberInfo, in_commune, member_of
 from services._core import Actor
 
-__all__ = ["SectorPlaces", "assign", "candidates", "end", "places"]
+__all__ = ["SectorPlaces", "assign", "candidates", "end", "mine", "places"]
 
 
 @dataclass(frozen=True)
@@ -83,3 +83,20 @@ def candidates(actor: Actor, commune: str | None, sector: str) -> list[MemberInf
             ),
             key=lambda m: (m.name.casefold(), m.id),
         )
+
+
+def mine(actor: Actor) -> list[str]:
+    """The first names of the referents of the actor's own sector(s), for « Mon secteur » (data minimisation:
+    a neighbour learns who to turn to, not a full name, an address or an e-mail)."""
+    from community import referents_of
+    from services._core import unit_of_work
+    from store.schema import Commune
+
+    if actor.commune_id is None or not actor.sectors:
+        return []
+    with unit_of_work(actor.commune_id, write=False) as session:
+        commune = session.get(Commune, actor.commune_id)
+        if commune is None:
+            return []
+        found = {m.id: m.name for code in sorted(actor.sectors) for m in referents_of(session, commune, code)}
+    return [name.split()[0] if name.split() else "" for name in found.values() if name.strip()]

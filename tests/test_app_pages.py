@@ -81,6 +81,7 @@ def test_resident_sees_their_sector(app_db, monkeypatch):
     texts = _texts(app)
     assert "Mon secteur — Commune de démonstration" in texts
     assert "Votre secteur : Secteur" in texts
+    assert "Vos référents : " in texts or "Votre secteur n'a pas encore de référent." in texts
 
 
 def test_revoked_session_shows_nothing(app_db, monkeypatch):

@@ -207,3 +207,12 @@ def test_suspended_member_cannot_post_and_window_matters(world):
     later = T0 + timedelta(days=31)
     posted = alerts.post(who(world["engine"], "susp@a.fr"), category="vol", text=TEXT, now=later, **_at(world, "A1"))
     assert posted.created
+
+
+def test_a_member_learns_the_first_names_of_the_referents_of_their_sector_only(world):
+    from services import referents
+
+    assert referents.mine(who(world["engine"], "alice@a.fr")) == ["Ref"]  # « Ref » refers A1, alice's sector
+    assert referents.mine(who(world["engine"], "bob@a.fr")) == []  # C3 has no referent
+    assert referents.mine(who(world["engine"], "lea@lardy.fr")) == []  # the same code in another commune
+    assert referents.mine(OPERATOR) == []
