@@ -75,7 +75,10 @@ def test_publication_reaches_the_list_and_the_badge_without_reload_in_the_sector
     mine, other = here.new_page(), elsewhere.new_page()
     browser_sign_in(mine, server, RESIDENT.email, RESIDENT.password, timeout_ms=WAIT_MS)
     browser_sign_in(other, server, OTHER.email, OTHER.password, timeout_ms=WAIT_MS)
-    # The member of sector 1 watches the badge from « Mon compte » (a visit to « Mon secteur » marks all read).
+    # The member of sector 1 reads « Mon secteur » once (the demo's own alerts of sector 1 are then read), then
+    # watches the badge from « Mon compte » (a visit to « Mon secteur » would mark all read again).
+    other.get_by_text("Alertes (").wait_for(timeout=WAIT_MS)
+    other.get_by_text("Aucun nouveau message").wait_for(timeout=WAIT_MS)
     other.goto(f"{server}/compte")
     other.get_by_text("Aucun nouveau message").wait_for(timeout=WAIT_MS)
     mine.get_by_text("Alertes (").wait_for(timeout=WAIT_MS)
