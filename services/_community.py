@@ -21,6 +21,12 @@ def aware(moment: datetime | None) -> datetime | None:
     return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def first_name(name: str | None) -> str | None:
+    """The first word of a member's name (what a neighbour is shown of them), or None for an empty name."""
+    words = (name or "").split()
+    return words[0] if words else None
+
+
 @contextmanager
 def in_commune(actor: Actor | None, commune: str | None) -> Iterator[tuple[Session, Commune]]:
     """One unit of work bound to the commune of INSEE code ``commune`` (None: the actor's own commune).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from services._community import MemberInfo, in_commune, member_of
+from services._community import MemberInfo, first_name, in_commune, member_of
 from services._core import Actor
 
 __all__ = ["SectorPlaces", "assign", "candidates", "end", "mine", "places"]
@@ -99,4 +99,4 @@ def mine(actor: Actor) -> list[str]:
         if commune is None:
             return []
         found = {m.id: m.name for code in sorted(actor.sectors) for m in referents_of(session, commune, code)}
-    return [name.split()[0] if name.split() else "" for name in found.values() if name.strip()]
+    return [first for name in found.values() if (first := first_name(name))]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from services._community import first_name
 from services._core import Actor, ServiceError, engine, unit_of_work
 from services.alerts import AlertView, CategoryChoice, Posted
 
@@ -124,11 +125,6 @@ def _home(actor: Actor) -> tuple[float, float]:
         return float(member.lon), float(member.lat)
 
 
-def _first_name(name: str | None) -> str | None:
-    words = (name or "").split()
-    return words[0][:40] if words else None
-
-
 def offer_help(
     actor: Actor, alert_id: int, message: str, *, sign: bool = False, now: datetime | None = None
 ) -> HelpOffered:
@@ -176,7 +172,8 @@ def offer_help(
         author = session.get(Member, alert.author_id)
         if author is None:
             raise missing
-        signature = _first_name(session.get(Member, helper_id).name) if sign else None  # type: ignore[union-attr]
+        signed = first_name(session.get(Member, helper_id).name) if sign else None  # type: ignore[union-attr]
+        signature = signed[:40] if signed else None
         if already_offered(session, alert.id, author.id, helper_id):
             return HelpOffered(alert.id, False, signature, text)
         new = enqueue_help_offer(
