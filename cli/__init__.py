@@ -30,6 +30,7 @@ from cli import (
     _stats,
 )
 from cli._context import EXIT_BAD_INPUT, CliState, fail
+from cli._help_fr import help_requested
 
 app = typer.Typer(
     name="voisinage",
@@ -80,10 +81,10 @@ def main() -> None:
     messages and exit status 2, never a traceback."""
     from typer._click.exceptions import ClickException, UsageError
 
-    if len(sys.argv) < 2 or "--help" in sys.argv:  # the help is printed: in French
+    if help_requested(sys.argv[1:], {group.name for group in app.registered_groups if group.name}):
         from cli._help_fr import install
 
-        install()
+        install()  # the help is printed: in French (rich is imported only then)
     try:
         code = app(standalone_mode=False, prog_name="voisinage")
     except UsageError as exc:

@@ -53,6 +53,17 @@ def french_type(label: str | None) -> str | None:
     return None if name is None else f"<{name}>"
 
 
+def help_requested(args: list[str], groups: set[str]) -> bool:
+    """Whether ``voisinage ARGS`` prints a help page: ``--help`` anywhere, no command, or a group of commands
+    named alone (``voisinage sectors``), with the root's ``--db URL`` skipped."""
+    rest = list(args)
+    if rest[:1] == ["--db"]:
+        rest = rest[2:]
+    elif rest[:1] and rest[0].startswith("--db="):
+        rest = rest[1:]
+    return "--help" in rest or not rest or (len(rest) == 1 and rest[0] in groups)
+
+
 def install() -> None:
     """Put the French words in place (idempotent)."""
     global _installed

@@ -60,3 +60,23 @@ def test_the_entry_point_installs_the_french_words() -> None:
 )  # fmt: skip
 def test_french_type(label: str | None, french: str | None) -> None:
     assert french_type(label) == french
+
+
+@pytest.mark.parametrize(
+    ("args", "printed"),
+    [([], True), (["--help"], True), (["sectors"], True), (["--db", "sqlite:///x", "members"], True),
+     (["--db=sqlite:///x"], True), (["sectors", "locate", "--help"], True), (["sectors", "locate"], False),
+     (["geocode", "1 rue"], False), (["--db", "sqlite:///x", "commune", "list"], False)],
+)  # fmt: skip
+def test_help_is_recognised_before_parsing(args: list[str], printed: bool) -> None:
+    from cli._help_fr import help_requested
+
+    assert help_requested(args, {"sectors", "members", "commune"}) is printed
+
+
+def test_a_group_named_alone_prints_its_help_in_french() -> None:
+    script = Path(sys.executable).parent / "voisinage"
+    env = {**os.environ, "COLUMNS": "200"}
+    done = subprocess.run([str(script), "sectors"], capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert "Utilisation : voisinage sectors" in done.stdout + done.stderr
+    assert "Usage" not in done.stdout + done.stderr and "Show this message" not in done.stdout + done.stderr
