@@ -19,6 +19,8 @@ from services.maps import commune_map
 from stats import WITHHELD, fr_number, fr_rate
 from store.schema import Role
 
+ROW_PX = 35  # a table row's height in Streamlit's data grid
+
 actor = require_actor()
 if actor.role == Role.GENDARMERIE:
     require_page({Role.GENDARMERIE}, ["view_stats"])
@@ -71,13 +73,14 @@ def categories_section(year: int) -> None:
                 "Commune (nombre)": fr_number(r.count, 0) if r.count is not None else WITHHELD,
                 "Commune (taux)": fr_rate(r.rate) if r.rate is not None else WITHHELD,
                 "Département (taux)": fr_rate(r.dep_rate) if r.dep_rate is not None else "—",
-                "Base du taux": r.rate_base,
-                "Catégories d'alerte": safe_cell(", ".join(r.categories)) if r.categories else "—",
                 "Alertes Voisinage": "—" if not r.categories else hidden if r.alerts is None else str(r.alerts),
+                "Catégories d'alerte": safe_cell(", ".join(r.categories)) if r.categories else "—",
+                "Base du taux": r.rate_base,
             }
             for r in beside.rows
         ],
         hide_index=True,
+        height=ROW_PX * (len(beside.rows) + 1) + 3,  # every indicator at once, no inner scrolling
     )
     if beside.without_equivalent:
         names = ", ".join(f"« {plain(label)} »" for label in beside.without_equivalent)
@@ -92,6 +95,7 @@ def categories_section(year: int) -> None:
     if pairs:
         chart = side_by_side_bars(pairs, value="Nombre", label="Indicateur", series="Série", value_format=".0f")
         st.altair_chart(chart, width="stretch")
+        st.caption("Nombres de l'année ; ceux que le SSMSI ne diffuse pas, ou masqués, ne sont pas dessinés.")
 
 
 insee = st.text_input("Commune (code INSEE)", value=view.insee, key="stats-commune").strip()
