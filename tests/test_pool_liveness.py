@@ -67,12 +67,17 @@ def test_a_live_pooled_connection_is_kept_and_no_ping_is_sent(postgis_app_engine
     pings: list[object] = []
     # SQLAlchemy's pre-ping goes through the dialect's do_ping: none may happen.
     original = app.dialect.do_ping
-    app.dialect.do_ping = lambda conn: pings.append(conn) or original(conn)  # type: ignore[method-assign]
+
+    def counted(conn: object) -> bool:
+        pings.append(conn)
+        return original(conn)
+
+    app.dialect.do_ping = counted
     try:
         with transaction(app) as s:
             assert s.scalar(text("SELECT pg_backend_pid()")) == pid
     finally:
-        app.dialect.do_ping = original  # type: ignore[method-assign]
+        app.dialect.do_ping = original
     assert sent == ["SELECT pg_backend_pid()"]
     assert pings == []
 

@@ -8,6 +8,8 @@ a binding later in a transaction, or under another isolation level, takes the or
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from alerts_support import BOURAY, LARDY, build_world
 from sqlalchemy import Engine, event, select, text
@@ -37,7 +39,7 @@ def test_first_binding_opens_the_transaction_with_it_and_ends_with_it(postgis_ap
     with transaction(app) as s:
         bind_commune(s, world["bouray_id"])
         assert sent == []  # the BEGIN and the binding went together, straight through the driver
-        raw = s.connection().connection.dbapi_connection
+        raw: Any = s.connection().connection.dbapi_connection
         assert raw.pgconn.transaction_status == 2  # psycopg sees the transaction open (PQTRANS_INTRANS)
         pid = s.scalar(text("SELECT pg_backend_pid()"))
         assert s.scalar(text("SELECT current_setting('voisinage.commune_id')")) == str(world["bouray_id"])
@@ -77,7 +79,7 @@ def test_a_binding_later_in_the_transaction_and_a_rebinding(postgis_app_engine, 
 
 def test_another_isolation_level_is_kept(postgis_app_engine, world) -> None:
     serializable = postgis_app_engine.execution_options(isolation_level="SERIALIZABLE")
-    with transaction(serializable) as s:  # type: ignore[arg-type]
+    with transaction(serializable) as s:
         bind_commune(s, world["bouray_id"])
         assert s.scalar(text("SHOW transaction_isolation")) == "serializable"
         assert "bob@a.fr" in _members(s)
