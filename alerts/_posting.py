@@ -45,7 +45,7 @@ from alerts._checks import (
     check_text,
     refusal,
 )
-from alerts._context import AlertConfig, as_utc, commune_context, now_or_utc
+from alerts._context import AlertConfig, commune_context, now_or_utc
 from alerts._hooks import fire
 from alerts._perimeter import (
     Perimeter,
@@ -66,6 +66,7 @@ from store.schema import (
     AlertEvent,
     AlertSector,
     AuditEntry,
+    as_utc,
 )
 
 # The audit log's object type of a duplicate offer (a probe of where other alerts are: rate-limited).
@@ -202,7 +203,7 @@ def post_alert(
                 existing = session.get(Alert, same)
                 assert existing is not None
                 return _replay(existing, category, text)
-        recent = [as_utc(r.created_at) for r in mine if as_utc(r.created_at) > since]  # type: ignore[operator]
+        recent = [as_utc(r.created_at) for r in mine if as_utc(r.created_at) > since]
         try:
             result = _post_checked(
                 session, viewer, category, text, lon, lat, address, key, confirm_new, config, now, recent, sectors
@@ -489,7 +490,7 @@ def _offer_duplicates(
         else:
             d = float(shapely.distance(point_m, transform_geom(r.display_geom, 4326, epsg)))
         if d <= config.duplicate_radius_m:
-            found.append(DuplicateOffer(r.id, r.display_label, coarse_age(now - as_utc(r.created_at))))  # type: ignore[operator]
+            found.append(DuplicateOffer(r.id, r.display_label, coarse_age(now - as_utc(r.created_at))))
     if found:
         raise DuplicateSuspectedError(found)
 

@@ -12,6 +12,7 @@ from typing import Any
 import altair as alt
 
 Rows = Sequence[dict[str, Any]]
+LABEL_LIMIT_PX = 260  # room for a whole SSMSI indicator's label (« Vols sans violence contre des personnes »)
 
 
 def _chart(rows: Rows) -> alt.Chart:
@@ -25,7 +26,7 @@ def side_by_side_bars(rows: Rows, *, value: str, label: str, series: str, value_
         .mark_bar()
         .encode(
             x=alt.X(f"{value}:Q"),
-            y=alt.Y(f"{label}:N", title=None),
+            y=alt.Y(f"{label}:N", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT_PX)),
             yOffset=f"{series}:N",
             color=alt.Color(f"{series}:N", title=None),
             tooltip=[f"{label}:N", f"{series}:N", alt.Tooltip(f"{value}:Q", format=value_format)],

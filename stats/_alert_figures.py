@@ -40,8 +40,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alerts._categories import DEFAULT_CATEGORIES
 from gis import InputError
 from stats._catalogue import indicator_label
+from stats._category_links import RELATED_BY_CODE
 from stats._roles import is_staff
 
 ALERT_FIELDS = (
@@ -66,24 +68,10 @@ OUTSIDE = "(hors secteur)"
 FORMER = "(secteur d'un ancien découpage)"
 
 # Alert categories beside the SSMSI indicators they relate to (not the same thing: a neighbour's alert is
-# not a recorded offence; the comparison only shows orders of magnitude).
-CATEGORY_INDICATORS: dict[str, tuple[str, ...]] = {
-    "cambriolage ou tentative": ("cambriolages_logement",),
-    "véhicule suspect": ("vols_de_vehicules", "vols_dans_vehicules", "vols_accessoires_vehicules"),
-    "dégradation": ("destructions_degradations",),
-    "vol": ("vols_sans_violence", "vols_violents_sans_arme", "vols_avec_armes"),
-    "démarchage frauduleux": ("escroqueries",),
-    "comportement suspect": (),
-}
-# The alerts domain's default category codes, for the same comparison when records carry ``category_code``.
-CATEGORY_CODES: dict[str, str] = {
-    "cambriolage": "cambriolage ou tentative",
-    "vehicule-suspect": "véhicule suspect",
-    "degradation": "dégradation",
-    "vol": "vol",
-    "demarchage-frauduleux": "démarchage frauduleux",
-    "comportement-suspect": "comportement suspect",
-}
+# not a recorded offence; the comparison only shows orders of magnitude). Derived from the one table of
+# stats._category_links, keyed by the default categories' lower-case labels (what alert records carry).
+CATEGORY_CODES: dict[str, str] = {c.code: c.label.lower() for c in DEFAULT_CATEGORIES if c.code in RELATED_BY_CODE}
+CATEGORY_INDICATORS: dict[str, tuple[str, ...]] = {CATEGORY_CODES[code]: keys for code, keys in RELATED_BY_CODE.items()}
 
 
 def _frame(records: Iterable[Any] | pd.DataFrame, fields: tuple[str, ...], what: str) -> pd.DataFrame:
