@@ -476,14 +476,13 @@ def pending(actor: Actor, commune: str | None = None) -> list[PendingMember]:
     """The sign-ups waiting for verification that the actor may see (a referent: their sectors), oldest first,
     each with its geocoded point; the listing is audited."""
     from community import list_members as listing
-    from services._community import aware
-    from store.schema import MemberStatus
+    from store.schema import MemberStatus, as_utc
 
     now = _now(None)
     with in_commune(actor, commune) as (session, found):
         rows = listing(session, actor, found, status=MemberStatus.PENDING)
-        rows.sort(key=lambda m: (aware(m.created_at), m.id))
-        return [PendingMember(MemberInfo.of(m, now), m.lon, m.lat, aware(m.created_at)) for m in rows]  # type: ignore[arg-type]
+        rows.sort(key=lambda m: (as_utc(m.created_at), m.id))
+        return [PendingMember(MemberInfo.of(m, now), m.lon, m.lat, as_utc(m.created_at)) for m in rows]
 
 
 def sanctions(actor: Actor, commune: str | None = None, *, now: datetime | None = None) -> list[SanctionEntry]:

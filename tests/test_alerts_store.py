@@ -313,7 +313,7 @@ def test_postgis_row_level_security_isolates_communes(postgis_owner_engine, post
 def test_feed_branches_are_exactly_the_visibility_rule(world) -> None:
     """The feed's index-driven branches and the single visibility clause answer the same, for every role."""
     from alerts import feed_for, load_viewer, visibility_clause
-    from alerts._access import bind_commune
+    from alerts._access import bind_commune, bound_visibility
 
     t = T0
     for i, (email, sector) in enumerate(
@@ -331,7 +331,10 @@ def test_feed_branches_are_exactly_the_visibility_rule(world) -> None:
             bind_commune(s, viewer.commune_id)
             by_clause = set(s.scalars(select(Alert.id).where(visibility_clause(viewer))))
             by_feed = {a["id"] for a in feed_for(s, viewer, limit=500)}
+            bound = bound_visibility(viewer)
+            by_bound = set(s.scalars(select(Alert.id).where(bound.clause), bound.params))
         assert by_feed == by_clause, email
+        assert by_bound == by_clause, email  # the cached clause with its parameters says the same
 
 
 def test_feed_branches_never_walk_the_whole_commune_on_sqlite(sqlite_engine, shared_file) -> None:
