@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import folium
@@ -43,28 +42,15 @@ def commune_base(view: Any) -> folium.Map:
 
 
 def show_map(
-    folium_map: folium.Map,
-    *,
-    key: str,
-    height: int = 560,
-    returned: tuple[str, ...] = ("last_clicked",),
-    dynamic: Sequence[folium.FeatureGroup] = (),
+    folium_map: folium.Map, *, key: str, height: int = 560, returned: tuple[str, ...] = ("last_clicked",)
 ) -> dict[str, Any]:
-    """Render ``folium_map`` (local Leaflet only) and return what the user clicked (or ``returned``).
-
-    ``dynamic``: layers that change from one run to the next (an edited draft) while the rest of the map does not.
-    They are sent apart from the map, and the browser swaps them in the Leaflet map already shown instead of
-    loading the whole map again (streamlit-folium's ``feature_group_to_add``); the view (zoom, position) stays.
-    """
+    """Render ``folium_map`` (local Leaflet only) and return what the user clicked (or ``returned``)."""
     from streamlit_folium import st_folium
 
     from layers import localize
 
     localize(folium_map)
-    for group in dynamic:
-        localize(group)
-    return st_folium(folium_map, key=key, height=height, use_container_width=True, returned_objects=list(returned),
-                     feature_group_to_add=list(dynamic) or None)  # fmt: skip
+    return st_folium(folium_map, key=key, height=height, use_container_width=True, returned_objects=list(returned))
 
 
 def commune_folium_map(view: Any) -> folium.Map:

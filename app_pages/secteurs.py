@@ -78,14 +78,11 @@ reshaped_outline = chosen_outline if isinstance(chosen_outline, shapely.Polygon)
 if chosen_outline is not None and reshaped_outline is None:
     st.warning("Ce secteur est en plusieurs morceaux : coupez-le ou supprimez-en un avant d'en déplacer les sommets.")
 
-# The draft and its problems change with every edit, the rest of the map does not: they are sent as layers swapped
-# in the map already shown (show_map's ``dynamic``), so an edit redraws them without loading the whole map again.
 folium_map = commune_base(view)
-draft_layers = []
 if layout is not None:
-    draft_layers.append(sectors_layer([SectorShape(s.code, s.name, s.geometry) for s in layout.sectors], labels=True))
+    sectors_layer([SectorShape(s.code, s.name, s.geometry) for s in layout.sectors], labels=True).add_to(folium_map)
 if validation is not None and validation.problems:
-    draft_layers.append(problems_layer((f"{p.label} ({', '.join(p.codes)})", p.geometry) for p in validation.problems))
+    problems_layer((f"{p.label} ({', '.join(p.codes)})", p.geometry) for p in validation.problems).add_to(folium_map)
 if can_edit:
     editable = folium.FeatureGroup(name="contour à modifier").add_to(folium_map)
     if reshaped_outline is not None:
@@ -95,7 +92,7 @@ if can_edit:
     Draw(export=False, feature_group=editable, show_geometry_on_click=False, edit_options={"remove": False},
          draw_options={"polyline": True, "polygon": True, "rectangle": False, "circle": False, "marker": False,
                        "circlemarker": False}).add_to(folium_map)  # fmt: skip
-drawn = show_map(folium_map, key="secteurs", returned=("last_active_drawing", "all_drawings"), dynamic=draft_layers)
+drawn = show_map(folium_map, key="secteurs", returned=("last_active_drawing", "all_drawings"))
 edited = ((drawn or {}).get("all_drawings") or [None])[0] if reshaped_outline is not None else None
 edited_geometry = edited.get("geometry") if isinstance(edited, dict) else None
 if st.session_state.get("reshape-for") != reshaping:  # another sector chosen: its current outline in the form
