@@ -93,7 +93,10 @@ def categories_section(year: int) -> None:
         if number is not None
     ]
     if pairs:
-        chart = side_by_side_bars(pairs, value="Nombre", label="Indicateur", series="Série", value_format=".0f")
+        order = [r.indicator for r in beside.rows if r.categories]  # the SSMSI's order, as in the table
+        chart = side_by_side_bars(
+            pairs, value="Nombre", label="Indicateur", series="Série", value_format=".0f", order=order
+        )
         st.altair_chart(chart, width="stretch")
         st.caption("Nombres de l'année ; ceux que le SSMSI ne diffuse pas, ou masqués, ne sont pas dessinés.")
 
@@ -123,7 +126,13 @@ bars = [
     if rate is not None
 ]
 if bars:
-    chart = side_by_side_bars(bars, value="Taux pour 1 000", label="Indicateur", series="Zone")
+    chart = side_by_side_bars(
+        bars,
+        value="Taux pour 1 000",
+        label="Indicateur",
+        series="Zone",
+        order=list(dict.fromkeys(f.indicator for f in of_year)),
+    )
     st.altair_chart(chart, width="stretch")
 else:
     st.info("Aucun taux publié cette année-là.")

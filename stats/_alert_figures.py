@@ -43,7 +43,7 @@ import pandas as pd
 from alerts._categories import DEFAULT_CATEGORIES
 from gis import InputError
 from stats._catalogue import indicator_label
-from stats._category_links import RELATED_BY_CODE
+from stats._category_links import NO_EQUIVALENT, RELATED_BY_CODE, related_indicators
 from stats._roles import is_staff
 
 ALERT_FIELDS = (
@@ -71,6 +71,8 @@ FORMER = "(secteur d'un ancien découpage)"
 # not a recorded offence; the comparison only shows orders of magnitude). Derived from the one table of
 # stats._category_links, keyed by the default categories' lower-case labels (what alert records carry).
 CATEGORY_CODES: dict[str, str] = {c.code: c.label.lower() for c in DEFAULT_CATEGORIES if c.code in RELATED_BY_CODE}
+DEFAULT_CODES = frozenset(c.code for c in DEFAULT_CATEGORIES)
+DEFAULT_LABELS = frozenset(c.label.lower() for c in DEFAULT_CATEGORIES)
 CATEGORY_INDICATORS: dict[str, tuple[str, ...]] = {CATEGORY_CODES[code]: keys for code, keys in RELATED_BY_CODE.items()}
 
 
@@ -282,7 +284,9 @@ def categories_beside_ssmsi(alerts: pd.DataFrame, lines: Iterable[Any]) -> pd.Da
     Returns
     -------
     One row per (category, related indicator): ``category, alerts, indicator, ssmsi_count, ssmsi_rate,
-    dep_rate, published`` (``published`` false: the SSMSI withheld the commune's figure).
+    dep_rate, published`` (``published`` false: the SSMSI withheld the commune's figure); the default
+    security categories always, the commune's own when they have alerts (linked by
+    :func:`stats._category_links.related_indicators`), « sans équivalent SSMSI » for a category with none.
     """
     by_key = {line.indicator: line for line in lines}
     published = alerts[alerts["published"]]
@@ -291,8 +295,14 @@ def categories_beside_ssmsi(alerts: pd.DataFrame, lines: Iterable[Any]) -> pd.Da
         # The stable code says which default category it is, whatever label the commune gave it.
         canonical = published["category_code"].map(CATEGORY_CODES).fillna(canonical)
     counts = canonical.groupby(canonical).size()
+    # The commune's own categories (neither a default code nor a default label), linked by their folded label.
+    codes = published["category_code"].astype(str) if "category_code" in published else published["category"]
+    own = published[~codes.isin(DEFAULT_CODES) & ~published["category"].isin(DEFAULT_LABELS)]
+    own_links = {
+        label: related_indicators(code, label) for label, code in zip(own["category"], codes[own.index], strict=True)
+    }
     rows = []
-    for category, indicators in CATEGORY_INDICATORS.items():
+    for category, indicators in [*CATEGORY_INDICATORS.items(), *sorted(own_links.items())]:
         n = int(counts.get(category, 0))
         for key in indicators or (None,):
             line = by_key.get(key) if key else None
@@ -300,7 +310,7 @@ def categories_beside_ssmsi(alerts: pd.DataFrame, lines: Iterable[Any]) -> pd.Da
                 {
                     "category": category,
                     "alerts": n,
-                    "indicator": indicator_label(key) if key else "—",
+                    "indicator": indicator_label(key) if key else NO_EQUIVALENT,
                     "ssmsi_count": line.count if line else None,
                     "ssmsi_rate": line.rate if line else None,
                     "dep_rate": line.dep_rate if line else None,

@@ -265,8 +265,9 @@ def test_the_xss_corpus_through_every_tab_is_shown_as_typed(fresh_db, monkeypatc
     assert sum(payload[:200] in shown for payload in sample) == len(sample)  # as plain text, as typed
 
 
-def _a_ban_address() -> tuple[str, float, float]:
-    """``(« numero nom_voie », lon, lat)`` of a numbered BAN address of the demo commune, well inside a sector."""
+def a_ban_address(actor: Actor) -> tuple[str, float, float]:
+    """``(« numero nom_voie », lon, lat)`` of a numbered BAN address of the demo commune, well inside a sector
+    (``actor``: one who reads the commune's map)."""
     from shapely import Point
     from sqlalchemy import select
 
@@ -275,7 +276,7 @@ def _a_ban_address() -> tuple[str, float, float]:
     from store import transaction
     from store.schema import Address
 
-    inner = [s.geometry.buffer(-0.002) for s in commune_map(_actor()).sectors]
+    inner = [s.geometry.buffer(-0.002) for s in commune_map(actor).sectors]
     with transaction(engine()) as session:
         rows = session.scalars(
             select(Address).where(Address.insee == "91999", Address.numero.is_not(None)).order_by(Address.id)
@@ -303,7 +304,7 @@ def test_paper_sign_up_by_a_ban_address_is_stored_geocoded_in_its_sector(fresh_d
     with pytest.raises(ServiceError):
         member_service.view(_actor(), None, email)
 
-    address, lon, lat = _a_ban_address()
+    address, lon, lat = a_ban_address(_actor())
     expected = locate_point(_actor(), "91999", lon, lat)
     assert expected is not None
     app.text_input(key="paper-address").input(address)

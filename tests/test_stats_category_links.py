@@ -63,3 +63,32 @@ def test_links_and_the_alerts_beside_each_indicator_with_masking():
     # A hidden category withholds every sum it is part of (9 - 7 would give it back).
     masked = alerts_beside(["cambriolages_logement"], links, counts, hidden={"cave"})
     assert masked["cambriolages_logement"].alerts is None
+
+
+def test_the_exports_table_links_the_communes_own_categories_too():
+    from datetime import UTC, datetime
+
+    from stats import alerts_frame, categories_beside_ssmsi
+
+    def alert(i: int, code: str, label: str, status: str = "published") -> dict:
+        when = datetime(2026, 7, 1, 10, tzinfo=UTC)
+        return {"id": i, "category": label, "category_code": code, "sector_code": "A", "created_at": when,
+                "published_at": when, "acknowledged_at": None, "acknowledged_by": None, "closed_at": None,
+                "gendarmerie_feedback": False, "status": status, "lon": 2.3, "lat": 48.5}  # fmt: skip
+
+    alerts = alerts_frame(
+        [
+            alert(1, "cambriolage", "Intrusions"),
+            alert(2, "vol-voiture", "Vol dans une voiture"),
+            alert(3, "bruit", "Nuisances sonores"),
+            alert(4, "demande-aide", "Demande d'aide"),
+            alert(5, "vol-voiture", "Vol dans une voiture", status="rejected"),
+        ]
+    )
+    table = categories_beside_ssmsi(alerts, [])
+    burglary = table[table["category"] == "cambriolage ou tentative"]  # a renamed default, by its code
+    assert burglary["alerts"].tolist() == [1] and burglary["indicator"].tolist() == ["Cambriolages de logement"]
+    own = table[table["category"] == "vol dans une voiture"]
+    assert own["alerts"].tolist() == [1] and own["indicator"].tolist() == ["Vols dans les véhicules"]
+    assert table.loc[table["category"] == "nuisances sonores", "indicator"].tolist() == ["sans équivalent SSMSI"]
+    assert "demande d'aide" not in set(table["category"])  # solidarity defaults are not compared
