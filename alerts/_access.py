@@ -19,9 +19,10 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, Engine, Select, and_, bindparam, false, or_, select, true
+from sqlalchemy import ColumnElement, DateTime, Engine, Integer, Select, and_, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from alerts._moderation import VISIBLE_STATUSES, Status
@@ -165,13 +166,52 @@ def load_viewer(session: Session, actor: Actor, now: datetime, *, bind: bool = F
         ``field="actor"``: the operator without an account (it neither reads nor posts alerts), an unknown
         or deleted account, or an account without a commune.
     """
+    return load_viewer_with(session, actor, now, None, {}, bind=bind)[0]
+
+
+# The viewer's query joined with another, per statement (see :func:`load_viewer_with`).
+_JOINED: dict[Any, Any] = {}
+
+
+def _joined(statement: Any) -> Any:
+    found = _JOINED.get(statement)
+    if found is None:
+        viewer, other = _VIEWER_QUERY.subquery("viewer"), statement.subquery("also")
+        found = _JOINED[statement] = select(viewer, *[c.label(f"also_{c.key}") for c in other.c]).select_from(
+            viewer.outerjoin(other, true())
+        )
+    return found
+
+
+def load_viewer_with(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    statement: Any,
+    params: dict[str, Any],
+    *,
+    bind: bool = False,
+) -> tuple[Viewer, list[Any]]:
+    """:func:`load_viewer`, and the rows of ``statement`` (a query built once, of the member's commune, with
+    ``params``) in the same round trip: their columns are named ``also_<column>``; none when it has no row.
+
+    ``statement`` is run whoever the actor is (it must hold nothing the actor may not see); a refused actor
+    raises as :func:`load_viewer` does.
+    """
     if actor.member_id is None:
         raise InputError(
             "L'opérateur de la plateforme ne lit ni ne publie d'alertes : agissez pour un membre.", field="actor"
         )
     if bind and actor.commune_id is not None:
         bind_commune(session, actor.commune_id)  # the actor's commune is known: one statement, no look-up
-    row = session.execute(_VIEWER_QUERY, {"member_id": actor.member_id, "now": now}).first()
+    values = {"member_id": actor.member_id, "now": now}
+    if statement is None:
+        rows = session.execute(_VIEWER_QUERY, values).all()
+        also: list[Any] = []
+    else:
+        rows = session.execute(_joined(statement), {**values, **params}).all()
+        also = [r for r in rows if any(v is not None for k, v in r._mapping.items() if k.startswith("also_"))]
+    row = rows[0] if rows else None
     if row is None or row.status == MemberStatus.DELETED:
         raise InputError("Ce compte n'existe pas ou a été supprimé.", field="actor")
     if row.commune_id is None:
@@ -189,7 +229,7 @@ def load_viewer(session: Session, actor: Actor, now: datetime, *, bind: bool = F
             )
         )
     status = str(row.status.value if hasattr(row.status, "value") else row.status)
-    return Viewer(
+    viewer = Viewer(
         member_id=row.id,
         commune_id=row.commune_id,
         insee=row.insee,
@@ -203,31 +243,96 @@ def load_viewer(session: Session, actor: Actor, now: datetime, *, bind: bool = F
         gendarmerie_open=_gendarmerie_open(session, row.commune_id) if role == Role.GENDARMERIE else False,
         state="suspended" if row.sanctioned and status == MemberStatus.VERIFIED else status,
     )
+    return viewer, also
 
 
 def _in_sectors(viewer: Viewer, codes: set[str]) -> ColumnElement[bool]:
+    return _diffused_in(viewer.commune_id, sorted(codes))
+
+
+def _diffused_in(commune: Any, codes: Any) -> ColumnElement[bool]:
+    """Alerts diffused in one of ``codes`` (a list, or an expanding bind parameter) of ``commune``."""
     return Alert.id.in_(
-        select(AlertSector.alert_id).where(
-            AlertSector.commune_id == viewer.commune_id, AlertSector.sector_code.in_(sorted(codes))
-        )
+        select(AlertSector.alert_id).where(AlertSector.commune_id == commune, AlertSector.sector_code.in_(codes))
     )
+
+
+def _visibility(
+    reads: Scope, moderates: Scope, member: Any, commune: Any, home: Any, referents: Any
+) -> ColumnElement[bool]:
+    """The rule of :func:`visibility_clause` for an active member: ``member`` and ``commune`` are values or bind
+    parameters, ``home`` and ``referents`` lists of sector codes or expanding bind parameters (None: no home
+    sector, no referent sector)."""
+    visible = Alert.status.in_([s.value for s in VISIBLE_STATUSES])
+    clauses = [Alert.author_id == member]
+    if reads in WIDE:
+        clauses.append(true() if moderates in WIDE else visible)
+    elif reads == Scope.SECTORS and home is not None:
+        clauses.append(and_(visible, _diffused_in(commune, home)))
+    if moderates == Scope.REFERENT_SECTORS and referents is not None:
+        moderation = [Status.PENDING.value, Status.APPEALED.value, *(s.value for s in VISIBLE_STATUSES)]
+        clauses.append(and_(Alert.status.in_(moderation), _diffused_in(commune, referents)))
+    return and_(Alert.commune_id == commune, Alert.status != Status.WITHDRAWN.value, or_(*clauses))
 
 
 def visibility_clause(viewer: Viewer) -> ColumnElement[bool]:
     """The SQL condition on :class:`Alert` rows that ``viewer`` may read (see the module's docstring)."""
     if not viewer.active:
         return false()
-    visible = Alert.status.in_([s.value for s in VISIBLE_STATUSES])
     reads, moderates = viewer.right(Action.VIEW_ALERTS), viewer.right(Action.MODERATE_ALERTS)
-    clauses = [Alert.author_id == viewer.member_id]
-    if reads in WIDE:
-        clauses.append(true() if moderates in WIDE else visible)
-    elif reads == Scope.SECTORS and viewer.sector_code:
-        clauses.append(and_(visible, _in_sectors(viewer, {viewer.sector_code})))
-    if moderates == Scope.REFERENT_SECTORS and viewer.referent_codes:
-        moderation = [Status.PENDING.value, Status.APPEALED.value, *(s.value for s in VISIBLE_STATUSES)]
-        clauses.append(and_(Alert.status.in_(moderation), _in_sectors(viewer, set(viewer.referent_codes))))
-    return and_(Alert.commune_id == viewer.commune_id, Alert.status != Status.WITHDRAWN.value, or_(*clauses))
+    home = [viewer.sector_code] if viewer.sector_code else None
+    return _visibility(
+        reads, moderates, viewer.member_id, viewer.commune_id, home, sorted(viewer.referent_codes) or None
+    )
+
+
+@dataclass(frozen=True)
+class BoundVisibility:
+    """:func:`visibility_clause` written with bind parameters: built once per kind of viewer, reused by every
+    viewer of that kind (building the clause costs more than running the query), with this viewer's values.
+
+    Attributes
+    ----------
+    kind:
+        What the clause's shape depends on (a key for caching a statement built on ``clause``).
+    clause:
+        The condition, with bind parameters named ``vis_*``.
+    params:
+        This viewer's values of those parameters.
+    """
+
+    kind: tuple[Any, ...]
+    clause: ColumnElement[bool]
+    params: dict[str, Any]
+
+
+@cache
+def _visibility_template(kind: tuple[Any, ...]) -> ColumnElement[bool]:
+    if kind == ("inactive",):
+        return false()
+    reads, moderates, has_home, has_referents = kind
+    return _visibility(
+        reads,
+        moderates,
+        bindparam("vis_member", type_=Integer()),
+        bindparam("vis_commune", type_=Integer()),
+        bindparam("vis_home", expanding=True) if has_home else None,
+        bindparam("vis_referents", expanding=True) if has_referents else None,
+    )
+
+
+def bound_visibility(viewer: Viewer) -> BoundVisibility:
+    """The condition of :func:`visibility_clause` for ``viewer``, as a cached clause and its parameters."""
+    if not viewer.active:
+        return BoundVisibility(("inactive",), _visibility_template(("inactive",)), {})
+    reads, moderates = viewer.right(Action.VIEW_ALERTS), viewer.right(Action.MODERATE_ALERTS)
+    kind = (reads, moderates, bool(viewer.sector_code), bool(viewer.referent_codes))
+    params: dict[str, Any] = {"vis_member": viewer.member_id, "vis_commune": viewer.commune_id}
+    if viewer.sector_code:
+        params["vis_home"] = [viewer.sector_code]
+    if viewer.referent_codes:
+        params["vis_referents"] = sorted(viewer.referent_codes)
+    return BoundVisibility(kind, _visibility_template(kind), params)
 
 
 def visible_alerts(viewer: Viewer) -> Select[Alert]:

@@ -76,13 +76,6 @@ def now_or_utc(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
 
 
-def as_utc(moment: datetime | None) -> datetime | None:
-    """SQLite gives back naive datetimes: every datetime we store is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 # ------------------------------------------------------------------ per-process caches
 _LOCK = threading.Lock()
 _INDEXES: dict[tuple[str, int], SectorIndex] = {}

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from alerts._access import WIDE, Viewer, _in_sectors, load_viewer, visible_alerts
 from alerts._categories import Family
-from alerts._context import AlertConfig, as_utc, commune_context, now_or_utc
+from alerts._context import AlertConfig, commune_context, now_or_utc
 from alerts._moderating import OFFICIAL_CODES
 from alerts._moderation import Status
 from alerts._perimeter import Perimeter, Scope, whole_commune, widen
@@ -26,7 +26,7 @@ from community._permissions import Action
 from community._permissions import Scope as RightScope
 from gis import InputError
 from store import transaction
-from store.schema import Alert
+from store.schema import Alert, as_utc
 
 # The queue's statuses, in the order a moderator deals with them.
 QUEUE_STATUSES = (
@@ -204,6 +204,6 @@ def broadcasts(
         for a in rows:
             item = present(a, viewer, placed[a.id], context.labels)
             item["reach_label"] = a.display_label
-            item["published_at"] = (as_utc(a.published_at) or as_utc(a.created_at)).isoformat()  # type: ignore[union-attr]
+            item["published_at"] = (as_utc(a.published_at) or as_utc(a.created_at)).isoformat()
             out.append(item)
         return out

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from alerts import _moderation as mod
 from alerts._access import WIDE, Viewer, load_viewer, visible_alerts
 from alerts._categories import DEFAULT_CATEGORIES, Family
-from alerts._context import AlertConfig, as_utc, commune_categories, now_or_utc, sector_index
+from alerts._context import AlertConfig, commune_categories, now_or_utc, sector_index
 from alerts._hooks import fire
 from alerts._perimeter import Perimeter, SectorIndex, whole_commune, widen
 from alerts._reading import present, sectors_of
@@ -22,6 +22,7 @@ from store.schema import (
     AlertEvent,
     AlertSector,
     Commune,
+    as_utc,
 )
 
 
@@ -63,7 +64,7 @@ def _state(alert: Alert) -> mod.ModerationState:
         mod.Event(
             mod.Move(e.move),
             e.actor_id,
-            as_utc(e.at),  # type: ignore[arg-type]
+            as_utc(e.at),
             mod.Status(e.from_status) if e.from_status else None,
             mod.Status(e.to_status),
             e.detail,

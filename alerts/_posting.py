@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import CompoundSelect
 
 from alerts import _moderation as mod
-from alerts._access import Viewer, load_viewer, scoped, visibility_clause
+from alerts._access import BoundVisibility, Viewer, bound_visibility, load_viewer_with, scoped
 from alerts._categories import (
     Family,
     resolve_category,
@@ -45,7 +45,7 @@ from alerts._checks import (
     check_text,
     refusal,
 )
-from alerts._context import AlertConfig, as_utc, commune_context, now_or_utc
+from alerts._context import AlertConfig, commune_context, now_or_utc
 from alerts._hooks import fire
 from alerts._perimeter import (
     Perimeter,
@@ -66,6 +66,7 @@ from store.schema import (
     AlertEvent,
     AlertSector,
     AuditEntry,
+    as_utc,
 )
 
 # The audit log's object type of a duplicate offer (a probe of where other alerts are: rate-limited).
@@ -187,22 +188,23 @@ def post_alert(
     if key is not None and not (0 < len(key.strip()) <= 100):
         raise InputError("La clé d'idempotence doit faire de 1 à 100 caractères.", field="key")
     with transaction(engine) as session:
-        viewer = load_viewer(session, actor, now, bind=True)
-        # One query: the author's recent posts and duplicate offers (rate limit), and an alert already posted
-        # with this key.
+        # In the viewer's round trip: the author's recent posts and duplicate offers (rate limit), and an alert
+        # already posted with this key (the actor's member and commune: nothing the viewer's checks must allow).
         offered: DuplicateSuspectedError | None = None
         since = now - config.rate_window
-        mine = session.execute(
-            _MINE_OR_SAME if key else _MINE,
-            {"author": viewer.member_id, "since": since, "key": key, "commune": viewer.commune_id},
-        ).all()
+        statement = _MINE_OR_SAME if key else _MINE
+        params = {"author": actor.member_id, "since": since, "key": key, "commune": actor.commune_id}
+        viewer, mine = load_viewer_with(session, actor, now, statement, params, bind=True)
+        if viewer.commune_id != actor.commune_id:  # the actor did not name the member's commune (embedded base)
+            params |= {"author": viewer.member_id, "commune": viewer.commune_id}
+            viewer, mine = load_viewer_with(session, actor, now, statement, params, bind=True)
         if key:
-            same = next((r.id for r in mine if r.id is not None and r.idempotency_key == key), None)
+            same = next((r.also_id for r in mine if r.also_id is not None and r.also_idempotency_key == key), None)
             if same is not None:
                 existing = session.get(Alert, same)
                 assert existing is not None
                 return _replay(existing, category, text)
-        recent = [as_utc(r.created_at) for r in mine if as_utc(r.created_at) > since]  # type: ignore[operator]
+        recent = [as_utc(r.also_created_at) for r in mine if as_utc(r.also_created_at) > since]
         try:
             result = _post_checked(
                 session, viewer, category, text, lon, lat, address, key, confirm_new, config, now, recent, sectors
@@ -477,17 +479,11 @@ def _offer_duplicates(
 ) -> None:
     """Refuse with the recent alerts of the same category the poster may read and that lie, as they are shown
     to the poster, within the duplicate radius: no alert they cannot read, no distance to an exact point."""
+    visibility = bound_visibility(viewer)
     rows = session.execute(
-        select(Alert.id, Alert.author_id, Alert.x_m, Alert.y_m, Alert.display_geom, Alert.display_label,
-               Alert.created_at)
-        .where(
-            visibility_clause(viewer),
-            Alert.category == category,
-            Alert.created_at >= now - config.duplicate_window,
-            Alert.created_at <= now,
-        )
-        .order_by(Alert.id.desc())
-    ).all()  # fmt: skip
+        _duplicate_candidates(visibility),
+        {**visibility.params, "category": category, "since": now - config.duplicate_window, "now": now},
+    ).all()
     found = []
     for r in rows:
         if viewer.sees_whole_commune or r.author_id == viewer.member_id:
@@ -495,9 +491,32 @@ def _offer_duplicates(
         else:
             d = float(shapely.distance(point_m, transform_geom(r.display_geom, 4326, epsg)))
         if d <= config.duplicate_radius_m:
-            found.append(DuplicateOffer(r.id, r.display_label, coarse_age(now - as_utc(r.created_at))))  # type: ignore[operator]
+            found.append(DuplicateOffer(r.id, r.display_label, coarse_age(now - as_utc(r.created_at))))
     if found:
         raise DuplicateSuspectedError(found)
+
+
+# The duplicate query per kind of viewer (see :class:`alerts._access.BoundVisibility`).
+_CANDIDATES: dict[tuple[Any, ...], Any] = {}
+
+
+def _duplicate_candidates(visibility: BoundVisibility) -> Any:
+    """The recent alerts of a category that a viewer of this kind may read, built once per kind (building it on
+    every post cost more than running it)."""
+    found = _CANDIDATES.get(visibility.kind)
+    if found is None:
+        found = _CANDIDATES[visibility.kind] = (
+            select(Alert.id, Alert.author_id, Alert.x_m, Alert.y_m, Alert.display_geom, Alert.display_label,
+                   Alert.created_at)
+            .where(
+                visibility.clause,
+                Alert.category == bindparam("category", type_=String()),
+                Alert.created_at >= bindparam("since", type_=DateTime(timezone=True)),
+                Alert.created_at <= bindparam("now", type_=DateTime(timezone=True)),
+            )
+            .order_by(Alert.id.desc())
+        )  # fmt: skip
+    return found
 
 
 def _insert_all_sqlite(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from alerts._access import Viewer, load_viewer, visible_alerts, visible_id_branches
 from alerts._categories import Family
-from alerts._context import AlertConfig, as_utc, commune_categories, commune_context, now_or_utc
+from alerts._context import AlertConfig, commune_categories, commune_context, now_or_utc
 from alerts._moderation import Status
 from community._permissions import Action, Actor, Scope
 from gis import InputError
@@ -22,6 +22,7 @@ from store.schema import (
     Alert,
     AlertSector,
     Role,
+    as_utc,
 )
 
 # ------------------------------------------------------------------ reading
@@ -65,7 +66,7 @@ def present(alert: Any, viewer: Viewer, sectors: list[tuple[str, bool]], labels:
         "category_label": labels.get(alert.category, alert.category),
         "status": alert.status,
         "text": alert.text,
-        "created_at": as_utc(alert.created_at).isoformat(),  # type: ignore[union-attr]
+        "created_at": as_utc(alert.created_at).isoformat(),
         "sectors": sorted(code for code, _ in sectors),
         "location": _location(alert, viewer, homes),
         "mine": alert.author_id == viewer.member_id,

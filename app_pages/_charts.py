@@ -12,20 +12,29 @@ from typing import Any
 import altair as alt
 
 Rows = Sequence[dict[str, Any]]
+LABEL_LIMIT_PX = 260  # room for a whole SSMSI indicator's label (« Vols sans violence contre des personnes »)
 
 
 def _chart(rows: Rows) -> alt.Chart:
     return alt.Chart(alt.Data(values=list(rows)))
 
 
-def side_by_side_bars(rows: Rows, *, value: str, label: str, series: str, value_format: str = ".2f") -> alt.Chart:
-    """Horizontal bars of ``value`` per ``label``, one bar per ``series`` side by side."""
+def side_by_side_bars(
+    rows: Rows, *, value: str, label: str, series: str, value_format: str = ".2f", order: Sequence[str] | None = None
+) -> alt.Chart:
+    """Horizontal bars of ``value`` per ``label``, one bar per ``series`` side by side; labels in ``order`` (top
+    first) when given, else alphabetically."""
     return (
         _chart(rows)
         .mark_bar()
         .encode(
             x=alt.X(f"{value}:Q"),
-            y=alt.Y(f"{label}:N", title=None),
+            y=alt.Y(
+                f"{label}:N",
+                title=None,
+                axis=alt.Axis(labelLimit=LABEL_LIMIT_PX),
+                sort=list(order) if order is not None else "ascending",
+            ),
             yOffset=f"{series}:N",
             color=alt.Color(f"{series}:N", title=None),
             tooltip=[f"{label}:N", f"{series}:N", alt.Tooltip(f"{value}:Q", format=value_format)],

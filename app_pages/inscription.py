@@ -109,6 +109,7 @@ if sent:
             address=chosen or "",
             charter_version=charter.version if accepted else None,
             phone=phone,
+            client=st.context.ip_address,
         )
     except ServiceError as exc:
         slot = slots.get(exc.field or "", slots["identity"])

@@ -12,10 +12,14 @@ import streamlit as st
 from app_pages._charts import series_lines, side_by_side_bars
 from app_pages._session import require_actor
 from app_pages._staff import attempt, plain, require_page
+from gis._safe_text import safe_cell
 from services import ServiceError
 from services import stats as stats_service
 from services.maps import commune_map
+from stats import WITHHELD, fr_number, fr_rate
 from store.schema import Role
+
+ROW_PX = 35  # a table row's height in Streamlit's data grid
 
 actor = require_actor()
 if actor.role == Role.GENDARMERIE:
@@ -48,6 +52,55 @@ def platform_section(year: int) -> None:
     show_tables(attempt(lambda: stats_service.platform_tables(actor, year)))
 
 
+def categories_section(year: int) -> None:
+    """Each SSMSI indicator of the year beside the département and the alerts of the related categories."""
+    st.header(f"Les catégories d'alerte à côté des indicateurs SSMSI en {year}")
+    beside = attempt(lambda: stats_service.categories_beside(actor, year))
+    if beside is None:
+        return
+    st.caption(
+        "Une alerte de voisin n'est pas une infraction enregistrée : la comparaison ne donne qu'un ordre de "
+        f"grandeur. Alertes publiées en {year} dans les catégories liées à chaque indicateur ; "
+        f"chiffres SSMSI : {beside.source}."
+    )
+    if beside.public:
+        st.caption(f"Version publique : les nombres d'alertes inférieurs à {beside.min_count} sont masqués.")
+    hidden = f"< {beside.min_count}"
+    st.dataframe(
+        [
+            {
+                "Indicateur SSMSI": safe_cell(r.indicator),
+                "Commune (nombre)": fr_number(r.count, 0) if r.count is not None else WITHHELD,
+                "Commune (taux)": fr_rate(r.rate) if r.rate is not None else WITHHELD,
+                "Département (taux)": fr_rate(r.dep_rate) if r.dep_rate is not None else "—",
+                "Alertes Voisinage": "—" if not r.categories else hidden if r.alerts is None else str(r.alerts),
+                "Catégories d'alerte": safe_cell(", ".join(r.categories)) if r.categories else "—",
+                "Base du taux": r.rate_base,
+            }
+            for r in beside.rows
+        ],
+        hide_index=True,
+        height=ROW_PX * (len(beside.rows) + 1) + 3,  # every indicator at once, no inner scrolling
+    )
+    if beside.without_equivalent:
+        names = ", ".join(f"« {plain(label)} »" for label in beside.without_equivalent)
+        st.markdown(f"Catégories sans équivalent SSMSI : {names}.")
+    pairs = [
+        {"Indicateur": r.indicator, "Série": series, "Nombre": number}
+        for r in beside.rows
+        if r.categories
+        for series, number in (("Faits enregistrés (SSMSI)", r.count), ("Alertes Voisinage", r.alerts))
+        if number is not None
+    ]
+    if pairs:
+        order = [r.indicator for r in beside.rows if r.categories]  # the SSMSI's order, as in the table
+        chart = side_by_side_bars(
+            pairs, value="Nombre", label="Indicateur", series="Série", value_format=".0f", order=order
+        )
+        st.altair_chart(chart, width="stretch")
+        st.caption("Nombres de l'année ; ceux que le SSMSI ne diffuse pas, ou masqués, ne sont pas dessinés.")
+
+
 insee = st.text_input("Commune (code INSEE)", value=view.insee, key="stats-commune").strip()
 figures = attempt(lambda: stats_service.figures(actor, insee))
 if figures is None:
@@ -73,10 +126,19 @@ bars = [
     if rate is not None
 ]
 if bars:
-    chart = side_by_side_bars(bars, value="Taux pour 1 000", label="Indicateur", series="Zone")
+    chart = side_by_side_bars(
+        bars,
+        value="Taux pour 1 000",
+        label="Indicateur",
+        series="Zone",
+        order=list(dict.fromkeys(f.indicator for f in of_year)),
+    )
     st.altair_chart(chart, width="stretch")
 else:
     st.info("Aucun taux publié cette année-là.")
+
+if insee == view.insee:
+    categories_section(year)
 
 st.header("Évolution")
 indicators = sorted({f.indicator for f in figures})

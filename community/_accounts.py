@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 import pyotp
@@ -21,7 +21,7 @@ from community._passwords import check_password, hash_password, verify_password
 from community._permissions import Actor
 from gis import InputError
 from store import bind_scope_of, serialised, transaction
-from store.schema import AuthSession, LoginAttempt, Member, MemberStatus, Role, utcnow
+from store.schema import AuthSession, LoginAttempt, Member, MemberStatus, Role, as_utc, utcnow
 
 # Roles whose accounts must use a second factor (TOTP).
 TOTP_ROLES = frozenset({Role.REFERENT, Role.MAIRIE_AGENT, Role.MAIRIE_ADMIN, Role.GENDARMERIE, Role.PLATFORM_ADMIN})
@@ -142,7 +142,7 @@ def _reserve_attempt(
     with serialised(engine, "login:" + key) as session:
         failures, oldest = _recent_failures(session, key, now - window)
         if failures >= max_failures:
-            start = _aware(oldest) if oldest else now
+            start = as_utc(oldest) if oldest else now
             wait = max(1, int((start + window - now).total_seconds() // 60) + 1)
             raise TooManyAttemptsError(
                 f"Trop de tentatives de connexion pour ce compte : réessayez dans {wait} minute(s)."
@@ -238,7 +238,7 @@ def authenticate(session: Session, token: str, *, now: datetime | None = None, r
         raise AuthenticationError("Session inconnue : reconnectez-vous.")
     if row.revoked_at is not None:
         raise AuthenticationError("Session révoquée : reconnectez-vous.")
-    if _aware(row.expires_at) <= now:
+    if as_utc(row.expires_at) <= now:
         raise AuthenticationError("Session expirée : reconnectez-vous.")
     if require_mfa and not row.mfa_ok:
         raise AuthenticationError("Ce compte doit activer la double authentification (TOTP) avant de continuer.")
@@ -246,11 +246,6 @@ def authenticate(session: Session, token: str, *, now: datetime | None = None, r
     if member is None or member.status in (MemberStatus.EXCLUDED, MemberStatus.DELETED):
         raise AuthenticationError("Ce compte est fermé.")
     return member
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def logout(session: Session, token: str, *, now: datetime | None = None) -> None:
@@ -303,7 +298,7 @@ def accept_invitation(session: Session, token: str, password: str, *, now: datet
     member = session.scalar(select(Member).where(Member.invitation_hash == token_hash(token or "")))
     if member is None:
         raise AuthenticationError("Invitation inconnue ou déjà utilisée.")
-    if member.invitation_expires_at is None or _aware(member.invitation_expires_at) <= now:
+    if member.invitation_expires_at is None or as_utc(member.invitation_expires_at) <= now:
         raise AuthenticationError("Invitation expirée : demandez-en une nouvelle à la mairie.")
     set_password(session, member, password, now=now)
     member.invitation_hash = None

@@ -14,22 +14,23 @@ from community._audit import record
 from community._events import fire
 from community._permissions import Action, Actor, require
 from gis import InputError
-from store.schema import Member, MemberStatus, Sanction, SanctionKind, utcnow
+from store.schema import Member, MemberStatus, Sanction, SanctionKind, as_utc, utcnow
 
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+_NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 def active_suspension(member: Member, now: datetime | None = None) -> Sanction | None:
     """The suspension in force at ``now`` (the one ending last), or None."""
     now = now or utcnow()
+    # A suspension always has an end (ck_sanctions_suspension_end): the datetime.max fallback only satisfies types.
     current = [
         s
         for s in member.sanctions
-        if s.kind == SanctionKind.SUSPENSION and s.lifted_at is None and _aware(s.starts_at) <= now < _aware(s.ends_at)  # type: ignore[arg-type]
+        if s.kind == SanctionKind.SUSPENSION
+        and s.lifted_at is None
+        and as_utc(s.starts_at) <= now < as_utc(s.ends_at or _NEVER)
     ]
-    return max(current, key=lambda s: _aware(s.ends_at), default=None)  # type: ignore[arg-type]
+    return max(current, key=lambda s: as_utc(s.ends_at or _NEVER), default=None)
 
 
 def is_active(member: Member, now: datetime | None = None) -> bool:
@@ -107,7 +108,7 @@ def suspend(
 ) -> Sanction:
     """Suspend ``member`` until ``until``: meanwhile they can neither post nor receive."""
     now = now or utcnow()
-    until = _aware(until)
+    until = as_utc(until)
     if until <= now:
         raise InputError("La date de fin de suspension doit être dans le futur.", field="until")
     sanction = _sanction(session, actor, member, SanctionKind.SUSPENSION, Action.SUSPEND_MEMBER, reason, until, now)

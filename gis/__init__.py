@@ -25,7 +25,19 @@ if TYPE_CHECKING:
     from gis._crs import LAMBERT_93, OVERSEAS_CRS, check_insee, metric_crs, require_metric
     from gis._errors import InputError
     from gis._geocode import AddressIndex, Geocoder, GeocodeResult, ParsedQuery, check_query, distance_m, parse_query
-    from gis._heat import HEX, HEX_CONSTANTS, SQUARE, HeatBins, bin_lonlat, bin_xy, cell_polygons, hex_axial
+    from gis._heat import (
+        HEX,
+        SQUARE,
+        HeatBins,
+        bin_lonlat,
+        bin_xy,
+        cell_polygons,
+        heat_bins,
+        hex_axial,
+        hex_from_keys,
+        hex_keys,
+        hex_steps,
+    )
     from gis._io import check_file, read_vector_file, write_vector_file
     from gis._nearby import AreaIndex
     from gis._normalize import fold, street_key
@@ -46,7 +58,6 @@ __all__ = [
     "DRIVABLE_HIGHWAYS",
     "FRENCH_TERRITORIES",
     "HEX",
-    "HEX_CONSTANTS",
     "LAMBERT_93",
     "LOCAL_PLACES",
     "OVERSEAS_CRS",
@@ -82,7 +93,11 @@ __all__ = [
     "escape_control",
     "exact_location",
     "fold",
+    "heat_bins",
     "hex_axial",
+    "hex_from_keys",
+    "hex_keys",
+    "hex_steps",
     "load_osm_features",
     "load_streets",
     "metric_crs",

@@ -27,6 +27,7 @@ from store.schema import (
     MemberStatus,
     ReferentAssignment,
     Role,
+    as_utc,
 )
 from store.schema import OutboxMessage as OutboxRow
 
@@ -142,7 +143,7 @@ def enqueue_for_alert(
         return 0
     if now is None:  # the moment of the event itself (sanctions and quiet hours are judged then)
         at = session.scalar(select(func.max(AlertEvent.at)).where(AlertEvent.alert_id == alert_id))
-        now = at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else (at or datetime.now(UTC))
+        now = as_utc(at) if at is not None else datetime.now(UTC)
     commune = session.get(Commune, alert.commune_id)
     assert commune is not None
     cats = {c.code: c for c in commune_categories(session, alert.commune_id)}

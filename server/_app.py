@@ -10,7 +10,8 @@ STREAMLIT_SCRIPT = PROJECT_ROOT / "streamlit_app.py"
 
 
 def build_app() -> Any:
-    """Build the app: Streamlit, the routes of :mod:`server.routes`, the security headers.
+    """Build the app: Streamlit, the routes of :mod:`server.routes`, the security headers, a French 404 for
+    nested addresses no route serves.
 
     Raises
     ------
@@ -22,6 +23,7 @@ def build_app() -> Any:
 
     from layers import tile_spec
     from server._headers import SecurityHeadersMiddleware
+    from server._not_found import NestedNotFoundMiddleware
     from server.routes import routes
     from services._config import settings
 
@@ -29,5 +31,8 @@ def build_app() -> Any:
     return st.App(
         STREAMLIT_SCRIPT,
         routes=routes(),
-        middleware=[Middleware(SecurityHeadersMiddleware, tile_origin=tiles.origin)],
+        middleware=[
+            Middleware(SecurityHeadersMiddleware, tile_origin=tiles.origin),
+            Middleware(NestedNotFoundMiddleware),
+        ],
     )

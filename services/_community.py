@@ -5,20 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from services._core import Actor, ServiceError, unit_of_work
+from store.schema import as_utc
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from store.schema import Commune, Member, Sanction
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """``moment`` in UTC with its zone (SQLite hands back naive datetimes; every one we store is UTC)."""
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def first_name(name: str | None) -> str | None:
@@ -107,7 +103,7 @@ class MemberInfo:
             sector_code=member.sector_code,
             address=member.address_label,
             registered_via=member.registered_via,
-            verified_at=aware(member.verified_at),
+            verified_at=as_utc(member.verified_at),
             verification_method=member.verification_method,
             referent_sectors=tuple(sorted(a.sector_code for a in member.referent_assignments if a.ended_at is None)),
             totp_enabled=bool(member.totp_enabled),
@@ -134,7 +130,7 @@ class SanctionInfo:
             sanction.member_id,
             str(sanction.kind),
             sanction.reason,
-            aware(sanction.starts_at),  # type: ignore[arg-type]
-            aware(sanction.ends_at),
-            aware(sanction.lifted_at),
+            as_utc(sanction.starts_at),
+            as_utc(sanction.ends_at),
+            as_utc(sanction.lifted_at),
         )

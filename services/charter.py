@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from services._community import aware, in_commune, member_of, own_member
+from services._community import in_commune, member_of, own_member
 from services._core import Actor, ServiceError
+from store.schema import as_utc
 
 __all__ = ["Acceptance", "CharterInfo", "CharterStatus", "accept", "current", "publish", "status"]
 
@@ -46,7 +47,7 @@ def publish(actor: Actor, commune: str | None, text: str, *, now: datetime | Non
 
     with in_commune(actor, commune) as (session, found):
         charter = publish_charter(session, actor, found.id, text, now=now)
-        return CharterInfo(found.id, charter.version, charter.text, aware(charter.published_at))  # type: ignore[arg-type]
+        return CharterInfo(found.id, charter.version, charter.text, as_utc(charter.published_at))
 
 
 def current(actor: Actor | None, commune: str | None) -> CharterInfo | None:
@@ -57,7 +58,7 @@ def current(actor: Actor | None, commune: str | None) -> CharterInfo | None:
         charter = current_charter(session, found.id)
         if charter is None:
             return None
-        return CharterInfo(found.id, charter.version, charter.text, aware(charter.published_at))  # type: ignore[arg-type]
+        return CharterInfo(found.id, charter.version, charter.text, as_utc(charter.published_at))
 
 
 def accept(
@@ -95,7 +96,7 @@ def accept(
         done = accept_charter(
             session, member, charter.version if version is None else version, channel=channel, actor=recorder, now=now
         )
-        return Acceptance(member.id, charter.version, done.channel, aware(done.accepted_at))  # type: ignore[arg-type]
+        return Acceptance(member.id, charter.version, done.channel, as_utc(done.accepted_at))
 
 
 def status(actor: Actor, commune: str | None = None) -> CharterStatus:
@@ -119,5 +120,5 @@ def status(actor: Actor, commune: str | None = None) -> CharterStatus:
             .join(Member, Member.id == CharterAcceptance.member_id)
             .where(CharterAcceptance.charter_id == charter.id, *verified)
         )
-        info = CharterInfo(found.id, charter.version, charter.text, aware(charter.published_at))  # type: ignore[arg-type]
+        info = CharterInfo(found.id, charter.version, charter.text, as_utc(charter.published_at))
         return CharterStatus(info, int(accepted or 0), members)

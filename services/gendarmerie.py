@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from services._community import aware, in_commune
+from services._community import in_commune
 from services._core import Actor
+from store.schema import as_utc
 
 __all__ = ["AccessChange", "AccessStatus", "close_access", "history", "open_access"]
 
@@ -61,7 +62,7 @@ def history(actor: Actor, commune: str | None) -> AccessStatus:
         authorize(session, actor, Action.SET_GENDARMERIE_ACCESS, commune_id=found.id)
         record(session, actor, "viewed", "gendarmerie_access", found.id, commune_id=found.id)
         changes = tuple(
-            AccessChange(aware(c.changed_at), c.is_open, c.changed_by_id, c.reason)  # type: ignore[arg-type]
+            AccessChange(as_utc(c.changed_at), c.is_open, c.changed_by_id, c.reason)
             for c in gendarmerie_access_history(session, found.id)
         )
         return AccessStatus(found.id, gendarmerie_access_open(session, found.id), changes)

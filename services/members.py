@@ -11,10 +11,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services._community import MemberInfo, SanctionInfo, in_commune, member_of, own_member
 from services._core import Actor, ServiceError, unit_of_work
+from services._throttle import RecentEvents
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 __all__ = [
     "Application",
@@ -72,6 +76,16 @@ APPLIED = (
     "Votre demande d'inscription est enregistrée : elle est en attente de vérification. Un e-mail vient de vous "
     "être envoyé à {email} pour choisir votre mot de passe ; un référent de votre secteur ou la mairie vérifiera "
     "ensuite votre adresse (par courrier, visite ou justificatif)."
+)
+# Web sign-ups each send an invitation e-mail: at most so many per hour from one connection, and per commune.
+_SIGN_UPS_BY_CLIENT = RecentEvents(window_s=3600.0)
+TOO_MANY_FROM_HERE = (
+    "Trop de demandes d'inscription depuis cette connexion : réessayez dans une heure, ou demandez à la mairie "
+    "de vous inscrire."
+)
+TOO_MANY_IN_COMMUNE = (
+    "La commune reçoit beaucoup de demandes d'inscription en ce moment : réessayez dans une heure, ou demandez à "
+    "la mairie de vous inscrire."
 )
 
 
@@ -222,6 +236,7 @@ def apply(
     address: str,
     charter_version: int | None,
     phone: str | None = None,
+    client: str | None = None,
     now: datetime | None = None,
 ) -> Application:
     """A resident signs up on the web (no actor yet): the account is created pending verification, and an
@@ -231,15 +246,27 @@ def apply(
     account holder is told by e-mail that someone tried to sign up with their address (nobody learns from
     this form which e-mails have an account).
 
+    ``client`` is the address the request came from (None: not known, e.g. on localhost): it may make
+    ``settings.signup_per_client_per_hour`` sign-ups an hour in this process; the commune accepts
+    ``settings.signup_per_commune_per_hour`` web sign-ups an hour whatever their origin.
+
     Raises
     ------
     ServiceError
         ``field`` is ``email`` (malformed), ``name``, ``address`` (unknown, outside the commune),
-        ``charter`` (not accepted, or not the current version), ``phone`` or ``commune``.
+        ``charter`` (not accepted, or not the current version), ``phone``, ``commune``, or ``limit`` (too
+        many sign-ups this hour, from this connection or in the commune).
     """
+    from services._config import settings
+
     started = time.monotonic()
     try:
-        return _apply(commune, email, name, address, charter_version, phone, _now(now))
+        if client and _SIGN_UPS_BY_CLIENT.count(client, started) >= settings().signup_per_client_per_hour:
+            raise ServiceError(TOO_MANY_FROM_HERE, field="limit")
+        done = _apply(commune, email, name, address, charter_version, phone, _now(now))
+        if client:
+            _SIGN_UPS_BY_CLIENT.record(client, time.monotonic())
+        return done
     finally:
         # Creating an account takes longer than answering for a known e-mail: every answer takes at least
         # this long, so that the time taken does not tell either.
@@ -264,6 +291,8 @@ def _apply(
     number = normalize_phone(phone) if phone and phone.strip() else None
     taken = _email_taken(normalized)
     with in_commune(None, commune) as (session, found):
+        if _recent_web_sign_ups(session, found.id, now) >= settings().signup_per_commune_per_hour:
+            raise ServiceError(TOO_MANY_IN_COMMUNE, field="limit")
         checks: dict[str, Any] = {
             "email": normalized,
             "name": name,
@@ -288,6 +317,21 @@ def _apply(
     if taken:
         _tell_holder(normalized, now)
     return Application(normalized, APPLIED.format(email=normalized))
+
+
+def _recent_web_sign_ups(session: Session, commune_id: int, now: datetime) -> int:
+    """The accounts created from the web sign-up form in the commune within the hour before ``now``."""
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from store.schema import Member
+
+    since = now - timedelta(hours=1)
+    query = select(func.count()).where(
+        Member.commune_id == commune_id, Member.registered_via == "web", Member.created_at >= since
+    )
+    return int(session.scalar(query) or 0)
 
 
 def _email_taken(email: str) -> bool:
@@ -432,14 +476,13 @@ def pending(actor: Actor, commune: str | None = None) -> list[PendingMember]:
     """The sign-ups waiting for verification that the actor may see (a referent: their sectors), oldest first,
     each with its geocoded point; the listing is audited."""
     from community import list_members as listing
-    from services._community import aware
-    from store.schema import MemberStatus
+    from store.schema import MemberStatus, as_utc
 
     now = _now(None)
     with in_commune(actor, commune) as (session, found):
         rows = listing(session, actor, found, status=MemberStatus.PENDING)
-        rows.sort(key=lambda m: (aware(m.created_at), m.id))
-        return [PendingMember(MemberInfo.of(m, now), m.lon, m.lat, aware(m.created_at)) for m in rows]  # type: ignore[arg-type]
+        rows.sort(key=lambda m: (as_utc(m.created_at), m.id))
+        return [PendingMember(MemberInfo.of(m, now), m.lon, m.lat, as_utc(m.created_at)) for m in rows]
 
 
 def sanctions(actor: Actor, commune: str | None = None, *, now: datetime | None = None) -> list[SanctionEntry]:

@@ -297,7 +297,6 @@ def _own_reader(actor: Actor) -> tuple[str, str]:
 
 PLATFORM_TABLES = {
     "alertes_par_categorie": "Alertes publiées par catégorie",
-    "categories_et_ssmsi": "Les catégories d'alerte à côté des indicateurs SSMSI",
 }
 
 
@@ -332,6 +331,111 @@ def platform_tables(actor: Actor, year: int) -> list[Table]:
         for name, title in PLATFORM_TABLES.items()
         if name in found
     ]
+
+
+@dataclass(frozen=True)
+class IndicatorBeside:
+    """One SSMSI indicator of the commune for a year, beside its département and the related app alerts.
+
+    ``count``/``rate`` are None when the SSMSI withheld the commune's figure; ``alerts`` is None when the
+    reader may not see it (fewer than the minimum count, for the public version); ``categories`` are the
+    labels of the commune's categories related to it (empty: no alert category relates to it).
+    """
+
+    key: str
+    indicator: str
+    count: int | None
+    rate: float | None
+    rate_base: str
+    dep_count: int | None
+    dep_rate: float | None
+    categories: tuple[str, ...]
+    alerts: int | None
+
+
+@dataclass(frozen=True)
+class CategoriesBeside:
+    """The commune's alert categories beside the SSMSI indicators they relate to, for one year."""
+
+    insee: str
+    year: int
+    source: str  # label of the SSMSI source the figures come from
+    rows: tuple[IndicatorBeside, ...]
+    without_equivalent: tuple[str, ...]  # labels of the security categories related to no indicator
+    public: bool  # small counts withheld (the residents' version)
+    min_count: int
+
+
+def categories_beside(actor: Actor, year: int) -> CategoriesBeside:
+    """Each SSMSI indicator of the actor's commune for ``year`` beside its département, and the number of
+    published alerts of the commune's related categories (:mod:`stats._category_links`) created that year.
+
+    Every member reads their own commune's; residents and referents the public version (counts of a category
+    under ``VOISINAGE_STATS_MIN_COUNT`` withheld, and every sum holding one); the gendarmerie only while the
+    mairie keeps its access open.
+
+    Raises
+    ------
+    ServiceError
+        ``field="commune"`` for an account of no commune; ``"audience"`` when the matrix refuses;
+        ``"year"`` when no SSMSI figure of the commune is stored for ``year`` (the years available listed).
+    """
+    from alerts import Family, category_entries
+    from gis import InputError
+    from services._community import in_commune
+    from services._config import settings
+    from services._core import engine
+    from stats import alerts_frame, check_reader, commune_views, counts_by, hide_small, is_staff, load_records
+    from stats._category_links import alerts_beside, link_categories
+    from stats._indicators import BASE_LABELS, SOURCE_LABELS
+
+    min_count = settings().stats_min_count
+    start, end, _ = period_bounds(year, None, False)
+    with in_commune(actor, None) as (session, commune):
+        reader = reader_role(session, actor, commune, None)
+        code = commune.insee
+        labels = {e.code: e.label for e in category_entries(session, commune.id) if e.family == Family.SECURITY}
+        try:
+            views = commune_views(session, code, year)
+        except InputError as exc:
+            raise ServiceError(exc.message, field="year") from exc
+    try:
+        records = load_records(engine(), code, start, end)
+        check_reader(records, reader)
+    except InputError as exc:
+        raise ServiceError(exc.message, exc.problems, field="audience") from exc
+    alerts = alerts_frame(records.alerts)
+    by_code = counts_by(alerts.assign(category=alerts["category_code"].astype(str)), "category")
+    counts = {str(c): int(n) for c, n in zip(by_code["category"], by_code["count"], strict=True)}
+    # The same masking as the per-category table (primary and secondary), over every category.
+    masked = hide_small(by_code, reader, min_count)
+    hidden = set(masked.loc[masked["hidden"], "category"].astype(str))
+    view = next((v for v in views if v.source == "ssmsi"), views[0])
+    links = link_categories(labels.items())
+    beside = alerts_beside([line.indicator for line in view.lines], links, counts, hidden)
+    rows = tuple(
+        IndicatorBeside(
+            key=line.indicator,
+            indicator=line.label,
+            count=line.count,
+            rate=line.rate,
+            rate_base=BASE_LABELS.get(line.rate_base, line.rate_base),
+            dep_count=line.dep_count,
+            dep_rate=line.dep_rate,
+            categories=tuple(labels.get(c, c) for c in beside[line.indicator].categories),
+            alerts=beside[line.indicator].alerts,
+        )
+        for line in view.lines
+    )
+    return CategoriesBeside(
+        insee=code,
+        year=year,
+        source=SOURCE_LABELS.get(view.source, view.source),
+        rows=rows,
+        without_equivalent=tuple(labels[c] for c in links.without_equivalent),
+        public=not is_staff(reader),
+        min_count=min_count,
+    )
 
 
 @dataclass(frozen=True)
@@ -448,13 +552,16 @@ def dashboard(
 
 
 __all__ = [
+    "CategoriesBeside",
     "Figure",
     "HeatCellInfo",
     "HeatView",
     "Imported",
+    "IndicatorBeside",
     "Table",
     "Written",
     "alert_categories",
+    "categories_beside",
     "dashboard",
     "export",
     "figures",

@@ -167,6 +167,18 @@ class Settings(BaseSettings):
         gt=0,
         description="How long an invitation token (account created without a password) stays valid, in days.",
     )
+    signup_per_client_per_hour: int = Field(
+        default=10,
+        ge=1,
+        description="Web sign-ups accepted per hour from one connection (client address), in this server process: "
+        "each sends an invitation e-mail.",
+    )
+    signup_per_commune_per_hour: int = Field(
+        default=200,
+        ge=1,
+        description="Web sign-ups accepted per hour in one commune, whatever their origin (bounds the invitation "
+        "e-mails a flood of sign-ups can send).",
+    )
     stats_min_count: int = Field(
         default=5,
         ge=1,

@@ -40,8 +40,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alerts._categories import DEFAULT_CATEGORIES
 from gis import InputError
 from stats._catalogue import indicator_label
+from stats._category_links import NO_EQUIVALENT, RELATED_BY_CODE, related_indicators
 from stats._roles import is_staff
 
 ALERT_FIELDS = (
@@ -66,24 +68,12 @@ OUTSIDE = "(hors secteur)"
 FORMER = "(secteur d'un ancien découpage)"
 
 # Alert categories beside the SSMSI indicators they relate to (not the same thing: a neighbour's alert is
-# not a recorded offence; the comparison only shows orders of magnitude).
-CATEGORY_INDICATORS: dict[str, tuple[str, ...]] = {
-    "cambriolage ou tentative": ("cambriolages_logement",),
-    "véhicule suspect": ("vols_de_vehicules", "vols_dans_vehicules", "vols_accessoires_vehicules"),
-    "dégradation": ("destructions_degradations",),
-    "vol": ("vols_sans_violence", "vols_violents_sans_arme", "vols_avec_armes"),
-    "démarchage frauduleux": ("escroqueries",),
-    "comportement suspect": (),
-}
-# The alerts domain's default category codes, for the same comparison when records carry ``category_code``.
-CATEGORY_CODES: dict[str, str] = {
-    "cambriolage": "cambriolage ou tentative",
-    "vehicule-suspect": "véhicule suspect",
-    "degradation": "dégradation",
-    "vol": "vol",
-    "demarchage-frauduleux": "démarchage frauduleux",
-    "comportement-suspect": "comportement suspect",
-}
+# not a recorded offence; the comparison only shows orders of magnitude). Derived from the one table of
+# stats._category_links, keyed by the default categories' lower-case labels (what alert records carry).
+CATEGORY_CODES: dict[str, str] = {c.code: c.label.lower() for c in DEFAULT_CATEGORIES if c.code in RELATED_BY_CODE}
+DEFAULT_CODES = frozenset(c.code for c in DEFAULT_CATEGORIES)
+DEFAULT_LABELS = frozenset(c.label.lower() for c in DEFAULT_CATEGORIES)
+CATEGORY_INDICATORS: dict[str, tuple[str, ...]] = {CATEGORY_CODES[code]: keys for code, keys in RELATED_BY_CODE.items()}
 
 
 def _frame(records: Iterable[Any] | pd.DataFrame, fields: tuple[str, ...], what: str) -> pd.DataFrame:
@@ -294,7 +284,9 @@ def categories_beside_ssmsi(alerts: pd.DataFrame, lines: Iterable[Any]) -> pd.Da
     Returns
     -------
     One row per (category, related indicator): ``category, alerts, indicator, ssmsi_count, ssmsi_rate,
-    dep_rate, published`` (``published`` false: the SSMSI withheld the commune's figure).
+    dep_rate, published`` (``published`` false: the SSMSI withheld the commune's figure); the default
+    security categories always, the commune's own when they have alerts (linked by
+    :func:`stats._category_links.related_indicators`), « sans équivalent SSMSI » for a category with none.
     """
     by_key = {line.indicator: line for line in lines}
     published = alerts[alerts["published"]]
@@ -303,8 +295,14 @@ def categories_beside_ssmsi(alerts: pd.DataFrame, lines: Iterable[Any]) -> pd.Da
         # The stable code says which default category it is, whatever label the commune gave it.
         canonical = published["category_code"].map(CATEGORY_CODES).fillna(canonical)
     counts = canonical.groupby(canonical).size()
+    # The commune's own categories (neither a default code nor a default label), linked by their folded label.
+    codes = published["category_code"].astype(str) if "category_code" in published else published["category"]
+    own = published[~codes.isin(DEFAULT_CODES) & ~published["category"].isin(DEFAULT_LABELS)]
+    own_links = {
+        label: related_indicators(code, label) for label, code in zip(own["category"], codes[own.index], strict=True)
+    }
     rows = []
-    for category, indicators in CATEGORY_INDICATORS.items():
+    for category, indicators in [*CATEGORY_INDICATORS.items(), *sorted(own_links.items())]:
         n = int(counts.get(category, 0))
         for key in indicators or (None,):
             line = by_key.get(key) if key else None
@@ -312,7 +310,7 @@ def categories_beside_ssmsi(alerts: pd.DataFrame, lines: Iterable[Any]) -> pd.Da
                 {
                     "category": category,
                     "alerts": n,
-                    "indicator": indicator_label(key) if key else "—",
+                    "indicator": indicator_label(key) if key else NO_EQUIVALENT,
                     "ssmsi_count": line.count if line else None,
                     "ssmsi_rate": line.rate if line else None,
                     "dep_rate": line.dep_rate if line else None,

@@ -10,7 +10,7 @@ members. The gendarmerie's access is checked by the caller through the permissio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -36,7 +36,7 @@ from stats._dashboard import (
 )
 from stats._sources import _utc, alert_moves, category_index, read_members, read_sectors
 from store import transaction
-from store.schema import Alert, AlertSector, Commune, Role
+from store.schema import Alert, AlertSector, Commune, Role, as_utc
 
 DECISIONS = ("approve", "reject")
 TAKE_UP = ("acknowledge", "close")
@@ -108,7 +108,7 @@ def last_alert_by_sector(session: Session, commune_id: int) -> dict[str, datetim
         .where(AlertSector.commune_id == commune_id, AlertSector.home.is_(True))
         .group_by(AlertSector.sector_code)
     ).all()
-    return {code: (at if at.tzinfo else at.replace(tzinfo=UTC)) for code, at in rows if at is not None}
+    return {code: as_utc(at) for code, at in rows if at is not None}
 
 
 def dashboard_from_db(

@@ -1,8 +1,9 @@
 """Heat binning of a points table, server-side: SQL on PostGIS, numpy (``gis``) on the embedded backend.
 
-Both give the same counts: the PostGIS query computes the very cell indices of :mod:`gis._heat` (same
-anchoring on the CRS origin, same hexagon constants, same ``floor(v + 0.5)`` rounding) on
-``ST_Transform(geom, crs)``; the embedded path reads the points and bins them with numpy.
+Both give the same counts: the PostGIS query computes the very keys of :mod:`gis._heat` (same anchoring
+on the CRS origin, same constants from :func:`gis.hex_steps`, the same float operations in the same order as
+:func:`gis.hex_keys`) on ``ST_Transform(geom, crs)`` or the stored metric columns, groups by them, and
+:func:`gis.heat_bins` finishes the cells; the embedded path reads the points and bins them with numpy.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 import shapely
 from sqlalchemy import Connection, Engine, text
 
-from gis import HEX, HEX_CONSTANTS, SQUARE, HeatBins, InputError, bin_lonlat, bin_xy
+from gis import HEX, SQUARE, HeatBins, InputError, bin_lonlat, bin_xy, heat_bins, hex_from_keys, hex_steps
 from store import is_postgis, wkb_column
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -27,26 +28,20 @@ _XY_TRANSFORM = (
 )
 _XY_COLUMNS = "SELECT {x} AS x, {y} AS y FROM {table} {where}"
 
+# One level, no barrier: a few float operations per row and one hash aggregate. The keys are returned as
+# float8 (no cast per row); numpy turns them into integer cells.
 _SQUARE_SQL = """
-SELECT floor(x / :cell)::bigint AS i, floor(y / :cell)::bigint AS j, count(*) AS n
+SELECT floor(x / CAST(:cell AS float8)) AS i, floor(y / CAST(:cell AS float8)) AS j, count(*) AS n
 FROM ({xy}) AS xy GROUP BY 1, 2
 """
 
+# gis.hex_keys, operation for operation (round(float8) is rint, like numpy's): keep the two in step.
 _HEX_SQL = """
-SELECT CASE WHEN dq > dr AND dq > ds THEN -rr - rs ELSE rq END::bigint AS q,
-       CASE WHEN NOT (dq > dr AND dq > ds) AND dr > ds THEN -rq - rs ELSE rr END::bigint AS r,
-       count(*) AS n
-FROM (
-  SELECT rq, rr, rs, abs(rq - fq) AS dq, abs(rr - fr) AS dr, abs(rs - fs) AS ds FROM (
-    SELECT fq, fr, fs, floor(fq + 0.5::float8) AS rq, floor(fr + 0.5::float8) AS rr, floor(fs + 0.5::float8) AS rs
-    FROM (
-      SELECT fq, fr, -fq - fr AS fs FROM (
-        SELECT CAST(:c1 AS float8) * xs AS fq, CAST(:c2 AS float8) * xs + CAST(:c3 AS float8) * ys AS fr
-        FROM (SELECT x / :cell AS xs, y / :cell AS ys FROM ({xy}) AS xy OFFSET 0) AS scaled
-      ) AS axial OFFSET 0
-    ) AS cube OFFSET 0
-  ) AS rounded OFFSET 0
-) AS deltas GROUP BY 1, 2
+SELECT floor(x / CAST(:w2 AS float8)) AS m, floor(y / CAST(:h2 AS float8)) AS n,
+       3.0::float8 * abs(x / CAST(:w AS float8) - round(x / CAST(:w AS float8)))
+         + abs(y / CAST(:h AS float8) - round(y / CAST(:h AS float8))) <= 1.0::float8 AS a,
+       count(*) AS k
+FROM ({xy}) AS xy GROUP BY 1, 2, 3
 """
 
 
@@ -59,7 +54,7 @@ def _ident(name: str, what: str) -> str:
 def heat_sql(
     shape: str, table: str, geom: str, crs: int, where: str = "", metric_columns: tuple[str, str] | None = None
 ) -> str:
-    """The PostGIS query counting the points of ``table`` per cell (parameters ``:cell``, and ``:c1..:c3``)."""
+    """The PostGIS query counting the points of ``table`` per cell key (``:cell``, or ``:w :h :w2 :h2``)."""
     clause = f"WHERE {where}" if where else ""
     if metric_columns is None:
         xy = _XY_TRANSFORM.format(
@@ -150,18 +145,22 @@ def bin_in(
     _check_cells(shape, cell_m)
     bound = dict(params or {})
     sql = heat_sql(shape, table, geom_column, crs, where, metric_columns)
-    bound["cell"] = float(cell_m)
     if shape == HEX:
-        bound.update(zip(("c1", "c2", "c3"), HEX_CONSTANTS, strict=True))
+        bound.update(zip(("w", "h", "w2", "h2"), hex_steps(float(cell_m)), strict=True))
+    else:
+        bound["cell"] = float(cell_m)
     # One aggregate over many rows into few cells: JIT compilation costs more than it saves here (~1 s
     # of JIT for 1M rows), and with the default work_mem the planner sorts instead of hashing.
     # It cannot estimate the number of cells (it assumes one per row) so it would rather sort than
     # hash: forbid sorting (the result is ordered below, in numpy) and allow the hash table its memory.
     conn.execute(text("SET LOCAL jit = off; SET LOCAL work_mem = '256MB'; SET LOCAL enable_sort = off"))
-    rows = conn.execute(text(sql), bound).all()
-    arr = np.array(rows, dtype=np.int64).reshape(-1, 3)
-    arr = arr[np.lexsort((arr[:, 1], arr[:, 0]))]
-    bins = HeatBins(shape, float(cell_m), crs, arr[:, 0], arr[:, 1], arr[:, 2])
+    rows = conn.execute(text(sql), bound).cursor.fetchall()
+    arr = np.array(rows, dtype=np.float64).reshape(-1, 4 if shape == HEX else 3).astype(np.int64)
+    if shape == HEX:
+        q, r = hex_from_keys(arr[:, 0], arr[:, 1], arr[:, 2].astype(bool))
+        bins = heat_bins(HEX, cell_m, crs, q, r, arr[:, 3])
+    else:
+        bins = heat_bins(SQUARE, cell_m, crs, arr[:, 0], arr[:, 1], arr[:, 2])
     return bins.at_least(min_count) if min_count > 1 else bins
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import select
 import sqlite3
 import threading
 import time
@@ -13,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.orm import Session
 
 from gis._errors import InputError
 from settings import get_settings
@@ -76,6 +77,33 @@ def _sqlite_begin(conn: Connection) -> None:
             time.sleep(0.1 * (attempt + 1))
 
 
+def _readable(fd: int) -> bool:
+    """Whether socket ``fd`` has something to read now (no waiting)."""
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        return bool(poller.poll(0))
+    return bool(select.select([fd], [], [], 0)[0])
+
+
+def _alive_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Hand out no PostgreSQL connection the server has closed, without a round trip (instead of a pre-ping).
+
+    A pooled connection is idle: the server sends it nothing unless it is going away. A server restart or a
+    terminated backend sends a FATAL message and closes the socket, so an idle connection whose socket is readable
+    (or already known broken) is discarded: the pool opens a fresh one in its place, and the unit of work never
+    sees the dead connection. A pre-ping (``SELECT 1`` at each check-out) paid one round trip per unit of work
+    for the same answer; a peer that vanishes without closing (a network cut) deceives both until its first
+    statement.
+    """
+    try:
+        dead = bool(dbapi_connection.closed or dbapi_connection.broken) or _readable(dbapi_connection.pgconn.socket)
+    except Exception:  # the driver could not even give its socket: the connection is gone
+        dead = True
+    if dead:
+        raise DisconnectionError("the server closed this pooled connection")
+
+
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """Create the engine for ``url`` (default: the ``VOISINAGE_DATABASE_URL`` setting).
 
@@ -94,7 +122,9 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         import geoalchemy2  # noqa: F401  (its DDL and type hooks, for PostGIS only)
 
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        engine = create_engine(url, **kwargs)
+        event.listen(engine.pool, "checkout", _alive_on_checkout)
+        return engine
     raise InputError(
         f"Base de données non prise en charge : « {parsed.get_backend_name()} ». "
         "Utilisez sqlite:///chemin/fichier.sqlite3 ou postgresql+psycopg://…",
@@ -158,11 +188,12 @@ def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
         immediate = write and key not in held
     # Set either way: an engine taken from a writing session carries the option, a read must drop it.
     bind = engine if is_postgis(engine) else engine.execution_options(**{_WRITER: immediate})
-    maker = sessionmaker(bind, expire_on_commit=False)
     if immediate:
         held.add(key)
     try:
-        with maker() as session, session.begin():
+        # A plain Session, not a sessionmaker: each sessionmaker makes a Session subclass whose event dispatch is
+        # set up again on first use (a cost paid by every unit of work).
+        with Session(bind, expire_on_commit=False) as session, session.begin():
             yield session
     finally:
         if immediate:

@@ -19,9 +19,10 @@ This is the one place, with :mod:`store._engine`, that knows which backend runs.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from gis import InputError
@@ -49,21 +50,58 @@ def bind_commune(session: Session, commune_id: int) -> None:
         return
     # Pending ORM changes belong to the previous binding: written under it, before the commune changes.
     session.flush()
-    # One round trip: the commune id is an integer we format ourselves (never user text).
-    session.execute(text(f"SET LOCAL voisinage.commune_id = '{int(commune_id)}'; SET LOCAL voisinage.platform = ''"))
+    _set_local(session.connection(), _commune_binding(commune_id))
+
+
+def _commune_binding(commune_id: int) -> str:
+    # The commune id is an integer we format ourselves (never user text).
+    return f"SET LOCAL voisinage.commune_id = '{int(commune_id)}'; SET LOCAL voisinage.platform = ''"
 
 
 def bind_connection(conn: Connection, commune_id: int) -> None:
     """:func:`bind_commune` for a Core connection inside its transaction (no-op on SQLite)."""
     if conn.dialect.name == "postgresql":
-        conn.execute(text(f"SET LOCAL voisinage.commune_id = '{int(commune_id)}'; SET LOCAL voisinage.platform = ''"))
+        _set_local(conn, _commune_binding(commune_id))
 
 
 def bind_platform(session: Session) -> None:
     """Bind the current transaction to the platform scope (see the module's docstring for what it sees)."""
     if _postgis(session):
         session.flush()
-        session.execute(text("SET LOCAL voisinage.commune_id = ''; SET LOCAL voisinage.platform = 'on'"))
+        _set_local(session.connection(), "SET LOCAL voisinage.commune_id = ''; SET LOCAL voisinage.platform = 'on'")
+
+
+def _set_local(conn: Connection, statements: str) -> None:
+    """Run the ``SET LOCAL`` ``statements`` (no parameters) in ``conn``'s transaction, in one round trip.
+
+    When nothing has been sent in the transaction yet (the usual case: a unit of work binds first), its
+    ``BEGIN`` goes in the same round trip as the binding, through the driver's connection (psycopg sends a
+    ``BEGIN`` of its own before the first statement otherwise: one round trip more per unit of work). The
+    binding is the same ``SET LOCAL``, first in the transaction; the driver, which reads the server's
+    transaction status, then sees a transaction open and sends no ``BEGIN``.
+    """
+    raw: Any = conn.connection.dbapi_connection
+    pgconn = getattr(raw, "pgconn", None)
+    if pgconn is None:  # not psycopg
+        conn.execute(text(statements))
+        return
+    import psycopg
+
+    # Only a default BEGIN is folded (the driver's BEGIN names an isolation level or access mode otherwise).
+    default_begin = not raw.autocommit and (raw.isolation_level, raw.read_only, raw.deferrable) == (None, None, None)
+    if not default_begin or pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        conn.execute(text(statements))
+        return
+    command = f"BEGIN; {statements}"
+    try:
+        result = pgconn.exec_(command.encode())
+        if result.status != psycopg.pq.ExecStatus.COMMAND_OK:
+            raise psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
+    except psycopg.Error as exc:
+        lost = pgconn.status != psycopg.pq.ConnStatus.OK
+        if lost:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(command, None, exc, psycopg.Error, connection_invalidated=lost) from exc
 
 
 def bind_scope_of(session: Session, kind: ScopeKey, key: str) -> int | str | None:

@@ -1,6 +1,6 @@
 """Every table of Voisinage, on one metadata (imported by Alembic's environment)."""
 
-from store._schema import Base, Commune, Sector, SectorSet, SetStatus, utcnow
+from store._schema import Base, Commune, Sector, SectorSet, SetStatus, as_utc, utcnow
 from store._schema_absences import Absence
 from store._schema_addresses import Address, AddressImport
 from store._schema_alerts import (
@@ -60,5 +60,6 @@ __all__ = [
     "SetStatus",
     "SmsNonce",
     "SsmsiFigure",
+    "as_utc",
     "utcnow",
 ]

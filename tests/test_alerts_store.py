@@ -229,6 +229,30 @@ def test_rate_limit_and_duplicates(world) -> None:
         _post(world, config=config, category="degradation", text="Tags sur le mur.", now=T0 + timedelta(minutes=12))
 
 
+def test_the_rate_limit_counts_offers_whatever_the_actor_names(world) -> None:
+    """The rate-limit rows travel with the viewer's query, filtered by the actor's member and commune: an actor
+    naming no commune (the embedded base lets it read its member) is counted against its member's commune."""
+    from dataclasses import replace
+
+    config = AlertConfig(rate_posts=3)
+    alice = who(world["engine"], "alice@a.fr")
+    vague = replace(alice, commune_id=None)
+    lon, lat = inner_point(world["geoms"][(BOURAY, "A1")])
+    args = {"category": "vol", "text": "Vélo volé devant le portail cette nuit.", "lon": lon, "lat": lat}
+    if is_postgis(world["engine"]):  # row-level security: no member is visible before the commune is bound
+        with pytest.raises(InputError, match="n'existe pas"):
+            post_alert(world["engine"], vague, **args, config=config, now=T0)
+        return
+    first = post_alert(world["engine"], vague, **args, config=config, now=T0)
+    with pytest.raises(DuplicateSuspectedError):
+        post_alert(world["engine"], vague, **args, config=config, now=T0 + timedelta(minutes=10))
+    post_alert(world["engine"], vague, **args, config=config, confirm_new=True, now=T0 + timedelta(minutes=11))
+    with pytest.raises(RateLimitError, match="limite"):  # the post, the offer, the confirmed post: three
+        post_alert(world["engine"], vague, **{**args, "category": "degradation"}, config=config,
+                   now=T0 + timedelta(minutes=12))  # fmt: skip
+    assert first.created
+
+
 def test_suspended_and_unknown_members_cannot_post(world) -> None:
     with pytest.raises(InputError, match="suspendu"):
         _post(world, email="susp@a.fr")
@@ -313,7 +337,7 @@ def test_postgis_row_level_security_isolates_communes(postgis_owner_engine, post
 def test_feed_branches_are_exactly_the_visibility_rule(world) -> None:
     """The feed's index-driven branches and the single visibility clause answer the same, for every role."""
     from alerts import feed_for, load_viewer, visibility_clause
-    from alerts._access import bind_commune
+    from alerts._access import bind_commune, bound_visibility
 
     t = T0
     for i, (email, sector) in enumerate(
@@ -331,7 +355,10 @@ def test_feed_branches_are_exactly_the_visibility_rule(world) -> None:
             bind_commune(s, viewer.commune_id)
             by_clause = set(s.scalars(select(Alert.id).where(visibility_clause(viewer))))
             by_feed = {a["id"] for a in feed_for(s, viewer, limit=500)}
+            bound = bound_visibility(viewer)
+            by_bound = set(s.scalars(select(Alert.id).where(bound.clause), bound.params))
         assert by_feed == by_clause, email
+        assert by_bound == by_clause, email  # the cached clause with its parameters says the same
 
 
 def test_feed_branches_never_walk_the_whole_commune_on_sqlite(sqlite_engine, shared_file) -> None:

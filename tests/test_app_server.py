@@ -7,6 +7,7 @@ request leaves 127.0.0.1 and the map is painted.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -42,7 +43,7 @@ def test_healthz(server):
     assert (answer.status_code, answer.text) == (200, "ok")
 
 
-@pytest.mark.parametrize("path", ["/", "/healthz", "/auth/login", "/assets/map/leaflet/leaflet.js", "/nope"])
+@pytest.mark.parametrize("path", ["/", "/healthz", "/auth/login", "/assets/map/leaflet/leaflet.js", "/nope", "/a/b"])
 def test_security_headers_on_every_response(server, path):
     headers = httpx.get(f"{server}{path}").headers
     csp = headers["content-security-policy"]
@@ -51,6 +52,27 @@ def test_security_headers_on_every_response(server, path):
     assert "http" not in csp  # no third party when tiles are off
     assert headers["referrer-policy"] == "no-referrer"
     assert headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize("path", ["/a/b", "/signaler/x", "/nope/deeper/still/", "/a/%3Cscript%3E"])
+def test_a_nested_unknown_address_gets_a_french_404_not_a_blank_page(server, path):
+    answer = httpx.get(f"{server}{path}", follow_redirects=True)
+    assert answer.status_code == 404
+    shown = html.unescape(answer.text)
+    assert "Page introuvable" in shown and "Revenir à l'accueil" in shown
+    assert "<script" not in answer.text.lower()  # neither Streamlit's app shell nor the path echoed back
+
+
+def test_nested_addresses_that_are_served_still_are(server):
+    index = httpx.get(f"{server}/").text
+    script = re.search(r'src="\.?/?(static/js/[^"]+)"', index)
+    assert script is not None
+    assert httpx.get(f"{server}/{script.group(1)}").status_code == 200  # Streamlit's own assets
+    assert httpx.get(f"{server}/_stcore/health").status_code == 200
+    assert httpx.get(f"{server}/assets/map/leaflet/leaflet.js").status_code == 200
+    assert httpx.get(f"{server}/auth/login").status_code == 200
+    # Streamlit's component route answers for itself (404 until a page has registered the component)
+    assert "Page introuvable" not in httpx.get(f"{server}/component/streamlit_folium.st_folium/index.html").text
 
 
 def test_map_frame_policy_allows_only_its_inline_script(server):

@@ -263,3 +263,68 @@ def test_the_xss_corpus_through_every_tab_is_shown_as_typed(fresh_db, monkeypatc
             assert not any(payload[:200] in text for text in rendered), payload
     shown = " ".join(t.value for t in app.text)
     assert sum(payload[:200] in shown for payload in sample) == len(sample)  # as plain text, as typed
+
+
+def a_ban_address(actor: Actor) -> tuple[str, float, float]:
+    """``(« numero nom_voie », lon, lat)`` of a numbered BAN address of the demo commune, well inside a sector
+    (``actor``: one who reads the commune's map)."""
+    from shapely import Point
+    from sqlalchemy import select
+
+    from services._core import engine
+    from services.maps import commune_map
+    from store import transaction
+    from store.schema import Address
+
+    inner = [s.geometry.buffer(-0.002) for s in commune_map(actor).sectors]
+    with transaction(engine()) as session:
+        rows = session.scalars(
+            select(Address).where(Address.insee == "91999", Address.numero.is_not(None)).order_by(Address.id)
+        ).all()
+        row = next(r for r in rows if any(core.contains(Point(r.lon, r.lat)) for core in inner))
+        return f"{row.numero} {row.nom_voie}", row.lon, row.lat
+
+
+def test_paper_sign_up_by_a_ban_address_is_stored_geocoded_in_its_sector(fresh_db, monkeypatch):
+    from services import ServiceError
+    from services.maps import commune_map
+    from services.sectors import locate_point
+
+    _signed_in_as(monkeypatch, AGENT.email, AGENT.password)
+    email = "papier-ban@demo.voisinage.fr"
+    before = len(member_service.list_members(_actor()))
+    app = _page("membres.py")
+    app.text_input(key="paper-name").input("M. <i>Adresse</i>")
+    app.text_input(key="paper-email").input(email)
+    app.text_input(key="paper-address").input("12 rue qui n'existe pas")
+    app.button(key="FormSubmitter:paper-form-Inscrire").click().run()
+    assert any("Adresse introuvable" in e for e in _errors(app))
+    # Nothing half-stored: no member, no pending sign-up, the e-mail still free.
+    assert len(member_service.list_members(_actor())) == before
+    with pytest.raises(ServiceError):
+        member_service.view(_actor(), None, email)
+
+    address, lon, lat = a_ban_address(_actor())
+    expected = locate_point(_actor(), "91999", lon, lat)
+    assert expected is not None
+    app.text_input(key="paper-address").input(address)
+    app.button(key="FormSubmitter:paper-form-Chercher l'adresse").click().run()
+    assert not app.exception, app.exception
+    assert any(t.value.startswith("Adresse trouvée : ") and f"secteur {expected.name}" in t.value for t in app.text)
+    app.button(key="FormSubmitter:paper-form-Inscrire").click().run()
+    assert not app.exception, app.exception
+    assert not _errors(app), _errors(app)
+    assert any(
+        "inscrit·e (en attente de vérification)" in s.value and f"secteur {expected.code}" in s.value
+        for s in app.success
+    )
+    assert len(member_service.list_members(_actor())) == before + 1
+    member = member_service.view(_actor(), None, email)
+    assert (member.status, member.registered_via, member.sector_code) == ("pending", "paper", expected.code)
+    assert address.split(" ", 1)[1].lower() in member.address.lower()
+    # Geocoded at the BAN point, and waiting for verification there (what « À vérifier » puts on its map).
+    waiting = next(p for p in member_service.pending(_actor()) if p.member.email == email)
+    assert waiting.lon == pytest.approx(lon, abs=1e-6) and waiting.lat == pytest.approx(lat, abs=1e-6)
+    assert expected.code in {s.code for s in commune_map(_actor()).sectors}
+    app.run()
+    assert any("M. <i>Adresse</i>" in t.value for t in app.text)  # listed to verify, as plain text

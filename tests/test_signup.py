@@ -136,3 +136,53 @@ def test_bad_input_is_refused_alike_for_known_and_unknown_e_mails(world, changes
         answers.append((refused.value.field, refused.value.message))
     assert answers[0] == answers[1] and answers[0][0] == field
     assert not _rows(world, Member, email="inconnu@example.fr")
+
+
+@pytest.fixture
+def limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Two sign-ups an hour per connection, three per commune."""
+    from settings import get_settings
+
+    monkeypatch.setenv("VOISINAGE_SIGNUP_PER_CLIENT_PER_HOUR", "2")
+    monkeypatch.setenv("VOISINAGE_SIGNUP_PER_COMMUNE_PER_HOUR", "3")
+    get_settings.cache_clear()
+    members._SIGN_UPS_BY_CLIENT.clear()
+    yield
+    members._SIGN_UPS_BY_CLIENT.clear()
+    get_settings.cache_clear()
+
+
+def _apply(email: str, **extra):
+    return members.apply(COMMUNE, email=email, name="Nina", address=ADDRESS, charter_version=1, **extra)
+
+
+def test_one_connection_may_sign_up_so_many_times_an_hour(world, limits):
+    _apply("un@example.fr", client="198.51.100.7")
+    _apply("bob@example.fr", client="198.51.100.7")
+    before = len(_rows(world, Member)), len(_rows(world, OutboxMessage))
+    for email in ("trois@example.fr", "bob@example.fr"):  # a known e-mail is refused alike: it tells nothing
+        with pytest.raises(ServiceError) as refused:
+            _apply(email, client="198.51.100.7")
+        assert refused.value.field == "limit" and "réessayez dans une heure" in refused.value.message
+    assert (len(_rows(world, Member)), len(_rows(world, OutboxMessage))) == before  # nothing stored, nothing sent
+    _apply("trois@example.fr", client="203.0.113.9")  # another connection still may
+    assert _rows(world, Member, email="trois@example.fr")
+
+
+def test_a_refused_sign_up_does_not_count_against_the_connection(world, limits):
+    with pytest.raises(ServiceError):
+        members.apply(COMMUNE, email="un@example.fr", name="Nina", address="", charter_version=1, client="198.51.100.7")
+    _apply("un@example.fr", client="198.51.100.7")
+    _apply("deux@example.fr", client="198.51.100.7")
+
+
+def test_the_commune_accepts_so_many_web_sign_ups_an_hour_whatever_their_origin(world, limits):
+    at = datetime.now(UTC)
+    for index in range(3):
+        _apply(f"n{index}@example.fr", client=f"198.51.100.{index}", now=at)
+    with pytest.raises(ServiceError) as refused:
+        _apply("n3@example.fr", client="198.51.100.50", now=at + timedelta(minutes=5))
+    assert refused.value.field == "limit" and "commune" in refused.value.message
+    assert not _rows(world, Member, email="n3@example.fr")
+    _apply("n3@example.fr", client="198.51.100.50", now=at + timedelta(minutes=61))  # an hour later
+    assert _rows(world, Member, email="n3@example.fr")

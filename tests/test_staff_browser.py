@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from app_support import build_database, running_server
+from app_support import build_database, running_server, services_on
 from test_staff_pages import ADMIN, GENDARMERIE, import_ssmsi_for_the_demo
 
 from data.demo_accounts import DemoAccount, current_code
@@ -26,19 +26,17 @@ def staff_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A demo database of its own (no sign-in attempt or used code of other tests), with SSMSI figures and the
     gendarmerie's access open."""
     from services import Actor, gendarmerie, reset_engine
-    from services._core import _chosen_url
     from store.schema import Role
 
     folder = tmp_path_factory.mktemp("staff")
-    previous = _chosen_url[0]
-    url = build_database(folder)  # runs the CLI in this process: sets the services' database
-    _chosen_url[0] = url
     try:
-        import_ssmsi_for_the_demo(folder)
-        gendarmerie.open_access(Actor(role=Role.MAIRIE_ADMIN, commune_id=1), "91999", reason="essai")
-        yield url
+        with services_on(None):  # building runs the CLI in this process, which sets the services' database
+            url = build_database(folder)
+            with services_on(url):
+                import_ssmsi_for_the_demo(folder)
+                gendarmerie.open_access(Actor(role=Role.MAIRIE_ADMIN, commune_id=1), "91999", reason="essai")
+                yield url
     finally:
-        _chosen_url[0] = previous
         reset_engine()
 
 
@@ -85,19 +83,14 @@ def test_admin_sees_the_sector_editor_and_the_charts(server, browser):
 
 def test_gendarmerie_heat_map_goes_when_access_closes(server, browser, staff_db):
     from services import Actor, gendarmerie
-    from services._core import _chosen_url
     from store.schema import Role
 
     context, page, outside = _staff_page(browser, server, GENDARMERIE)
     page.goto(f"{server}/carte_chaleur")
     page.get_by_text("Carte de chaleur — ").first.wait_for(timeout=WAIT_MS)
     page.frame_locator("iframe[title*='streamlit_folium']").locator(".leaflet-container").wait_for(timeout=WAIT_MS)
-    previous = _chosen_url[0]
-    _chosen_url[0] = staff_db
-    try:
+    with services_on(staff_db):
         gendarmerie.close_access(Actor(role=Role.MAIRIE_ADMIN, commune_id=1), "91999", reason="fin de l'essai")
-    finally:
-        _chosen_url[0] = previous
     page.reload()
     page.get_by_text("Mon secteur").first.wait_for(timeout=WAIT_MS)
     assert page.get_by_text("Carte de chaleur").count() == 0  # neither the page nor its link
@@ -115,18 +108,13 @@ def _editor(page: Any, base: str) -> Any:
 
 def _draft(staff_db: str) -> Any:
     from services import Actor
-    from services._core import _chosen_url
     from services.sector_edits import draft_version
     from services.staff import sector_layout
     from store.schema import Role
 
-    previous = _chosen_url[0]
-    _chosen_url[0] = staff_db
-    try:
+    with services_on(staff_db):
         admin = Actor(role=Role.MAIRIE_ADMIN, commune_id=1)
         return sector_layout(admin, "91999", draft_version(admin, "91999"))
-    finally:
-        _chosen_url[0] = previous
 
 
 def _middle_sector(page: Any, frame: Any) -> dict[str, float]:

@@ -257,7 +257,7 @@ def test_statistics_commune_beside_departement(fresh_db, monkeypatch, tmp_path, 
     assert not app.error, [e.value for e in app.error]
     assert app.selectbox(key="stats-year").value == 2023
     charts = app.get("vega_lite_chart")
-    assert len(charts) == 2  # the year's bars, the trend's lines
+    assert len(charts) == 3  # the year's bars, the alert categories beside the indicators, the trend's lines
     assert all("cdn" not in str(c.proto).lower() for c in charts)
     assert app.dataframe  # the tables of show() and trend()
     app.selectbox(key="stats-year").set_value(2020).run()

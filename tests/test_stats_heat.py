@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 from sqlalchemy import Column, Float, Integer, MetaData, Table
 
-from gis import HEX, SQUARE, InputError, bin_lonlat, bin_xy, cell_polygons
+from gis import HEX, SQUARE, InputError, bin_lonlat, bin_xy, cell_polygons, hex_axial, hex_steps
 from stats import bin_table
 from store import is_postgis
 from store._types import GeometryColumn
@@ -38,6 +38,45 @@ def test_each_point_lies_in_its_cell(xs, cell, shape):
     # Cells never overlap.
     union = shapely.union_all(polys)
     assert union.area == pytest.approx(sum(p.area for p in polys), rel=1e-9)
+
+
+def _centre(q: np.ndarray, r: np.ndarray, cell: float) -> tuple[np.ndarray, np.ndarray]:
+    return 1.5 * cell * q, np.sqrt(3.0) * cell * (r + q / 2.0)
+
+
+NEIGHBOURS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, -1), (-1, 1))
+
+
+def _assert_nearest_centre(x: np.ndarray, y: np.ndarray, cell: float) -> None:
+    """Each point's hexagon centre is at most as far as any of that hexagon's six neighbours (a rounding
+    error of the coordinates' magnitude allowed: ties on edges and vertices may go either way)."""
+    q, r = hex_axial(x, y, cell)
+    cx, cy = _centre(q, r, cell)
+    own = np.hypot(x - cx, y - cy)
+    assert (own <= cell * (1 + 1e-9)).all()
+    slack = 1e-9 * (np.abs(x) + np.abs(y) + cell)
+    for dq, dr in NEIGHBOURS:
+        nx, ny = _centre(q + dq, r + dr, cell)
+        assert (own <= np.hypot(x - nx, y - ny) + slack).all(), (dq, dr)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    cell=st.sampled_from([1.0, 50.0, 137.5, 250.0, 1000.0, 0.3]),
+    seed=st.integers(0, 2**32 - 1),
+    scale=st.sampled_from([1e2, 1e4, 1e6, 1e7]),
+)
+def test_hexagon_is_the_nearest_centre(cell, seed, scale):
+    """The two-lattice rule picks the nearest hexagon centre, for random points (both signs, any magnitude)
+    and for points exactly on the lattices' half and quarter steps (edges, vertices, centres)."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-scale, scale, 2000)
+    y = rng.uniform(-scale, scale, 2000)
+    _assert_nearest_centre(x, y, cell)
+    w, h, _, _ = hex_steps(cell)
+    k = rng.integers(-40, 40, (2, 500))
+    _assert_nearest_centre(k[0] * w / 4, k[1] * h / 4, cell)
+    _assert_nearest_centre(k[0] * w / 6, k[1] * h / 2, cell)  # vertices: thirds of a hexagon width
 
 
 def test_min_count_and_bad_input():
@@ -137,8 +176,12 @@ def test_points_on_cell_edges_fall_alike(scratch_engine, shape):
         [[np.sqrt(3) * cell * q / 2 + cell * np.sin(a) for a in np.deg2rad(range(0, 360, 30))] for q in (0, 1)]
     )
     xx, yy = np.meshgrid(k + 700_000.0, k + 6_600_000.0)
-    x = np.concatenate([xx.ravel(), hx + 700_000.0])
-    y = np.concatenate([yy.ravel(), hy + 6_600_000.0])
+    # Steps of the hexagon lattices: quarters of w and h (centres, edge midpoints), sixths of w (vertices).
+    w, h, _, _ = hex_steps(cell)
+    qx, qy = np.meshgrid(np.arange(-12, 13) * w / 12, np.arange(-4, 5) * h / 4)
+    rng = np.random.default_rng(9)
+    x = np.concatenate([xx.ravel(), hx + 700_000.0, qx.ravel() + 7000 * w, rng.uniform(-2e6, 2e6, 300)])
+    y = np.concatenate([yy.ravel(), hy + 6_600_000.0, qy.ravel() + 30_000 * h, rng.uniform(-1e7, 1e7, 300)])
     with engine.begin() as conn:
         conn.execute(
             table.insert(),
