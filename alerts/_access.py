@@ -166,13 +166,52 @@ def load_viewer(session: Session, actor: Actor, now: datetime, *, bind: bool = F
         ``field="actor"``: the operator without an account (it neither reads nor posts alerts), an unknown
         or deleted account, or an account without a commune.
     """
+    return load_viewer_with(session, actor, now, None, {}, bind=bind)[0]
+
+
+# The viewer's query joined with another, per statement (see :func:`load_viewer_with`).
+_JOINED: dict[Any, Any] = {}
+
+
+def _joined(statement: Any) -> Any:
+    found = _JOINED.get(statement)
+    if found is None:
+        viewer, other = _VIEWER_QUERY.subquery("viewer"), statement.subquery("also")
+        found = _JOINED[statement] = select(viewer, *[c.label(f"also_{c.key}") for c in other.c]).select_from(
+            viewer.outerjoin(other, true())
+        )
+    return found
+
+
+def load_viewer_with(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    statement: Any,
+    params: dict[str, Any],
+    *,
+    bind: bool = False,
+) -> tuple[Viewer, list[Any]]:
+    """:func:`load_viewer`, and the rows of ``statement`` (a query built once, of the member's commune, with
+    ``params``) in the same round trip: their columns are named ``also_<column>``; none when it has no row.
+
+    ``statement`` is run whoever the actor is (it must hold nothing the actor may not see); a refused actor
+    raises as :func:`load_viewer` does.
+    """
     if actor.member_id is None:
         raise InputError(
             "L'opérateur de la plateforme ne lit ni ne publie d'alertes : agissez pour un membre.", field="actor"
         )
     if bind and actor.commune_id is not None:
         bind_commune(session, actor.commune_id)  # the actor's commune is known: one statement, no look-up
-    row = session.execute(_VIEWER_QUERY, {"member_id": actor.member_id, "now": now}).first()
+    values = {"member_id": actor.member_id, "now": now}
+    if statement is None:
+        rows = session.execute(_VIEWER_QUERY, values).all()
+        also: list[Any] = []
+    else:
+        rows = session.execute(_joined(statement), {**values, **params}).all()
+        also = [r for r in rows if any(v is not None for k, v in r._mapping.items() if k.startswith("also_"))]
+    row = rows[0] if rows else None
     if row is None or row.status == MemberStatus.DELETED:
         raise InputError("Ce compte n'existe pas ou a été supprimé.", field="actor")
     if row.commune_id is None:
@@ -190,7 +229,7 @@ def load_viewer(session: Session, actor: Actor, now: datetime, *, bind: bool = F
             )
         )
     status = str(row.status.value if hasattr(row.status, "value") else row.status)
-    return Viewer(
+    viewer = Viewer(
         member_id=row.id,
         commune_id=row.commune_id,
         insee=row.insee,
@@ -204,6 +243,7 @@ def load_viewer(session: Session, actor: Actor, now: datetime, *, bind: bool = F
         gendarmerie_open=_gendarmerie_open(session, row.commune_id) if role == Role.GENDARMERIE else False,
         state="suspended" if row.sanctioned and status == MemberStatus.VERIFIED else status,
     )
+    return viewer, also
 
 
 def _in_sectors(viewer: Viewer, codes: set[str]) -> ColumnElement[bool]:

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import CompoundSelect
 
 from alerts import _moderation as mod
-from alerts._access import BoundVisibility, Viewer, bound_visibility, load_viewer, scoped
+from alerts._access import BoundVisibility, Viewer, bound_visibility, load_viewer_with, scoped
 from alerts._categories import (
     Family,
     resolve_category,
@@ -188,22 +188,23 @@ def post_alert(
     if key is not None and not (0 < len(key.strip()) <= 100):
         raise InputError("La clé d'idempotence doit faire de 1 à 100 caractères.", field="key")
     with transaction(engine) as session:
-        viewer = load_viewer(session, actor, now, bind=True)
-        # One query: the author's recent posts and duplicate offers (rate limit), and an alert already posted
-        # with this key.
+        # In the viewer's round trip: the author's recent posts and duplicate offers (rate limit), and an alert
+        # already posted with this key (the actor's member and commune: nothing the viewer's checks must allow).
         offered: DuplicateSuspectedError | None = None
         since = now - config.rate_window
-        mine = session.execute(
-            _MINE_OR_SAME if key else _MINE,
-            {"author": viewer.member_id, "since": since, "key": key, "commune": viewer.commune_id},
-        ).all()
+        statement = _MINE_OR_SAME if key else _MINE
+        params = {"author": actor.member_id, "since": since, "key": key, "commune": actor.commune_id}
+        viewer, mine = load_viewer_with(session, actor, now, statement, params, bind=True)
+        if viewer.commune_id != actor.commune_id:  # the actor did not name the member's commune (embedded base)
+            params |= {"author": viewer.member_id, "commune": viewer.commune_id}
+            viewer, mine = load_viewer_with(session, actor, now, statement, params, bind=True)
         if key:
-            same = next((r.id for r in mine if r.id is not None and r.idempotency_key == key), None)
+            same = next((r.also_id for r in mine if r.also_id is not None and r.also_idempotency_key == key), None)
             if same is not None:
                 existing = session.get(Alert, same)
                 assert existing is not None
                 return _replay(existing, category, text)
-        recent = [as_utc(r.created_at) for r in mine if as_utc(r.created_at) > since]
+        recent = [as_utc(r.also_created_at) for r in mine if as_utc(r.also_created_at) > since]
         try:
             result = _post_checked(
                 session, viewer, category, text, lon, lat, address, key, confirm_new, config, now, recent, sectors

@@ -5,6 +5,7 @@ A mairie agent sees the sectors read-only (the permission matrix gives the edits
 """
 
 import json
+from collections.abc import Callable
 
 import folium
 import shapely
@@ -18,6 +19,7 @@ from layers import FrenchDrawLabels, SectorShape, problems_layer, sectors_layer
 from services import ServiceError
 from services import sector_edits as edits
 from services.maps import commune_map
+from services.sector_edits import EditResult
 from services.sectors import STATUS_LABELS, activate
 from services.staff import (
     EXPORT_FORMATS,
@@ -162,9 +164,80 @@ if validation is not None:
 
 
 def done(message: str) -> None:
-    """Confirm an edit and redraw the page with the new draft."""
+    """Confirm a change made in the script's run and redraw the page with the new draft."""
     st.session_state["done"] = message
     st.rerun()
+
+
+def edit(form: str, change: Callable[[], EditResult], message: Callable[[EditResult], str]) -> None:
+    """A form's edit, run by its button before the page's script (``on_click``): the page is then drawn once, with
+    the edited draft, instead of a second time after ``st.rerun``. The confirmation, or the French refusal shown
+    in the form, is kept for that run."""
+    try:
+        result = change()
+    except ServiceError as exc:
+        st.session_state[f"{form}-error"] = exc.message
+        return
+    st.session_state["done"] = message(result)
+
+
+def refusal(form: str) -> None:
+    """Where a form shows why its edit was refused (set by :func:`edit`)."""
+    where = st.empty()
+    if f"{form}-error" in st.session_state:
+        where.error(st.session_state.pop(f"{form}-error"))
+
+
+def split() -> None:
+    """« Couper »: the chosen sector cut along the line."""
+    state = st.session_state
+    code, line, new_name = state["split-sector"], state["split-line"], state["split-name"]
+    edit("split", lambda: edits.split_sector(actor, insee, code, line, new_name=new_name or None),
+         lambda r: f"Secteur coupé : nouveau secteur {', '.join(r.created)} (brouillon {r.version}).")  # fmt: skip
+
+
+def merge() -> None:
+    """« Fusionner »: two neighbouring sectors made one."""
+    first, second = st.session_state["merge-first"], st.session_state["merge-second"]
+    edit("merge", lambda: edits.merge_sectors(actor, insee, first, second),
+         lambda r: f"Secteurs fusionnés (brouillon {r.version}).")  # fmt: skip
+
+
+def move() -> None:
+    """« Déplacer l'îlot »: a block given to a neighbouring sector."""
+    block, to = st.session_state["move-block"], st.session_state["move-to"]
+    edit("move", lambda: edits.move_block(actor, insee, to, block=block),
+         lambda r: f"Îlot déplacé vers {to} (brouillon {r.version}).")  # fmt: skip
+
+
+def add() -> None:
+    """« Ajouter le secteur »: a drawn or pasted outline becomes a sector."""
+    shape, name = st.session_state["draw-geometry"], st.session_state["draw-name"]
+    edit("draw", lambda: edits.draw_sector(actor, insee, shape, name),
+         lambda r: f"Secteur {', '.join(r.created)} ajouté (brouillon {r.version}).")  # fmt: skip
+
+
+def reshape() -> None:
+    """« Enregistrer le contour »: the sector chosen above the map takes its new outline."""
+    chosen, outline = st.session_state.get("reshape-sector"), st.session_state["reshape-geometry"]
+    if not chosen:
+        st.session_state["reshape-error"] = "Choisissez d'abord, au-dessus de la carte, le secteur à modifier."
+        return
+    code = str(chosen)
+    edit("reshape", lambda: edits.reshape_sector(actor, insee, code, outline),
+         lambda r: f"Contour de {code} modifié (brouillon {r.version}).")  # fmt: skip
+    if "reshape-error" not in st.session_state:
+        st.session_state.pop("reshape-for", None)  # the stored outline goes back in the form
+
+
+def delete() -> None:
+    """« Supprimer »: the sector taken out of the draft, once confirmed."""
+    gone = st.session_state["delete-sector"]
+    if not st.session_state["delete-sure"]:
+        st.session_state["delete-error"] = "Cochez la confirmation pour supprimer le secteur."
+        return
+    edit("delete", lambda: edits.delete_sector(actor, insee, gone),
+         lambda r: f"Secteur {gone} supprimé du brouillon {r.version}.")  # fmt: skip
 
 
 if "done" in st.session_state:
@@ -176,66 +249,38 @@ if can_edit and codes:
         ["Couper", "Fusionner", "Déplacer un îlot", "Ajouter", "Sommets", "Supprimer"]
     )
     with split_tab, st.form("split"):
-        code = st.selectbox("Secteur à couper", codes, format_func=label, key="split-sector")
-        line = st.text_area(
-            "Ligne de coupe (tracez-la sur la carte, ou collez une LineString GeoJSON)", key="split-line"
-        )
-        new_name = st.text_input("Nom de la nouvelle partie (facultatif)", key="split-name")
-        where = st.empty()
-        if st.form_submit_button("Couper"):
-            result = attempt(lambda: edits.split_sector(actor, insee, code, line, new_name=new_name or None), where)
-            if result is not None:
-                done(f"Secteur coupé : nouveau secteur {', '.join(result.created)} (brouillon {result.version}).")
+        st.selectbox("Secteur à couper", codes, format_func=label, key="split-sector")
+        st.text_area("Ligne de coupe (tracez-la sur la carte, ou collez une LineString GeoJSON)", key="split-line")
+        st.text_input("Nom de la nouvelle partie (facultatif)", key="split-name")
+        refusal("split")
+        st.form_submit_button("Couper", on_click=split)
     with merge_tab, st.form("merge"):
-        first = st.selectbox("Premier secteur", codes, format_func=label, key="merge-first")
-        second = st.selectbox("Second secteur (voisin)", codes, index=min(1, len(codes) - 1), format_func=label,
-                              key="merge-second")  # fmt: skip
-        where = st.empty()
-        if st.form_submit_button("Fusionner"):
-            result = attempt(lambda: edits.merge_sectors(actor, insee, first, second), where)
-            if result is not None:
-                done(f"Secteurs fusionnés (brouillon {result.version}).")
+        st.selectbox("Premier secteur", codes, format_func=label, key="merge-first")
+        st.selectbox("Second secteur (voisin)", codes, index=min(1, len(codes) - 1), format_func=label,
+                     key="merge-second")  # fmt: skip
+        refusal("merge")
+        st.form_submit_button("Fusionner", on_click=merge)
     with move_tab, st.form("move"):
-        block = st.text_area("Îlot (tracez-le sur la carte, ou collez un Polygon GeoJSON)", key="move-block")
-        to = st.selectbox("Vers le secteur voisin", codes, format_func=label, key="move-to")
-        where = st.empty()
-        if st.form_submit_button("Déplacer l'îlot"):
-            result = attempt(lambda: edits.move_block(actor, insee, to, block=block), where)
-            if result is not None:
-                done(f"Îlot déplacé vers {to} (brouillon {result.version}).")
+        st.text_area("Îlot (tracez-le sur la carte, ou collez un Polygon GeoJSON)", key="move-block")
+        st.selectbox("Vers le secteur voisin", codes, format_func=label, key="move-to")
+        refusal("move")
+        st.form_submit_button("Déplacer l'îlot", on_click=move)
     with draw_tab, st.form("draw"):
-        shape = st.text_area("Contour (tracez-le sur la carte, ou collez un Polygon GeoJSON)", key="draw-geometry")
-        name = st.text_input("Nom du secteur", key="draw-name")
-        where = st.empty()
-        if st.form_submit_button("Ajouter le secteur"):
-            result = attempt(lambda: edits.draw_sector(actor, insee, shape, name), where)
-            if result is not None:
-                done(f"Secteur {', '.join(result.created)} ajouté (brouillon {result.version}).")
+        st.text_area("Contour (tracez-le sur la carte, ou collez un Polygon GeoJSON)", key="draw-geometry")
+        st.text_input("Nom du secteur", key="draw-name")
+        refusal("draw")
+        st.form_submit_button("Ajouter le secteur", on_click=add)
     with vertex_tab, st.form("reshape"):
         st.caption("Choisissez le secteur au-dessus de la carte, déplacez ses sommets avec l'outil d'édition de la "
                    "carte puis « Save » ; ou collez son nouveau contour (Polygon GeoJSON).")  # fmt: skip
-        outline = st.text_area("Nouveau contour", key="reshape-geometry")
-        where = st.empty()
-        if st.form_submit_button("Enregistrer le contour"):
-            if not reshaping:
-                where.error("Choisissez d'abord, au-dessus de la carte, le secteur à modifier.")
-            else:
-                code = str(reshaping)
-                result = attempt(lambda: edits.reshape_sector(actor, insee, code, outline), where)
-                if result is not None:
-                    st.session_state.pop("reshape-for", None)
-                    done(f"Contour de {code} modifié (brouillon {result.version}).")
+        st.text_area("Nouveau contour", key="reshape-geometry")
+        refusal("reshape")
+        st.form_submit_button("Enregistrer le contour", on_click=reshape)
     with delete_tab, st.form("delete"):
-        gone = st.selectbox("Secteur à supprimer", codes, format_func=label, key="delete-sector")
-        sure = st.checkbox("Je confirme la suppression de ce secteur du brouillon", key="delete-sure")
-        where = st.empty()
-        if st.form_submit_button("Supprimer"):
-            if not sure:
-                where.error("Cochez la confirmation pour supprimer le secteur.")
-            else:
-                result = attempt(lambda: edits.delete_sector(actor, insee, gone), where)
-                if result is not None:
-                    done(f"Secteur {gone} supprimé du brouillon {result.version}.")
+        st.selectbox("Secteur à supprimer", codes, format_func=label, key="delete-sector")
+        st.checkbox("Je confirme la suppression de ce secteur du brouillon", key="delete-sure")
+        refusal("delete")
+        st.form_submit_button("Supprimer", on_click=delete)
 
 if can_edit:
     st.header("Générer un brouillon depuis les rues")

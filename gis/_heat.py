@@ -85,6 +85,16 @@ def hex_steps(cell_m: float) -> tuple[float, float, float, float]:
     """The spacings ``(w, h, w/2, h/2)`` of the two rectangular lattices of hexagon centres (metres).
 
     ``w = 3*cell_m`` along x, ``h = sqrt(3)*cell_m`` along y; the halves are exact (a division by 2).
+
+    Parameters
+    ----------
+    cell_m
+        Hexagon circumradius in metres.
+
+    Returns
+    -------
+    tuple of float
+        ``(w, h, w/2, h/2)``, the constants :func:`hex_keys` and the SQL of ``stats`` divide by.
     """
     w = 3.0 * cell_m
     h = math.sqrt(3.0) * cell_m
@@ -100,6 +110,18 @@ def hex_keys(x: np.ndarray, y: np.ndarray, cell_m: float) -> tuple[np.ndarray, n
     distance ``du = |u - rint(u)|``, ``dv = |v - rint(v)|`` (lattice units) and the B centre at
     ``0.5 - du``, ``0.5 - dv``; comparing ``9*du² + 3*dv²`` (squared metres over ``cell_m²``) gives
     ``3*du + dv <= 1``. The SQL of ``stats`` repeats these operations exactly (keep them in step).
+
+    Parameters
+    ----------
+    x, y
+        Coordinates in metres (float arrays).
+    cell_m
+        Hexagon circumradius in metres.
+
+    Returns
+    -------
+    tuple of np.ndarray
+        ``m`` and ``n`` (int64) and ``a`` (bool), one of each per point.
     """
     w, h, w2, h2 = hex_steps(cell_m)
     u = x / w
@@ -115,6 +137,16 @@ def hex_from_keys(m: np.ndarray, n: np.ndarray, a: np.ndarray) -> tuple[np.ndarr
     ``q = 2i + 1, r = j - i``. In the quarter ``(m, n)`` the A candidate is ``i = (m+1) // 2`` (rounding
     ``u`` half up: when ``u`` is exactly half-way the B centre is nearer, so this never differs from
     ``rint`` where it matters) and the B candidate ``i = m // 2``; the same for ``j`` with ``n``.
+
+    Parameters
+    ----------
+    m, n, a
+        The keys of :func:`hex_keys` (or of the SQL ``GROUP BY``), as arrays of the same length.
+
+    Returns
+    -------
+    tuple of np.ndarray
+        ``q`` and ``r`` (int64), the axial coordinates used by :class:`HeatBins` and :func:`cell_polygons`.
     """
     m = np.asarray(m, dtype=np.int64)
     n = np.asarray(n, dtype=np.int64)
@@ -154,6 +186,20 @@ def heat_bins(
 
     Repeated cells are summed and the result sorted by ``(i, j)``: what a database's ``GROUP BY`` returns
     is finished here (its groups may map several to one cell, as the hexagon keys do).
+
+    Parameters
+    ----------
+    shape, cell_m, crs
+        What the cells are (``"square"`` or ``"hex"``, size in metres, metric EPSG code).
+    a, b
+        Integer cell indices (square ``i, j`` or axial ``q, r``).
+    counts
+        Points per row of ``a, b``; None: one point per row.
+
+    Returns
+    -------
+    HeatBins
+        The non-empty cells, sorted by ``(i, j)``.
     """
     weights = None if counts is None else np.asarray(counts, dtype=np.float64)
     i, j, n = _count_pairs(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64), weights)

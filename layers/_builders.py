@@ -5,13 +5,16 @@ Every user-supplied string goes through :func:`layers.map_text` before it reache
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import folium
+import numpy as np
 import shapely
 from folium.plugins import HeatMap
+from folium.utilities import JsCode
 
 from layers._assets import localize
 from layers._escape import map_text
@@ -22,8 +25,11 @@ SECTOR_STYLE = {"color": "#2563eb", "weight": 1.5, "fillColor": "#93c5fd", "fill
 HOME_STYLE = {"color": "#b91c1c", "weight": 3, "fillColor": "#fca5a5", "fillOpacity": 0.3}
 PROBLEM_STYLE = {"color": "#dc2626", "weight": 3, "fillColor": "#ef4444", "fillOpacity": 0.45}
 STREET_STYLE = {"color": "#6b7280", "weight": 1, "opacity": 0.8}
+STYLES = {"sector": SECTOR_STYLE, "home": HOME_STYLE, "problem": PROBLEM_STYLE}
 # A name written on the map: a tooltip always open, centred on its sector.
 LABEL_OPTIONS: dict[str, Any] = {"sticky": False, "permanent": True, "direction": "center", "opacity": 0.85}
+# Coordinates sent to the browser: 1e-6 degree is about 0.1 m, far below a pixel at any zoom the maps use.
+SHOWN_DECIMALS = 6
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,34 @@ def _feature(geometry: shapely.Geometry) -> dict:
     return {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(geometry)}  # type: ignore[arg-type]
 
 
+def _shown(geometry: shapely.Geometry) -> dict:
+    """``geometry`` as a GeoJSON mapping for display, coordinates rounded to :data:`SHOWN_DECIMALS` (lighter
+    pages; validation and storage always use the exact geometry)."""
+    rounded = shapely.transform(geometry, lambda xy: np.round(xy, SHOWN_DECIMALS))
+    return shapely.geometry.mapping(rounded)  # type: ignore[arg-type]
+
+
+def _collection(features: Iterable[tuple[str, dict, str]], tooltip: dict[str, Any], name: str) -> folium.GeoJson:
+    """One GeoJSON layer for many shapes: ``(escaped label, GeoJSON geometry, style name)`` each, the style named
+    from :data:`STYLES`, the label bound as each shape's tooltip.
+
+    Leaflet writes a tooltip as HTML: each label is already escaped by :func:`map_text` (no ``<`` left, so none can
+    end the script it is written in) and goes into the script as a JSON string.
+    """
+    labels, shapes = [], []
+    for i, (label, geometry, style) in enumerate(features):
+        labels.append(label)
+        shapes.append({"type": "Feature", "id": i, "properties": {"style": style}, "geometry": geometry})
+    listed = json.dumps(labels, ensure_ascii=False)
+    bind = JsCode(f"function(feature, layer) {{ layer.bindTooltip({listed}[feature.id], {json.dumps(tooltip)}); }}")
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": shapes},
+        name=name,
+        style_function=lambda feature: STYLES[feature["properties"]["style"]],
+        on_each_feature=bind,
+    )
+
+
 def base_map(bounds: tuple[float, float, float, float], tiles: TileSpec, *, height: str = "100%") -> folium.Map:
     """An empty map fitted to ``bounds`` (lon/lat min-max), with the base tiles of ``tiles`` (or none).
 
@@ -108,15 +142,10 @@ def sectors_layer(
     like every map text), for the mairie drawing its sectors.
     """
     highlighted = set(home)
+    options: dict[str, Any] = LABEL_OPTIONS if labels else {}
     group = folium.FeatureGroup(name="secteurs")
-    for sector in sectors:
-        style = HOME_STYLE if sector.code in highlighted else SECTOR_STYLE
-        options: dict[str, Any] = LABEL_OPTIONS if labels else {}
-        folium.GeoJson(
-            _feature(sector.geometry),
-            style_function=lambda _f, style=style: style,
-            tooltip=folium.Tooltip(map_text(sector.name), **options),
-        ).add_to(group)
+    shapes = ((map_text(s.name), _shown(s.geometry), "home" if s.code in highlighted else "sector") for s in sectors)
+    _collection(shapes, options, "secteurs").add_to(group)
     return group
 
 
@@ -175,12 +204,7 @@ def heat_layer(cells: Sequence[HeatCell]) -> HeatMap:
 def problems_layer(problems: Iterable[tuple[str, dict]]) -> folium.FeatureGroup:
     """Validation problems in red: ``(label, GeoJSON geometry mapping in WGS84)``, the label as tooltip."""
     group = folium.FeatureGroup(name="problèmes")
-    for label, geometry in problems:
-        folium.GeoJson(
-            {"type": "Feature", "properties": {}, "geometry": geometry},
-            style_function=lambda _f: PROBLEM_STYLE,
-            tooltip=folium.Tooltip(map_text(label)),
-        ).add_to(group)
+    _collection(((map_text(label), geometry, "problem") for label, geometry in problems), {}, "problèmes").add_to(group)
     return group
 
 

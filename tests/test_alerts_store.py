@@ -229,6 +229,30 @@ def test_rate_limit_and_duplicates(world) -> None:
         _post(world, config=config, category="degradation", text="Tags sur le mur.", now=T0 + timedelta(minutes=12))
 
 
+def test_the_rate_limit_counts_offers_whatever_the_actor_names(world) -> None:
+    """The rate-limit rows travel with the viewer's query, filtered by the actor's member and commune: an actor
+    naming no commune (the embedded base lets it read its member) is counted against its member's commune."""
+    from dataclasses import replace
+
+    config = AlertConfig(rate_posts=3)
+    alice = who(world["engine"], "alice@a.fr")
+    vague = replace(alice, commune_id=None)
+    lon, lat = inner_point(world["geoms"][(BOURAY, "A1")])
+    args = {"category": "vol", "text": "Vélo volé devant le portail cette nuit.", "lon": lon, "lat": lat}
+    if is_postgis(world["engine"]):  # row-level security: no member is visible before the commune is bound
+        with pytest.raises(InputError, match="n'existe pas"):
+            post_alert(world["engine"], vague, **args, config=config, now=T0)
+        return
+    first = post_alert(world["engine"], vague, **args, config=config, now=T0)
+    with pytest.raises(DuplicateSuspectedError):
+        post_alert(world["engine"], vague, **args, config=config, now=T0 + timedelta(minutes=10))
+    post_alert(world["engine"], vague, **args, config=config, confirm_new=True, now=T0 + timedelta(minutes=11))
+    with pytest.raises(RateLimitError, match="limite"):  # the post, the offer, the confirmed post: three
+        post_alert(world["engine"], vague, **{**args, "category": "degradation"}, config=config,
+                   now=T0 + timedelta(minutes=12))  # fmt: skip
+    assert first.created
+
+
 def test_suspended_and_unknown_members_cannot_post(world) -> None:
     with pytest.raises(InputError, match="suspendu"):
         _post(world, email="susp@a.fr")

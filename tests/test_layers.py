@@ -21,6 +21,7 @@ from layers import (
     heat_layer,
     localize,
     map_text,
+    problems_layer,
     sectors_layer,
     streets_layer,
     tile_spec,
@@ -140,3 +141,32 @@ def test_bad_tile_template_is_refused_in_french(bad):
 def test_tiles_layer_when_tiles_are_on():
     html = base_map(BOX.bounds, tile_spec("osm")).get_root().render()
     assert "tile.openstreetmap.org" in html
+
+
+def test_many_sectors_sent_as_one_light_layer():
+    shapes = [
+        SectorShape(
+            f"S{i}", f"Secteur <{i}>", shapely.box(2.1512345678 + i * 0.01, 48.68, 2.1587654321 + i * 0.01, 48.7)
+        )
+        for i in range(3)
+    ]
+    folium_map = base_map(BOX.bounds, tile_spec("none"))
+    sectors_layer(shapes, home={"S1"}, labels=True).add_to(folium_map)
+    html = folium_map.get_root().render()
+    assert html.count("L.geoJson(") == 1  # one layer for every sector, not one each
+    assert "2.1512345678" not in html and "2.151235" in html  # coordinates rounded for display (0.1 m)
+    for i in range(3):
+        assert f"Secteur &lt;{i}&gt;" in html  # each sector's name, escaped, as its label
+    assert html.count('"#b91c1c"') == 1  # the home sector's style, once
+
+
+def test_problems_sent_as_one_layer_with_their_labels():
+    folium_map = base_map(BOX.bounds, tile_spec("none"))
+    problems = [
+        (f"Chevauchement <{i}>", shapely.geometry.mapping(shapely.box(2.15 + i / 100, 48.68, 2.16 + i / 100, 48.69)))
+        for i in range(4)
+    ]
+    problems_layer(problems).add_to(folium_map)
+    html = folium_map.get_root().render()
+    assert html.count("L.geoJson(") == 1
+    assert all(f"Chevauchement &lt;{i}&gt;" in html for i in range(4))
