@@ -3,6 +3,7 @@ points this process's services at a test's database for a block."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from server._process import browser_sign_in, build_database, chromium_path, free_port, running_server
 
@@ -22,4 +23,19 @@ def services_on(url: str | None) -> Iterator[str | None]:
         _chosen_url[0] = previous
 
 
-__all__ = ["browser_sign_in", "build_database", "chromium_path", "free_port", "running_server", "services_on"]
+def database_apart(folder: Path) -> str:
+    """A demo database of a test's own (:func:`build_database`), leaving the services' choice as it was: building
+    runs the CLI in this process, which would otherwise point the services at it."""
+    with services_on(None):
+        return build_database(folder)
+
+
+__all__ = [
+    "browser_sign_in",
+    "build_database",
+    "chromium_path",
+    "database_apart",
+    "free_port",
+    "running_server",
+    "services_on",
+]

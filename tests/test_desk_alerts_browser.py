@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from app_support import build_database, running_server
+from app_support import database_apart, running_server, services_on
 from test_staff_browser import WAIT_MS, _staff_page
 from test_staff_pages import ADMIN, GENDARMERIE
 from xss_corpus import PAYLOADS
@@ -22,17 +22,14 @@ FEEDBACK = "Patrouille passée à 22 h, rien constaté."
 def desk_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A demo database of its own, the gendarmerie's access open."""
     from services import Actor, gendarmerie, reset_engine
-    from services._core import _chosen_url
     from store.schema import Role
 
-    previous = _chosen_url[0]
-    url = build_database(tmp_path_factory.mktemp("desk"))  # runs the CLI in this process: sets the database
-    _chosen_url[0] = url
+    url = database_apart(tmp_path_factory.mktemp("desk"))
     try:
-        gendarmerie.open_access(Actor(role=Role.MAIRIE_ADMIN, commune_id=1), "91999", reason="essai")
-        yield url
+        with services_on(url):
+            gendarmerie.open_access(Actor(role=Role.MAIRIE_ADMIN, commune_id=1), "91999", reason="essai")
+            yield url
     finally:
-        _chosen_url[0] = previous
         reset_engine()
 
 
@@ -42,18 +39,18 @@ def desk_server(desk_db: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         yield base
 
 
-def _as_services(url: str):  # the services of this process, on the server's database
-    from services._core import _chosen_url
+@pytest.fixture
+def desk_services(desk_db: str) -> Iterator[str]:
+    """The services of this process on the server's database, for one test."""
+    with services_on(desk_db):
+        yield desk_db
 
-    _chosen_url[0] = url
 
-
-def test_gendarmerie_acknowledges_gives_feedback_and_loses_the_page(desk_server, desk_db, browser):
+def test_gendarmerie_acknowledges_gives_feedback_and_loses_the_page(desk_server, desk_services, browser):
     from services import Actor, alert_desk, alerts, gendarmerie
     from services.auth import member_actor
     from store.schema import Role
 
-    _as_services(desk_db)
     gend = member_actor(GENDARMERIE.email)
     waiting = [i.view.id for i in alert_desk.inbox(gend) if i.view.status == "published"]
     assert len(waiting) >= 2, "the demo needs two security alerts not yet taken into account"
@@ -94,14 +91,12 @@ def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import sqlite3
 
     from services import Actor, gendarmerie, reset_engine
-    from services._core import _chosen_url
     from store.schema import Role
 
-    previous = _chosen_url[0]
-    url = build_database(tmp_path_factory.mktemp("hostile"))
-    _chosen_url[0] = url
-    try:
+    url = database_apart(tmp_path_factory.mktemp("hostile"))
+    with services_on(url):
         gendarmerie.open_access(Actor(role=Role.MAIRIE_ADMIN, commune_id=1), "91999", reason="essai")
+    try:
         with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
             alert_ids = [r[0] for r in db.execute("SELECT id FROM alerts ORDER BY id")]
             sector_ids = [r[0] for r in db.execute("SELECT id FROM sectors ORDER BY id")]
@@ -120,7 +115,6 @@ def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 db.execute("UPDATE sectors SET name = ? WHERE id = ?", (chunks[4 * len(alert_ids) + n][:200], sid))
         yield url
     finally:
-        _chosen_url[0] = previous
         reset_engine()
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from app_support import build_database, running_server, services_on
+from app_support import database_apart, running_server, services_on
 from test_members_page import a_ban_address
 from test_staff_browser import WAIT_MS, _staff_page
 from test_staff_pages import ADMIN, AGENT
@@ -21,27 +21,23 @@ def desk_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int
     """A demo database of its own with one more sign-up waiting, in the first sector; its URL and the member's id."""
     from services import Actor, reset_engine
     from services import members as member_service
-    from services._core import _chosen_url
     from services.maps import commune_map
     from store.schema import Role
 
-    previous = _chosen_url[0]
-    url = build_database(tmp_path_factory.mktemp("desk"))  # runs the CLI in this process: sets the database
-    _chosen_url[0] = url
+    url = database_apart(tmp_path_factory.mktemp("desk"))
     try:
-        sector = commune_map(Actor(role=Role.MAIRIE_ADMIN, commune_id=1)).sectors[0]
-        point = sector.geometry.representative_point()
-        done = member_service.register(Actor.operator(), "91999", email=EMAIL, name=NAME, lon=point.x, lat=point.y)
+        with services_on(url):
+            sector = commune_map(Actor(role=Role.MAIRIE_ADMIN, commune_id=1)).sectors[0]
+            point = sector.geometry.representative_point()
+            done = member_service.register(Actor.operator(), "91999", email=EMAIL, name=NAME, lon=point.x, lat=point.y)
         yield url, done.member.id
     finally:
-        _chosen_url[0] = previous
         reset_engine()
 
 
 def test_admin_verifies_a_pending_member_in_the_browser(desk_db, browser, tmp_path):
     from services import Actor
     from services import members as member_service
-    from services._core import _chosen_url
 
     url, member_id = desk_db
     with running_server(url, tmp_path / "serve.log") as base:
@@ -60,12 +56,8 @@ def test_admin_verifies_a_pending_member_in_the_browser(desk_db, browser, tmp_pa
         assert all(f.evaluate("window.__pwned === undefined || window.__pwned === null") for f in page.frames)
         assert outside == []
         context.close()
-    previous = _chosen_url[0]
-    _chosen_url[0] = url
-    try:
+    with services_on(url):
         checked = member_service.view(Actor.operator(), "91999", EMAIL)
-    finally:
-        _chosen_url[0] = previous
     assert (checked.status, checked.verification_method) == ("verified", "courrier")
 
 

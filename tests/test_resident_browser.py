@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from app_support import browser_sign_in, build_database, running_server
+from app_support import browser_sign_in, database_apart, running_server, services_on
 
 from data.demo_accounts import DEMO_ACCOUNTS
 
@@ -28,14 +28,11 @@ LATENCIES: dict[str, list[float]] = {"list": [], "badge": []}
 def resident_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A demo database of its own (the alerts posted here stay out of the other tests)."""
     from services import reset_engine
-    from services._core import _chosen_url
 
-    previous = _chosen_url[0]
-    url = build_database(tmp_path_factory.mktemp("resident"))
+    url = database_apart(tmp_path_factory.mktemp("resident"))
     try:
         yield url
     finally:
-        _chosen_url[0] = previous
         reset_engine()
 
 
@@ -47,22 +44,21 @@ def server(resident_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 def _publish(db_url: str, text: str) -> float:
     """A verified resident of sector 0 posts (published at once); returns the moment it was committed."""
-    from services import alerts, reset_engine, unit_of_work, use_database
+    from services import alerts, reset_engine, unit_of_work
     from services.auth import act_for
     from store.schema import Member
 
-    use_database(db_url)
     try:
-        author = act_for(AUTHOR.email, operator="tests")
-        with unit_of_work() as session:
-            home = session.query(Member).filter_by(email=AUTHOR.email).one()
-            lon, lat = home.lon, home.lat
-        posted = alerts.post(author, category="degradation", text=text, lon=lon, lat=lat, confirm_new=True)
-        done = time.monotonic()
+        with services_on(db_url):
+            author = act_for(AUTHOR.email, operator="tests")
+            with unit_of_work() as session:
+                home = session.query(Member).filter_by(email=AUTHOR.email).one()
+                lon, lat = home.lon, home.lat
+            posted = alerts.post(author, category="degradation", text=text, lon=lon, lat=lat, confirm_new=True)
+            done = time.monotonic()
         assert posted.status == "published"
         return done
     finally:
-        use_database(None)
         reset_engine()
 
 
@@ -128,10 +124,8 @@ def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from xss_corpus import PAYLOADS
 
     from services import reset_engine
-    from services._core import _chosen_url
 
-    previous = _chosen_url[0]
-    url = build_database(tmp_path_factory.mktemp("hostile-resident"))
+    url = database_apart(tmp_path_factory.mktemp("hostile-resident"))
     try:
         with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
             alert_ids = [r[0] for r in db.execute("SELECT id FROM alerts ORDER BY id")]
@@ -155,7 +149,6 @@ def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 )
         yield url
     finally:
-        _chosen_url[0] = previous
         reset_engine()
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from app_support import build_database, running_server
+from app_support import database_apart, running_server
 from test_staff_browser import WAIT_MS, _staff_page
 
 from data.demo_accounts import DEMO_ACCOUNTS
@@ -21,13 +21,10 @@ EMAIL = "nina.navigateur@exemple.fr"
 @pytest.fixture(scope="module")
 def signup_server_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     from services import reset_engine
-    from services._core import _chosen_url
 
-    previous = _chosen_url[0]
     try:
-        return build_database(tmp_path_factory.mktemp("signup-browser"))  # runs the CLI here: sets the database
+        return database_apart(tmp_path_factory.mktemp("signup-browser"))
     finally:
-        _chosen_url[0] = previous
         reset_engine()
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_support import browser_sign_in, running_server
+from app_support import browser_sign_in, running_server, services_on
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from xss_corpus import PAYLOADS
 from xss_world import PASSWORD, PAYLOAD_RESIDENT, Tally, build_xss_database
@@ -83,16 +83,14 @@ def xss_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, T
     from test_staff_pages import import_ssmsi_for_the_demo
 
     from services import reset_engine
-    from services._core import _chosen_url
 
     folder = tmp_path_factory.mktemp("xss")
-    previous = _chosen_url[0]
     try:
-        url, tally = build_xss_database(folder)
-        import_ssmsi_for_the_demo(folder)
-        yield url, tally
+        with services_on(None):  # building runs the CLI in this process, which sets the services' database
+            url, tally = build_xss_database(folder)
+            import_ssmsi_for_the_demo(folder)
+            yield url, tally
     finally:
-        _chosen_url[0] = previous
         reset_engine()
 
 
