@@ -47,7 +47,14 @@ if TYPE_CHECKING:
     from gis._safe_text import escape_control, neutralise_formula, safe_cell
     from gis._sector_blur import SectorBlurrer
     from gis._streets import StreetSource, load_streets, read_street_file
-    from gis._validate import RepairReport, as_multipolygon, polygonal_part, repair_all, repair_polygonal
+    from gis._validate import (
+        RepairReport,
+        as_multipolygon,
+        invalid_reason,
+        polygonal_part,
+        repair_all,
+        repair_polygonal,
+    )
 
 __getattr__, __dir__ = lazy_exports(__name__)
 
@@ -98,6 +105,7 @@ __all__ = [
     "hex_from_keys",
     "hex_keys",
     "hex_steps",
+    "invalid_reason",
     "load_osm_features",
     "load_streets",
     "metric_crs",

@@ -32,6 +32,34 @@ def polygonal_part(geom: BaseGeometry) -> Polygon | MultiPolygon | None:
     return polys[0] if len(polys) == 1 else MultiPolygon(polys)
 
 
+# GEOS's reasons (``shapely.is_valid_reason``, English, with a location in brackets) said in French.
+_REASONS_FR = {
+    "self-intersection": "le contour se recoupe",
+    "ring self-intersection": "un anneau du contour se recoupe",
+    "too few points in geometry component": "une partie a trop peu de sommets distincts",
+    "interior is disconnected": "l'intérieur est coupé en morceaux",
+    "hole lies outside shell": "un trou dépasse du contour",
+    "nested holes": "des trous sont emboîtés",
+    "nested shells": "des parties sont emboîtées l'une dans l'autre",
+    "duplicate rings": "un anneau est en double",
+    "invalid coordinate": "une coordonnée est invalide",
+    "ring is not closed": "un anneau n'est pas fermé",
+}
+
+
+def invalid_reason(geom: BaseGeometry) -> str:
+    """Why ``geom`` is invalid, in French (GEOS's reason translated, its location left out).
+
+    Examples
+    --------
+    >>> from shapely import Polygon
+    >>> invalid_reason(Polygon([(0, 0), (2, 2), (2, 0), (0, 2)]))
+    'le contour se recoupe'
+    """
+    reason = shapely.is_valid_reason(geom).partition("[")[0].strip().lower()
+    return _REASONS_FR.get(reason, "contour invalide")
+
+
 def as_multipolygon(geom: Polygon | MultiPolygon) -> MultiPolygon:
     """Wrap a Polygon as a one-part MultiPolygon (what the store keeps)."""
     return MultiPolygon([geom]) if geom.geom_type == "Polygon" else geom
@@ -75,9 +103,9 @@ def repair_polygonal(
         raise InputError(f"{label} est dégénérée (surface nulle après réparation) : redessinez-la.")
     ratio = min(declared, repaired.area) / max(declared, repaired.area)
     if ratio < min_area_ratio:
-        reason = shapely.is_valid_reason(geom)
         raise InputError(
-            f"{label} est invalide ({reason}) et sa réparation changerait sa surface de {100 * (1 - ratio):.1f} % "
+            f"{label} est invalide ({invalid_reason(geom)}) et sa réparation changerait sa surface de "
+            f"{100 * (1 - ratio):.1f} % "
             f"(au plus {100 * (1 - min_area_ratio):.0f} % accepté) : corrigez-la dans votre logiciel SIG."
         )
     return repaired

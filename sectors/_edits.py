@@ -14,7 +14,7 @@ from shapely.geometry import LineString, MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import split as split_geometry
 
-from gis import InputError
+from gis import InputError, invalid_reason
 
 #: A user-drawn line ending this close to the outline is prolonged to cross it (a hand is not precise).
 LINE_SNAP_M = 10.0
@@ -62,15 +62,23 @@ def polygonal(geom: BaseGeometry, label: str) -> BaseGeometry:
 def _require_valid(geom: BaseGeometry, label: str) -> None:
     if not geom.is_valid:
         raise InputError(
-            f"{label} a un contour invalide ({shapely.is_valid_reason(geom)}) : corrigez ses sommets avant "
+            f"{label} a un contour invalide ({invalid_reason(geom)}) : corrigez ses sommets avant "
             "de le découper, fusionner ou modifier.",
             field="sector",
         )
 
 
+def _without_crumb_holes(part: Polygon) -> Polygon:
+    """``part`` without its holes of no more than :data:`CRUMB_M2`: the hairline gaps a union of two neighbours
+    leaves where their shared edges do not quite meet (a zero-area hole collapses to a ring of too few points once
+    stored in degrees, and the sector can no longer be edited)."""
+    holes = [ring for ring in part.interiors if Polygon(ring).area > CRUMB_M2]
+    return part if len(holes) == len(part.interiors) else Polygon(part.exterior, holes)
+
+
 def _clean(geom: BaseGeometry) -> BaseGeometry:
-    """The polygonal part of ``geom`` without crumbs, as a Polygon when it has one part."""
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and p.area > CRUMB_M2]
+    """The polygonal part of ``geom`` without crumbs (tiny parts or holes), as a Polygon when it has one part."""
+    parts = [_without_crumb_holes(p) for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and p.area > CRUMB_M2]
     if not parts:
         return Polygon()
     return parts[0] if len(parts) == 1 else MultiPolygon(parts)

@@ -12,7 +12,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
-from gis import InputError, as_multipolygon, repair_all, to_metric
+from gis import InputError, as_multipolygon, invalid_reason, repair_all, to_metric
 from sectors import _generation as generation
 from sectors._rules import RuleReport, check_rules
 from store._text import check_values
@@ -292,7 +292,7 @@ def activate_set(
 def _recheck(sector_set: SectorSet, commune: Commune, rules: SectorRules) -> None:
     # Edited drafts may hold an outline drawn crossing itself: the rules below need valid geometries.
     invalid = [
-        f"Le contour du secteur « {s.name} » est invalide ({shapely.is_valid_reason(s.geom)}) : corrigez ses sommets."
+        f"Le contour du secteur « {s.name} » est invalide ({invalid_reason(s.geom)}) : corrigez ses sommets."
         for s in sector_set.sectors
         if not s.geom.is_valid
     ]

@@ -14,6 +14,8 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from gis._validate import invalid_reason
+
 
 class ProblemKind(enum.StrEnum):
     INVALID = "invalid"  # a ring crosses itself, a hole outside its shell...
@@ -84,7 +86,7 @@ def _invalid(code: str, name: str, geom: BaseGeometry) -> LayoutProblem:
         (code,),
         point,
         0.0,
-        f"Le contour du secteur « {name} » est invalide ({reason.partition('[')[0].strip()}).",
+        f"Le contour du secteur « {name} » est invalide ({invalid_reason(geom)}).",
         "Déplacez les sommets pour que le contour ne se croise pas lui-même, ou redessinez le secteur.",
     )
 

@@ -86,6 +86,24 @@ def test_merge_of_neighbours_gives_one_polygon_of_the_summed_area(
     assert merged.area == pytest.approx(w * h, rel=1e-6)
 
 
+def test_merge_leaves_no_hairline_hole_between_the_two_sectors() -> None:
+    # The shared edge does not quite meet: a spike of 1e-9 m leaves a zero-area hole in the union, which once
+    # stored in degrees collapses to a ring of too few points (the sector could no longer be edited).
+    left = box(0, 0, 10, 10)
+    right = Polygon([(10, 0), (20, 0), (20, 10), (10, 10), (10, 6), (10 + 1e-9, 5), (10, 4)])
+    assert list(shapely.union(left, right).interiors)  # the artefact this guards against
+    merged = merge_sectors(left, right)
+    assert merged.geom_type == "Polygon" and not list(merged.interiors)
+    assert merged.area == pytest.approx(200.0)
+
+
+def test_merge_keeps_a_real_hole() -> None:
+    ring = box(0, 0, 30, 30).difference(box(10, 10, 20, 20))  # a sector around an enclave
+    left, right = ring.intersection(box(0, 0, 15, 30)), ring.intersection(box(15, 0, 30, 30))
+    merged = merge_sectors(left, right)
+    assert len(list(merged.interiors)) == 1 and merged.area == pytest.approx(800.0)
+
+
 def test_merge_refuses_non_neighbours_in_french() -> None:
     with pytest.raises(InputError, match="ne sont pas voisins"):
         merge_sectors(box(0, 0, 10, 10), box(20, 0, 30, 10), labels=("Nord", "Sud"))
@@ -195,3 +213,11 @@ def test_validation_of_random_tilings(seed: int, n: int, dx: float) -> None:
     assert all("S0" in p.codes for p in overlaps)
     gap_area = sum(p.area_m2 for p in problems if p.kind == ProblemKind.GAP)
     assert gap_area == pytest.approx(shapely.difference(commune, shapely.union_all([moved, *cells[1:]])).area, abs=2.0)
+
+
+def test_an_invalid_outline_is_explained_in_french() -> None:
+    bow_tie = Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])
+    with pytest.raises(InputError) as refused:
+        merge_sectors(bow_tie, box(10, 0, 20, 10), labels=("Nord", "Sud"))
+    assert "« Nord » a un contour invalide (le contour se recoupe)" in refused.value.message
+    assert "Self" not in refused.value.message and "[" not in refused.value.message
