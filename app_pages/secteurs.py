@@ -5,6 +5,7 @@ A mairie agent sees the sectors read-only (the permission matrix gives the edits
 """
 
 import json
+import zlib
 from collections.abc import Callable
 
 import folium
@@ -196,9 +197,9 @@ def split() -> None:
          lambda r: f"Secteur coupé : nouveau secteur {', '.join(r.created)} (brouillon {r.version}).")  # fmt: skip
 
 
-def merge() -> None:
-    """« Fusionner »: two neighbouring sectors made one."""
-    first, second = st.session_state["merge-first"], st.session_state["merge-second"]
+def merge(choice: str) -> None:
+    """« Fusionner »: two neighbouring sectors made one (``choice``: the form's keys, see the form)."""
+    first, second = st.session_state[f"{choice}-first"], st.session_state[f"{choice}-second"]
     edit("merge", lambda: edits.merge_sectors(actor, insee, first, second),
          lambda r: f"Secteurs fusionnés (brouillon {r.version}).")  # fmt: skip
 
@@ -246,8 +247,8 @@ if "done" in st.session_state:
 if can_edit and codes:
     st.header("Modifier le brouillon")
     split_tab, merge_tab, move_tab, draw_tab, vertex_tab, delete_tab = st.tabs(
-        ["Couper", "Fusionner", "Déplacer un îlot", "Ajouter", "Sommets", "Supprimer"]
-    )
+        ["Couper", "Fusionner", "Déplacer un îlot", "Ajouter", "Sommets", "Supprimer"], key="edit-tabs"
+    )  # keyed: the tab in use stays open after its edit (the confirmation above would otherwise reset it)
     with split_tab, st.form("split"):
         st.selectbox("Secteur à couper", codes, format_func=label, key="split-sector")
         st.text_area("Ligne de coupe (tracez-la sur la carte, ou collez une LineString GeoJSON)", key="split-line")
@@ -255,11 +256,14 @@ if can_edit and codes:
         refusal("split")
         st.form_submit_button("Couper", on_click=split)
     with merge_tab, st.form("merge"):
-        st.selectbox("Premier secteur", codes, format_func=label, key="merge-first")
+        # Keyed by the draft's sectors: once a merge has removed one, the choices start again from the first two
+        # (a choice naming a sector gone would otherwise be sent again as is).
+        choice = f"merge-{zlib.crc32(','.join(codes).encode()):08x}"
+        st.selectbox("Premier secteur", codes, format_func=label, key=f"{choice}-first")
         st.selectbox("Second secteur (voisin)", codes, index=min(1, len(codes) - 1), format_func=label,
-                     key="merge-second")  # fmt: skip
+                     key=f"{choice}-second")  # fmt: skip
         refusal("merge")
-        st.form_submit_button("Fusionner", on_click=merge)
+        st.form_submit_button("Fusionner", on_click=merge, args=(choice,))
     with move_tab, st.form("move"):
         st.text_area("Îlot (tracez-le sur la carte, ou collez un Polygon GeoJSON)", key="move-block")
         st.selectbox("Vers le secteur voisin", codes, format_func=label, key="move-to")

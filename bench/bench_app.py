@@ -301,6 +301,30 @@ def _map_paths(page: Any, at_least: int) -> None:
     frame.locator("path.leaflet-interactive").nth(at_least - 1).wait_for(timeout=SLOW_PAGE_MS)
 
 
+# Marks the outlines drawn now; then counts the ones drawn since (a redrawn map has only new ones).
+_MARK_PATHS = "() => document.querySelectorAll('path.leaflet-interactive').forEach(p => { p.dataset.before = '1'; })"
+_NEW_PATHS = "() => document.querySelectorAll('path.leaflet-interactive:not([data-before])').length"
+
+
+def _map_frame(page: Any) -> Any:
+    return page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=SLOW_PAGE_MS).content_frame()
+
+
+def _new_map_paths(page: Any, at_least: int) -> None:
+    """Until the map shows ``at_least`` outlines drawn after :data:`_MARK_PATHS` (the edited draft itself, not the
+    map from before the edit, which is still on screen while the page runs)."""
+    deadline, seen = time.monotonic() + SLOW_PAGE_MS / 1000, -1
+    while time.monotonic() < deadline:
+        try:
+            seen = _map_frame(page).evaluate(_NEW_PATHS)
+        except Exception:  # the frame is being replaced: look again
+            seen = -1
+        if seen >= at_least:
+            return
+        time.sleep(0.01)
+    raise TimeoutError(f"la carte n'a jamais montré {at_least} nouveaux contours (vu : {seen})")
+
+
 def _editor(ctx: BenchContext, browser: Any) -> None:
     """Issue 12: « Secteurs » with 200 sectors, a merge from the page until the edited draft is drawn again."""
     from data.synthetic import grid_sectors
@@ -333,19 +357,22 @@ def _editor(ctx: BenchContext, browser: Any) -> None:
                        baseline=blank, baseline_name="page vide", higher_is_better=False)  # fmt: skip
             _settled(page)
             redraws = []
-            for k in range(2):
+            for k in range(5):  # each merge joins the next neighbour to the first sector
                 page.get_by_role("tab", name="Fusionner").click()
                 button = page.get_by_role("button", name="Fusionner")
                 button.scroll_into_view_if_needed()
+                _map_frame(page).evaluate(_MARK_PATHS)
                 start = time.perf_counter()
                 button.click()
-                page.get_by_text("Secteurs fusionnés").wait_for(timeout=SLOW_PAGE_MS)
-                _settled(page)
-                _map_paths(page, n - 1 - k)
+                _new_map_paths(page, n - 1 - k)
                 redraws.append(time.perf_counter() - start)
-            ctx.report(f"fusion de deux secteurs sur {n} jusqu'au brouillon redessiné (médiane)",
+                _settled(page)
+                page.get_by_text("Secteurs fusionnés").first.wait_for(timeout=SLOW_PAGE_MS)  # not refused
+            print("  redraws (s):", " ".join(f"{r:.3f}" for r in redraws))
+            ctx.report(f"fusion de deux secteurs sur {n} jusqu'au brouillon redessiné (médiane de 5)",
                        statistics.median(redraws), "s", baseline=blank, baseline_name="page vide",
                        higher_is_better=False, target="<= 1 s")  # fmt: skip
+            ctx.report("  la plus lente des 5", max(redraws), "s", higher_is_better=False)
             page.close()
 
 

@@ -126,6 +126,33 @@ def test_admin_splits_a_sector_then_activates_the_draft(fresh_db, monkeypatch):
     assert after.code != before.code and after.name == "Secteur <b>Est</b>"
 
 
+def test_two_merges_in_a_row_from_the_same_page(fresh_db, monkeypatch):
+    """After a merge one of the two sectors is gone: the form's choices start again from the new draft (they sent
+    the vanished sector again), and the « Fusionner » tab stays the one in use."""
+    from gis import to_metric
+    from sectors._edits import are_neighbours
+    from services.staff import sector_layout
+
+    _signed_in_as(monkeypatch, ADMIN.email, ADMIN.password)
+    app = _page("secteurs.py")
+    actor = _actor()
+    for _ in range(2):
+        layout = sector_layout(actor, "91999", None if _ == 0 else 2)
+        shapes = {s.code: to_metric(s.geometry, 2154) for s in layout.sectors}
+        first = layout.sectors[0].code
+        second = next(c for c, g in shapes.items() if c != first and are_neighbours(shapes[first], g))
+        [pick_first] = [b for b in app.selectbox if b.label == "Premier secteur"]
+        [pick_second] = [b for b in app.selectbox if b.label == "Second secteur (voisin)"]
+        assert pick_first.options and first in [o.split(" ")[0] for o in pick_first.options]
+        pick_first.set_value(first)
+        pick_second.set_value(second)
+        app.button[1].click().run()  # the merge form's submit (the second form)
+        assert not app.exception, app.exception
+        assert not app.error, [e.value for e in app.error]
+        assert any("Secteurs fusionnés" in str(s.value) for s in app.success)
+    assert len(sector_layout(actor, "91999", 2).sectors) == len(sector_layout(actor, "91999").sectors) - 2
+
+
 def test_a_bad_line_is_refused_in_french_beside_the_form(fresh_db, monkeypatch):
     _signed_in_as(monkeypatch, ADMIN.email, ADMIN.password)
     app = _page("secteurs.py")
