@@ -43,7 +43,7 @@ from stats import (
 from stats._heat_cache import clear as clear_heat_cache
 from stats._heat_cache import public_points
 from stats._sources import PUBLIC_STATUSES
-from store import is_postgis, make_engine, transaction, upgrade
+from store import make_engine, transaction, upgrade
 
 CELL = 250.0
 BOURAY = (2.30, 48.52)
@@ -277,9 +277,6 @@ def run_alerts_table(ctx: BenchContext, n: int) -> None:
             t0 = time.perf_counter()
             truth = insert_alerts(engine, commune, n, *utc, links=False)
             print(f"  ({n:,} alert rows bulk-inserted in {time.perf_counter() - t0:.1f} s)")
-            if is_postgis(engine):  # as autovacuum leaves a table in use: not vacuumed while the timing runs
-                with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    conn.exec_driver_sql("VACUUM (ANALYZE) alerts")
             public = np.isin(truth["status"], ["published", "acknowledged", "closed"])
             x, y = truth["x"][public], truth["y"][public]
             expected = bin_xy(x, y, CELL, SQUARE, L93).as_dict()
