@@ -169,18 +169,11 @@ def load_viewer(session: Session, actor: Actor, now: datetime, *, bind: bool = F
     return load_viewer_with(session, actor, now, None, {}, bind=bind)[0]
 
 
-# The viewer's query joined with another, per statement (see :func:`load_viewer_with`).
-_JOINED: dict[Any, Any] = {}
-
-
+@cache
 def _joined(statement: Any) -> Any:
-    found = _JOINED.get(statement)
-    if found is None:
-        viewer, other = _VIEWER_QUERY.subquery("viewer"), statement.subquery("also")
-        found = _JOINED[statement] = select(viewer, *[c.label(f"also_{c.key}") for c in other.c]).select_from(
-            viewer.outerjoin(other, true())
-        )
-    return found
+    """The viewer's query joined with ``statement``, built once per statement (see :func:`load_viewer_with`)."""
+    viewer, other = _VIEWER_QUERY.subquery("viewer"), statement.subquery("also")
+    return select(viewer, *[c.label(f"also_{c.key}") for c in other.c]).select_from(viewer.outerjoin(other, true()))
 
 
 def load_viewer_with(

@@ -496,27 +496,26 @@ def _offer_duplicates(
         raise DuplicateSuspectedError(found)
 
 
-# The duplicate query per kind of viewer (see :class:`alerts._access.BoundVisibility`).
-_CANDIDATES: dict[tuple[Any, ...], Any] = {}
-
-
 def _duplicate_candidates(visibility: BoundVisibility) -> Any:
     """The recent alerts of a category that a viewer of this kind may read, built once per kind (building it on
     every post cost more than running it)."""
-    found = _CANDIDATES.get(visibility.kind)
-    if found is None:
-        found = _CANDIDATES[visibility.kind] = (
-            select(Alert.id, Alert.author_id, Alert.x_m, Alert.y_m, Alert.display_geom, Alert.display_label,
-                   Alert.created_at)
-            .where(
-                visibility.clause,
-                Alert.category == bindparam("category", type_=String()),
-                Alert.created_at >= bindparam("since", type_=DateTime(timezone=True)),
-                Alert.created_at <= bindparam("now", type_=DateTime(timezone=True)),
-            )
-            .order_by(Alert.id.desc())
-        )  # fmt: skip
-    return found
+    return _candidates_for(visibility.kind, visibility.clause)
+
+
+@cache
+def _candidates_for(_kind: tuple[Any, ...], clause: Any) -> Any:
+    # Keyed by the kind (its clause is the one cached for that kind in alerts._access).
+    return (
+        select(Alert.id, Alert.author_id, Alert.x_m, Alert.y_m, Alert.display_geom, Alert.display_label,
+               Alert.created_at)
+        .where(
+            clause,
+            Alert.category == bindparam("category", type_=String()),
+            Alert.created_at >= bindparam("since", type_=DateTime(timezone=True)),
+            Alert.created_at <= bindparam("now", type_=DateTime(timezone=True)),
+        )
+        .order_by(Alert.id.desc())
+    )  # fmt: skip
 
 
 def _insert_all_sqlite(
