@@ -43,6 +43,24 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+def autocommit(engine: Engine, *statements: str) -> None:
+    """Run ``statements`` one by one outside a transaction (CREATE DATABASE, roles, VACUUM...)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+
+
+def superuser_engine(url: str, why: str) -> Engine:
+    """An engine on ``url``, whose role must be a superuser (the throwaway cluster's): skipped (failed in CI)
+    otherwise, saying ``why`` it is needed."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        if not conn.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar_one():
+            engine.dispose()
+            skip_or_fail(f"{why} needs a superuser (the throwaway cluster's)")
+    return engine
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     """In CI, a skipped test is a failed test: nothing may pass silently for want of a service or a file."""

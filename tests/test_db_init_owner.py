@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import skip_or_fail
+from conftest import autocommit, superuser_engine
 from members_support import BAN_FILE, GOOD_PASSWORD, build_world
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
@@ -27,14 +27,8 @@ OWNER, APP, DATABASE = "probe_dba_owner", "probe_dba_app", "probe_dba_db"
 OWNER_PASSWORD, APP_PASSWORD = "owner-S3cret", "app-S3cret"
 
 
-def _autocommit(engine: Engine, *statements: str) -> None:
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for statement in statements:
-            conn.execute(text(statement))
-
-
 def _drop(superuser: Engine) -> None:
-    _autocommit(
+    autocommit(
         superuser,
         f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)",
         f"DROP ROLE IF EXISTS {APP}",
@@ -45,20 +39,16 @@ def _drop(superuser: Engine) -> None:
 @pytest.fixture
 def dba_database(postgis_owner_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str]]:
     """(owner URL, app URL) of a database set up as a DBA would; ``VOISINAGE_MIGRATION_DATABASE_URL`` = owner."""
-    superuser = make_engine(postgis_owner_url)
-    with superuser.connect() as conn:
-        if not conn.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar_one():
-            superuser.dispose()
-            skip_or_fail("playing the DBA needs a superuser (the throwaway cluster's)")
+    superuser = superuser_engine(postgis_owner_url, "playing the DBA")
     _drop(superuser)
-    _autocommit(
+    autocommit(
         superuser,
         f"CREATE ROLE {OWNER} LOGIN NOSUPERUSER CREATEROLE NOCREATEDB NOBYPASSRLS PASSWORD '{OWNER_PASSWORD}'",
         f"CREATE DATABASE {DATABASE} OWNER {OWNER}",
     )
     on_database = make_url(postgis_owner_url).set(database=DATABASE)
     dba = make_engine(on_database.render_as_string(hide_password=False))
-    _autocommit(dba, "CREATE EXTENSION postgis")  # extensions are the DBA's: not the owner's to create
+    autocommit(dba, "CREATE EXTENSION postgis")  # extensions are the DBA's: not the owner's to create
     dba.dispose()
     owner = on_database.set(username=OWNER, password=OWNER_PASSWORD).render_as_string(hide_password=False)
     app_url = on_database.set(username=APP, password=APP_PASSWORD).render_as_string(hide_password=False)

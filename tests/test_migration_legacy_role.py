@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import skip_or_fail
+from conftest import autocommit, superuser_engine
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
@@ -24,14 +24,8 @@ LEGACY = "voisinage_app"
 DATABASE, OTHER = "probe_legacy_db", "probe_legacy_other"
 
 
-def _autocommit(engine: Engine, *statements: str) -> None:
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for statement in statements:
-            conn.execute(text(statement))
-
-
 def _clean(superuser: Engine) -> None:
-    _autocommit(
+    autocommit(
         superuser,
         f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)",
         f"DROP DATABASE IF EXISTS {OTHER} WITH (FORCE)",
@@ -49,13 +43,9 @@ def superuser(postgis_owner_url: str) -> Iterator[Engine]:
 
     The role is cluster-wide: the session's own database no longer refers to it (0011 dropped it there).
     """
-    engine = make_engine(postgis_owner_url)
-    with engine.connect() as conn:
-        if not conn.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar_one():
-            engine.dispose()
-            skip_or_fail("this test plays the DBA: it needs the throwaway cluster's superuser")
+    engine = superuser_engine(postgis_owner_url, "playing the DBA")
     _clean(engine)
-    _autocommit(engine, f"CREATE DATABASE {DATABASE}")
+    autocommit(engine, f"CREATE DATABASE {DATABASE}")
     yield engine
     _clean(engine)
     engine.dispose()
@@ -75,7 +65,7 @@ def _may_read_alerts(engine: Engine) -> bool:
 
 def _migrated_to_0009(superuser: Engine, postgis_owner_url: str) -> Engine:
     engine = make_engine(_url(postgis_owner_url, DATABASE))
-    _autocommit(engine, "CREATE EXTENSION postgis")
+    autocommit(engine, "CREATE EXTENSION postgis")
     upgrade(engine, "0009_outbox")
     assert _role(engine) == (True, False)  # the legacy role exists, NOLOGIN, and is granted the tables
     assert _may_read_alerts(engine)
@@ -90,9 +80,9 @@ def test_the_legacy_role_is_dropped(superuser: Engine, postgis_owner_url: str) -
 
 
 def test_a_login_role_of_that_name_is_left_alone(superuser: Engine, postgis_owner_url: str) -> None:
-    _autocommit(superuser, f"CREATE ROLE {LEGACY} LOGIN PASSWORD 'somebody-s-app'")
+    autocommit(superuser, f"CREATE ROLE {LEGACY} LOGIN PASSWORD 'somebody-s-app'")
     engine = make_engine(_url(postgis_owner_url, DATABASE))
-    _autocommit(engine, "CREATE EXTENSION postgis")
+    autocommit(engine, "CREATE EXTENSION postgis")
     upgrade(engine)
     assert _role(engine) == (True, True)
     assert _may_read_alerts(engine)  # its rights were not revoked
@@ -101,7 +91,7 @@ def test_a_login_role_of_that_name_is_left_alone(superuser: Engine, postgis_owne
 
 def test_a_legacy_role_owning_a_table_is_kept(superuser: Engine, postgis_owner_url: str) -> None:
     engine = _migrated_to_0009(superuser, postgis_owner_url)
-    _autocommit(engine, "CREATE TABLE dba_notes (id integer)", f"ALTER TABLE dba_notes OWNER TO {LEGACY}")
+    autocommit(engine, "CREATE TABLE dba_notes (id integer)", f"ALTER TABLE dba_notes OWNER TO {LEGACY}")
     upgrade(engine)
     assert _role(engine) == (True, False)
     with engine.connect() as conn:
@@ -112,9 +102,9 @@ def test_a_legacy_role_owning_a_table_is_kept(superuser: Engine, postgis_owner_u
 
 def test_a_role_granted_in_another_database_keeps_no_right_here(superuser: Engine, postgis_owner_url: str) -> None:
     engine = _migrated_to_0009(superuser, postgis_owner_url)
-    _autocommit(superuser, f"CREATE DATABASE {OTHER}")
+    autocommit(superuser, f"CREATE DATABASE {OTHER}")
     other = make_engine(_url(postgis_owner_url, OTHER))
-    _autocommit(other, "CREATE TABLE shared_notes (id integer)", f"GRANT SELECT ON shared_notes TO {LEGACY}")
+    autocommit(other, "CREATE TABLE shared_notes (id integer)", f"GRANT SELECT ON shared_notes TO {LEGACY}")
     upgrade(engine)
     assert _role(engine) == (True, False)  # DROP ROLE failed: the other database still refers to it
     assert not _may_read_alerts(engine)  # but here its rights are gone
