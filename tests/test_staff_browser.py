@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from app_support import build_database, running_server, services_on
+from app_support import database_apart, running_server, services_on
 from test_staff_pages import ADMIN, GENDARMERIE, import_ssmsi_for_the_demo
 
 from data.demo_accounts import DemoAccount, current_code
@@ -29,13 +29,12 @@ def staff_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from store.schema import Role
 
     folder = tmp_path_factory.mktemp("staff")
+    url = database_apart(folder)
     try:
-        with services_on(None):  # building runs the CLI in this process, which sets the services' database
-            url = build_database(folder)
-            with services_on(url):
-                import_ssmsi_for_the_demo(folder)
-                gendarmerie.open_access(Actor(role=Role.MAIRIE_ADMIN, commune_id=1), "91999", reason="essai")
-                yield url
+        with services_on(url):
+            import_ssmsi_for_the_demo(folder)
+            gendarmerie.open_access(Actor(role=Role.MAIRIE_ADMIN, commune_id=1), "91999", reason="essai")
+            yield url
     finally:
         reset_engine()
 
