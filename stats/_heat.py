@@ -28,6 +28,9 @@ _XY_TRANSFORM = (
 )
 _XY_COLUMNS = "SELECT {x} AS x, {y} AS y FROM {table} {where}"
 
+# The planner settings of a heat query, for the rest of its transaction (see bin_in).
+PLAN_SETTINGS = "SET LOCAL jit = off; SET LOCAL work_mem = '256MB'; SET LOCAL enable_sort = off"
+
 # One level, no barrier: a few float operations per row and one hash aggregate. The keys are returned as
 # float8 (no cast per row); numpy turns them into integer cells.
 _SQUARE_SQL = """
@@ -150,10 +153,11 @@ def bin_in(
     else:
         bound["cell"] = float(cell_m)
     # One aggregate over many rows into few cells: JIT compilation costs more than it saves here (~1 s
-    # of JIT for 1M rows), and with the default work_mem the planner sorts instead of hashing.
-    # It cannot estimate the number of cells (it assumes one per row) so it would rather sort than
-    # hash: forbid sorting (the result is ordered below, in numpy) and allow the hash table its memory.
-    conn.execute(text("SET LOCAL jit = off; SET LOCAL work_mem = '256MB'; SET LOCAL enable_sort = off"))
+    # of JIT for 1M rows). Where the coordinates have statistics the planner assumes one cell per row,
+    # and would rather sort than hash: forbid sorting (the result is ordered below, in numpy) and allow
+    # the hash table its memory. (The alerts' x_m/y_m have none, migration 0013: it then assumes its
+    # default number of cells and aggregates in parallel, a partial hash table per worker.)
+    conn.execute(text(PLAN_SETTINGS))
     rows = conn.execute(text(sql), bound).cursor.fetchall()
     arr = np.array(rows, dtype=np.float64).reshape(-1, 4 if shape == HEX else 3).astype(np.int64)
     if shape == HEX:
