@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 
-def build_app() -> Any:
+def build_app(*, warm_up: bool = False) -> Any:
     """The ASGI application served by ``voisinage serve`` (see :mod:`server._app`)."""
     from server._app import build_app as build
 
-    return build()
+    return build(warm_up=warm_up)
 
 
 __all__ = ["build_app"]

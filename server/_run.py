@@ -7,7 +7,8 @@ def serve(host: str, port: int) -> None:
     """Serve the app on ``host:port`` until interrupted (the database is the services' one: ``--db`` or the setting).
 
     On PostGIS, refuses to start when the database role could bypass row-level security
-    (``store.check_app_role``).
+    (``store.check_app_role``). The pages' modules and the embedded heat cache are warmed in the background
+    (:mod:`server._warmup`), so that the first visitor does not wait for them.
     """
     import uvicorn
 
@@ -19,7 +20,7 @@ def serve(host: str, port: int) -> None:
     check_app_role(services.engine())
     services.start()
     uvicorn.run(
-        build_app(),
+        build_app(warm_up=True),
         host=host,
         port=port,
         proxy_headers=True,

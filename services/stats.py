@@ -503,6 +503,18 @@ def heat(
     return HeatView(code, cells, s.heat_cell_m, 1 if is_staff(reader) else s.heat_min_count)
 
 
+def warm_heat_cache() -> int:
+    """Read the communes' public alert points into memory (embedded backend: see :func:`stats.warm_heat`),
+    so that the first heat map after a start is as quick as the next ones; the number of communes read.
+
+    No actor: nothing leaves the process (``voisinage serve`` calls it in the background at start).
+    """
+    from services._core import engine
+    from stats import warm_heat
+
+    return warm_heat(engine())
+
+
 def dashboard(
     actor: Actor, start: datetime | None = None, end: datetime | None = None, *, now: datetime | None = None
 ) -> DashboardFigures:
@@ -572,4 +584,5 @@ __all__ = [
     "reader_role",
     "show",
     "trend",
+    "warm_heat_cache",
 ]

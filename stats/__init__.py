@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from stats._report import MapData, QuarterlyReport, build_map, build_quarterly_report
     from stats._report_render import render_html, render_pdf, sections
     from stats._roles import ROLES, STAFF_ROLES, as_role, is_staff, role_label
-    from stats._sources import CommuneRecords, alert_heat, households_by_sector, load_records
+    from stats._sources import CommuneRecords, alert_heat, households_by_sector, load_records, warm_heat
     from stats._ssmsi_read import LAYOUT_LABELS, Layout, detect_layout, expected_rate, read_ssmsi
     from stats._ssmsi_store import ImportSummary, figure_count, import_ssmsi
     from stats._text import text_table
@@ -124,6 +124,7 @@ __all__ = [
     "tables_from_db",
     "text_table",
     "view_rows",
+    "warm_heat",
     "write_csv",
     "write_excel",
 ]

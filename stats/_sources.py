@@ -36,7 +36,7 @@ from gis import SQUARE, HeatBins, InputError, bin_xy
 from sectors import active_set, get_commune, locate_many
 from stats._alert_figures import ALERT_FIELDS
 from stats._heat import bin_in
-from stats._heat_cache import public_points
+from stats._heat_cache import MAX_COMMUNES, public_points
 from stats._roles import as_role, is_staff
 from store import is_postgis, transaction
 from store.schema import (
@@ -324,6 +324,25 @@ def load_records(
             "sans position sur la carte."
         )
     return records
+
+
+def warm_heat(engine: Engine) -> int:
+    """Read the public alert points of the communes into the embedded backend's heat cache (as many as it
+    keeps), so that the first heat map after a start costs what the next ones do; the number of communes read.
+
+    PostGIS bins in the database and keeps no cache: nothing to do (0).
+    """
+    if is_postgis(engine):
+        return 0
+    with transaction(engine) as session:
+        query = select(Commune.id, Commune.crs_epsg).order_by(Commune.id).limit(MAX_COMMUNES)
+        communes = [(int(i), int(crs)) for i, crs in session.execute(query)]
+    key = engine.url.render_as_string(hide_password=True)
+    for commune_id, crs in communes:
+        with scoped(engine, commune_id) as session:
+            xy = public_points(session, key, commune_id, PUBLIC_STATUSES, None, None)
+        bin_xy(xy[:, 0], xy[:, 1], 250.0, SQUARE, crs).polygons(4326)  # and the projection of the cells
+    return len(communes)
 
 
 def alert_heat(

@@ -48,7 +48,7 @@ from stats import (
     sectors_frame,
     tables_from_db,
 )
-from store import import_ban, transaction
+from store import import_ban, is_postgis, transaction
 
 BOURAY_FILE = "boundaries/bouray-sur-juine_91095_osm-relation-396777.geojson"
 INSEE = "91095"
@@ -371,3 +371,22 @@ def test_heat_map_follows_every_change(world) -> None:
     assert total() == 9  # its point is gone with its anonymisation
     clear()
     assert total() == 9  # a cold read agrees
+
+
+def test_warm_heat_reads_each_commune_once_ahead(world, monkeypatch) -> None:
+    """``voisinage serve`` warms the embedded heat cache: the first heat map after a start reads nothing."""
+    from stats import _heat_cache, warm_heat
+
+    engine = world["engine"]
+    start, end = _q3()
+    _heat_cache.clear()
+    reads: list[int] = []
+    read = _heat_cache._read
+    monkeypatch.setattr(_heat_cache, "_read", lambda *a: reads.append(a[1]) or read(*a))
+    warmed = warm_heat(engine)
+    if is_postgis(engine):  # binned in the database: no cache to warm
+        assert warmed == 0 and reads == []
+        return
+    assert warmed == 1 and len(reads) == 1
+    heat = alert_heat(engine, INSEE, "mairie_agent", start, end, cell_m=CELL)
+    assert len(reads) == 1 and int(heat.count.sum()) == 9  # served from what the warm-up read
