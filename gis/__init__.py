@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from gis._validate import (
         RepairReport,
         as_multipolygon,
+        french_reason,
         invalid_reason,
         polygonal_part,
         repair_all,
@@ -100,6 +101,7 @@ __all__ = [
     "escape_control",
     "exact_location",
     "fold",
+    "french_reason",
     "heat_bins",
     "hex_axial",
     "hex_from_keys",

@@ -47,8 +47,19 @@ _REASONS_FR = {
 }
 
 
+def french_reason(reason: str) -> str:
+    """GEOS's reason (``shapely.is_valid_reason``) in French, its location left out.
+
+    Examples
+    --------
+    >>> french_reason("Self-intersection[1 1]")
+    'le contour se recoupe'
+    """
+    return _REASONS_FR.get(reason.partition("[")[0].strip().lower(), "contour invalide")
+
+
 def invalid_reason(geom: BaseGeometry) -> str:
-    """Why ``geom`` is invalid, in French (GEOS's reason translated, its location left out).
+    """Why ``geom`` is invalid, in French (:func:`french_reason` of GEOS's reason).
 
     Examples
     --------
@@ -56,8 +67,7 @@ def invalid_reason(geom: BaseGeometry) -> str:
     >>> invalid_reason(Polygon([(0, 0), (2, 2), (2, 0), (0, 2)]))
     'le contour se recoupe'
     """
-    reason = shapely.is_valid_reason(geom).partition("[")[0].strip().lower()
-    return _REASONS_FR.get(reason, "contour invalide")
+    return french_reason(shapely.is_valid_reason(geom))
 
 
 def as_multipolygon(geom: Polygon | MultiPolygon) -> MultiPolygon:

@@ -14,7 +14,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from gis._validate import invalid_reason
+from gis import french_reason
 
 
 class ProblemKind(enum.StrEnum):
@@ -86,7 +86,7 @@ def _invalid(code: str, name: str, geom: BaseGeometry) -> LayoutProblem:
         (code,),
         point,
         0.0,
-        f"Le contour du secteur « {name} » est invalide ({invalid_reason(geom)}).",
+        f"Le contour du secteur « {name} » est invalide ({french_reason(reason)}).",
         "Déplacez les sommets pour que le contour ne se croise pas lui-même, ou redessinez le secteur.",
     )
 
