@@ -26,6 +26,7 @@ from bench._harness import BenchContext
 
 WAIT_MS = 120_000
 SLOW_PAGE_MS = 600_000  # « Secteurs » with 200 sectors runs for tens of seconds on a loaded machine
+MAP_FRAME = "iframe[title*='streamlit_folium']"  # the frame of a page's map
 
 
 def _commune(db_url: str) -> Any:
@@ -48,7 +49,7 @@ def _commune(db_url: str) -> Any:
 
 
 def _painted(page: Any, sectors: int) -> None:
-    frame = page.frame_locator("iframe[title*='streamlit_folium']")
+    frame = page.frame_locator(MAP_FRAME)
     frame.locator("path.leaflet-interactive").nth(sectors).wait_for(timeout=WAIT_MS)
 
 
@@ -235,7 +236,7 @@ def _heat(ctx: BenchContext, browser: Any) -> None:
             for _ in range(4):
                 begin = time.perf_counter()
                 page.goto(f"{base}/carte_chaleur")
-                frame = page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=WAIT_MS).content_frame()
+                frame = page.wait_for_selector(MAP_FRAME, timeout=WAIT_MS).content_frame()
                 frame.wait_for_function(HEAT_PAINTED, polling=50, timeout=WAIT_MS)
                 runs.append(time.perf_counter() - begin)
             ctx.report(f"carte de chaleur ({n:,} alertes) peinte, 1re fois", runs[0], "s", baseline=blank,
@@ -268,7 +269,7 @@ def _publish(page: Any, base: str, lon: float, lat: float, text: str) -> float:
     """Post from the Signaler page (a click on the map at ``lon``, ``lat``, the first category, the text); seconds
     from the click on « Publier » until « publiée » is shown. A refusal is an error: it would not be a publication."""
     page.goto(f"{base}/signaler")
-    frame = page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=WAIT_MS).content_frame()
+    frame = page.wait_for_selector(MAP_FRAME, timeout=WAIT_MS).content_frame()
     frame.wait_for_function("() => window.map && window.map.latLngToContainerPoint", timeout=WAIT_MS)
     point = frame.evaluate(f"() => window.map.latLngToContainerPoint([{lat}, {lon}])")
     frame.locator(".leaflet-container").click(position={"x": point["x"], "y": point["y"]})
@@ -297,7 +298,7 @@ def _staff_sign_in(page: Any, base: str, role: str) -> None:
 
 def _map_paths(page: Any, at_least: int) -> None:
     """Until the page's map frame has drawn ``at_least`` sector outlines."""
-    frame = page.frame_locator("iframe[title*='streamlit_folium']")
+    frame = page.frame_locator(MAP_FRAME)
     frame.locator("path.leaflet-interactive").nth(at_least - 1).wait_for(timeout=SLOW_PAGE_MS)
 
 
@@ -307,7 +308,7 @@ _NEW_PATHS = "() => document.querySelectorAll('path.leaflet-interactive:not([dat
 
 
 def _map_frame(page: Any) -> Any:
-    return page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=SLOW_PAGE_MS).content_frame()
+    return page.wait_for_selector(MAP_FRAME, timeout=SLOW_PAGE_MS).content_frame()
 
 
 def _new_map_paths(page: Any, at_least: int) -> None:
