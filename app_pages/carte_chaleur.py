@@ -32,7 +32,11 @@ today = date.today()
 period = st.date_input("Période", value=(today - timedelta(days=90), today), format="DD/MM/YYYY", key="heat-period")
 labels = dict(categories)
 chosen = st.multiselect(
-    "Catégories (aucune choisie : toutes)", list(labels), format_func=labels.__getitem__, key="heat-categories"
+    "Catégories (aucune choisie : toutes)",
+    list(labels),
+    format_func=labels.__getitem__,
+    key="heat-categories",
+    placeholder="Toutes les catégories",
 )
 if not isinstance(period, tuple) or len(period) != 2:
     st.error("Choisissez la date de début et la date de fin.")

@@ -214,6 +214,7 @@ def test_heat_map_for_the_mairie(fresh_db, monkeypatch):
     assert not app.exception, app.exception
     assert not app.error, [e.value for e in app.error]
     assert "Carte de chaleur — Commune de démonstration" in _texts(app)
+    assert [m.placeholder for m in app.multiselect] == ["Toutes les catégories"]  # not Streamlit's English one
     actor = _actor()
     every = stats.heat(actor)
     assert every.cells and every.min_count == 1  # staff: every cell
